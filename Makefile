@@ -1,0 +1,52 @@
+# The two commands: `make run` (install, migrate, load, serve with worker and scheduler) and
+# `make test` (install, then run the whole suite). Everything else here is what they call.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test install migrate data demo serve lint messages benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+data: migrate
+	$(BIN)/python manage.py load_roundtable
+
+demo: data
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	@echo "Serving on http://127.0.0.1:$(PORT) with a Celery worker and beat. Ctrl-C stops all three."
+	$(BIN)/honcho start
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Regenerate the catalogues after changing strings (needs GNU gettext), then translate the
+# new entries in locale/fr/... and compile; the compiled .mo files are committed.
+messages: install
+	$(BIN)/python manage.py makemessages -l fr --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+benchmark: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf var

@@ -1,0 +1,70 @@
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from .models import Agency, Membership, User
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What one user is, across all their agencies. Loaded once per request (one query)."""
+
+    member_of: frozenset[int] = field(default_factory=frozenset)
+    manager_of: frozenset[int] = field(default_factory=frozenset)
+    is_coordinator: bool = False
+    is_superuser: bool = False
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_coordinator or self.is_superuser
+
+
+_ROLES_CACHE_ATTRIBUTE = "_tracker_roles"
+
+
+def user_roles(user: User | object) -> Roles:
+    """The roles of ``user``, memoised on the user object so a request asks the database once."""
+    if not getattr(user, "is_authenticated", False):
+        return Roles()
+    cached = getattr(user, _ROLES_CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    member_of: set[int] = set()
+    manager_of: set[int] = set()
+    is_coordinator = False
+    for agency_id, role in Membership.objects.filter(user=user).values_list("agency_id", "role"):
+        member_of.add(agency_id)
+        if role == Membership.Role.MANAGER:
+            manager_of.add(agency_id)
+        elif role == Membership.Role.COORDINATOR:
+            is_coordinator = True
+    roles = Roles(
+        member_of=frozenset(member_of),
+        manager_of=frozenset(manager_of),
+        is_coordinator=is_coordinator,
+        is_superuser=bool(getattr(user, "is_superuser", False)),
+    )
+    setattr(user, _ROLES_CACHE_ATTRIBUTE, roles)
+    return roles
+
+
+def user_roles_forget(user: User) -> None:
+    """Drop the memoised roles, after a membership of ``user`` changed."""
+    if hasattr(user, _ROLES_CACHE_ATTRIBUTE):
+        delattr(user, _ROLES_CACHE_ATTRIBUTE)
+
+
+def agency_list() -> QuerySet[Agency]:
+    return Agency.objects.order_by("acronym")
+
+
+def agency_members(*, agency: Agency, roles: list[str] | None = None) -> QuerySet[User]:
+    """Active users with a membership in ``agency`` (optionally only some roles)."""
+    memberships = Membership.objects.filter(agency=agency)
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return (
+        User.objects.filter(is_active=True, memberships__in=memberships)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )

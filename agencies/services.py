@@ -1,0 +1,48 @@
+from django.db import transaction
+
+from .models import Agency, Language, Membership, User
+from .selectors import user_roles_forget
+
+
+@transaction.atomic
+def member_add(
+    *,
+    username: str,
+    agency: Agency,
+    role: str,
+    email: str | None = None,
+    password: str | None = None,
+    language: str | None = None,
+) -> tuple[User, Membership, bool]:
+    """Create the user if needed and give them ``role`` in ``agency``.
+
+    Returns the user, the membership and whether the user was created. An existing user keeps
+    their password and email unless new ones are given.
+    """
+    if role not in Membership.Role.values:
+        raise ValueError(
+            f"Unknown role {role!r}; choose one of {', '.join(Membership.Role.values)}."
+        )
+    if language is not None and language not in Language.values:
+        raise ValueError(f"Unknown language {language!r}; choose en or fr.")
+    user, created = User.objects.get_or_create(username=username)
+    changed_fields: list[str] = []
+    if email is not None:
+        user.email = email
+        changed_fields.append("email")
+    if language is not None:
+        user.language = language
+        changed_fields.append("language")
+    if password is not None:
+        user.set_password(password)
+        changed_fields.append("password")
+    elif created:
+        user.set_unusable_password()
+        changed_fields.append("password")
+    if changed_fields:
+        user.save(update_fields=changed_fields)
+    membership, _ = Membership.objects.update_or_create(
+        user=user, agency=agency, defaults={"role": role}
+    )
+    user_roles_forget(user)
+    return user, membership, created

@@ -1,0 +1,362 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency
+
+
+class BilingualMixin:
+    """``obj.title`` and ``obj.description`` in the active language, from ``*_en``/``*_fr``."""
+
+    def _in_language(self, field: str) -> str:
+        french = getattr(self, f"{field}_fr", "")
+        english = getattr(self, f"{field}_en", "")
+        return (french or english) if get_language() == "fr" else (english or french)
+
+    @property
+    def title(self) -> str:
+        return self._in_language("title")
+
+    @property
+    def description(self) -> str:
+        return self._in_language("description")
+
+
+class Source(BilingualMixin, models.Model):
+    key = models.SlugField(_("key"), unique=True)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_fr = models.CharField(_("title (French)"), max_length=300)
+    publisher_en = models.CharField(_("publisher (English)"), max_length=200)
+    publisher_fr = models.CharField(_("publisher (French)"), max_length=200)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    url = models.URLField(_("link"), blank=True)
+    text = models.TextField(_("full text"), blank=True)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def publisher(self) -> str:
+        return self._in_language("publisher")
+
+
+class ThemeSection(models.TextChoices):
+    KEY_THEME = "key_theme", _("Key theme")
+    GAP_OPPORTUNITY = "gap_opportunity", _("Gap and opportunity")
+    FUTURE_DISCUSSION = "future_discussion", _("Topic for future discussion")
+
+
+class Theme(BilingualMixin, models.Model):
+    Section = ThemeSection
+
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="themes", verbose_name=_("source")
+    )
+    key = models.SlugField(_("key"))
+    section = models.CharField(_("section"), max_length=32, choices=Section.choices)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_fr = models.CharField(_("title (French)"), max_length=300)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["source_id", "position"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="theme_key_unique_per_source"),
+            models.CheckConstraint(
+                condition=Q(section__in=[c.value for c in ThemeSection]), name="theme_section_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Priority(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class Recommendation(BilingualMixin, models.Model):
+    code = models.CharField(_("reference code"), max_length=32, unique=True)
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="recommendations", verbose_name=_("source")
+    )
+    theme = models.ForeignKey(
+        Theme, on_delete=models.PROTECT, related_name="recommendations", verbose_name=_("theme")
+    )
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_fr = models.CharField(_("title (French)"), max_length=300)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    source_passage = models.TextField(
+        _("source passage"), help_text=_("The passage of the source, word for word.")
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.MEDIUM
+    )
+    lead_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="led_recommendations",
+        verbose_name=_("lead agency"),
+    )
+    supporting_agencies = models.ManyToManyField(
+        Agency,
+        blank=True,
+        related_name="supported_recommendations",
+        verbose_name=_("supporting agencies"),
+    )
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority__in=[c.value for c in Priority]),
+                name="recommendation_priority_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    BLOCKED = "blocked", _("Blocked")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED)
+CLOSED_STATUSES = (Status.COMPLETED, Status.CANCELLED)
+
+
+def stale_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Open items with no progress update since this moment are stale."""
+    return (now or timezone.now()) - datetime.timedelta(days=settings.REMINDER_STALE_DAYS)
+
+
+class ActionItemQuerySet(models.QuerySet["ActionItem"]):
+    """Overdue and stale are derived in SQL, never stored and never computed in a Python loop."""
+
+    def open(self) -> "ActionItemQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None) -> "ActionItemQuerySet":
+        return self.open().filter(due_date__lt=today or timezone.localdate())
+
+    def stale(self, now: datetime.datetime | None = None) -> "ActionItemQuerySet":
+        return self.open().filter(last_progress_at__lt=stale_cutoff(now))
+
+    def with_flags(
+        self, *, today: datetime.date | None = None, now: datetime.datetime | None = None
+    ) -> "ActionItemQuerySet":
+        """Annotate ``overdue`` and ``stale`` booleans, computed by the database."""
+        open_q = Q(status__in=OPEN_STATUSES)
+        return self.annotate(
+            overdue=models.ExpressionWrapper(
+                open_q & Q(due_date__lt=today or timezone.localdate()),
+                output_field=models.BooleanField(),
+            ),
+            stale=models.ExpressionWrapper(
+                open_q & Q(last_progress_at__lt=stale_cutoff(now)),
+                output_field=models.BooleanField(),
+            ),
+        )
+
+
+class ActionItem(BilingualMixin, models.Model):
+    recommendation = models.ForeignKey(
+        Recommendation,
+        on_delete=models.CASCADE,
+        related_name="action_items",
+        verbose_name=_("recommendation"),
+    )
+    sequence = models.PositiveSmallIntegerField(_("number"))
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_fr = models.CharField(_("title (French)"), max_length=300)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    owner_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="action_items",
+        verbose_name=_("owner agency"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_action_items",
+        verbose_name=_("assignee"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    percent_complete = models.PositiveSmallIntegerField(_("percent complete"), default=0)
+    due_date = models.DateField(_("due date"))
+    # The first due date, kept so that slippage can be reported.
+    original_due_date = models.DateField(_("original due date"))
+    # Incremented by every write; the API's ETag and the forms' hidden field are built from it.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # When the latest progress update was recorded: "stale" is computed from it in SQL.
+    last_progress_at = models.DateTimeField(_("last progress"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent_complete__gte=0) & Q(percent_complete__lte=100),
+                name="action_item_percent_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[c.value for c in Status]), name="action_item_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.COMPLETED) | Q(percent_complete=100),
+                name="action_item_completed_is_100_percent",
+            ),
+            models.UniqueConstraint(
+                fields=["recommendation", "sequence"], name="action_item_sequence_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner_agency", "status"], name="item_owner_status_idx"),
+            models.Index(fields=["assignee", "status"], name="item_assignee_status_idx"),
+            models.Index(fields=["status", "due_date"], name="item_status_due_idx"),
+            models.Index(fields=["due_date"], name="item_due_idx"),
+            models.Index(fields=["status", "last_progress_at"], name="item_status_progress_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.recommendation.code}.{self.sequence}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        """Prefer the SQL annotation from ``with_flags()``; this covers a freshly loaded row."""
+        annotated = getattr(self, "overdue", None)
+        if annotated is not None:
+            return bool(annotated)
+        return self.is_open and self.due_date < timezone.localdate()
+
+    @property
+    def is_stale(self) -> bool:
+        annotated = getattr(self, "stale", None)
+        if annotated is not None:
+            return bool(annotated)
+        return self.is_open and self.last_progress_at < stale_cutoff()
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}-{self.version}"'
+
+
+class ProgressUpdate(models.Model):
+    """One immutable entry on an item's timeline. Every change to an item writes one."""
+
+    action_item = models.ForeignKey(
+        ActionItem, on_delete=models.CASCADE, related_name="updates", verbose_name=_("action item")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="progress_updates",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    status_before = models.CharField(_("status before"), max_length=16, choices=Status.choices)
+    status_after = models.CharField(_("status after"), max_length=16, choices=Status.choices)
+    percent_before = models.PositiveSmallIntegerField(_("percent before"))
+    percent_after = models.PositiveSmallIntegerField(_("percent after"))
+    due_date_before = models.DateField(_("due date before"), null=True, blank=True)
+    due_date_after = models.DateField(_("due date after"), null=True, blank=True)
+    assignee_before = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assignee before"),
+    )
+    assignee_after = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assignee after"),
+    )
+    note = models.TextField(_("note"), blank=True, max_length=4000)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent_before__lte=100) & Q(percent_after__lte=100),
+                name="progress_update_percent_0_100",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["action_item", "-created_at"], name="update_item_created_idx"),
+            models.Index(fields=["created_at"], name="update_created_idx"),
+            models.Index(fields=["status_after", "created_at"], name="update_status_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action_item_id} {self.status_before}→{self.status_after}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Progress updates are immutable; record a new one instead.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def status_changed(self) -> bool:
+        return self.status_before != self.status_after
+
+    @property
+    def due_date_changed(self) -> bool:
+        return self.due_date_after is not None and self.due_date_before != self.due_date_after
+
+    @property
+    def assignee_changed(self) -> bool:
+        return self.assignee_before_id != self.assignee_after_id

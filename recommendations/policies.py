@@ -1,0 +1,69 @@
+"""Who may do what. The web views, the API permissions, the admin and the services all ask here.
+
+Each function takes the user's ``Roles`` (one query per request, see ``agencies.selectors``) so
+that checking a whole page of items costs nothing more.
+"""
+
+from agencies.models import User
+from agencies.selectors import Roles, user_roles
+
+from .models import ActionItem, Recommendation
+
+
+def roles_of(user: User | object) -> Roles:
+    return user_roles(user)
+
+
+def can_view_tracker(user: User | object) -> bool:
+    """Members of any agency read everything: the work is shared across agencies."""
+    roles = roles_of(user)
+    return roles.sees_everything or bool(roles.member_of)
+
+
+def _supporting_agency_ids(item: ActionItem) -> set[int]:
+    # Uses the prefetched supporting agencies when the caller loaded them.
+    return {agency.pk for agency in item.recommendation.supporting_agencies.all()}
+
+
+def can_record_progress(user: User | object, item: ActionItem) -> bool:
+    """Change status and percent: staff, managers of the owner agency, and coordinators."""
+    roles = roles_of(user)
+    return roles.sees_everything or item.owner_agency_id in roles.member_of
+
+
+def can_add_note(user: User | object, item: ActionItem) -> bool:
+    """Supporting agencies (and the lead agency) may add a note without changing anything."""
+    roles = roles_of(user)
+    if can_record_progress(user, item):
+        return True
+    related = {item.recommendation.lead_agency_id} | _supporting_agency_ids(item)
+    return bool(roles.member_of & related)
+
+
+def can_assign(user: User | object, item: ActionItem) -> bool:
+    """Assign and re-date: managers of the owner agency, and coordinators."""
+    roles = roles_of(user)
+    return roles.sees_everything or item.owner_agency_id in roles.manager_of
+
+
+can_change_due_date = can_assign
+
+
+def can_edit_item_definition(user: User | object, item: ActionItem | None = None) -> bool:
+    """Create and edit recommendations and action items (titles, owners, agencies)."""
+    return roles_of(user).sees_everything
+
+
+def can_edit_recommendation(
+    user: User | object, recommendation: Recommendation | None = None
+) -> bool:
+    return roles_of(user).sees_everything
+
+
+def can_be_assigned(assignee: User, item: ActionItem) -> bool:
+    """An item may be assigned only to an active member of its owner agency."""
+    return assignee.is_active and item.owner_agency_id in user_roles(assignee).member_of
+
+
+def can_watch(user: User | object, item: ActionItem) -> bool:
+    return can_view_tracker(user)

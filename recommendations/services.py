@@ -1,0 +1,247 @@
+"""Writes to recommendations and action items. The web UI, the API, the admin, the commands and
+the tests all change an item through these functions, so every change obeys the same rules and
+leaves the same trace."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import User
+
+from . import policies
+from .models import ActionItem, ProgressUpdate, Recommendation, Status
+from .signals import action_item_changed
+
+NOTE_MAX_LENGTH = 4000
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+class ActionItemConflict(Exception):
+    """The item changed since the caller read it; nothing was written."""
+
+    def __init__(self, current: ActionItem) -> None:
+        super().__init__(_("This item was changed by someone else since you opened it."))
+        self.current = current
+
+
+@dataclass(frozen=True)
+class ActionItemChange:
+    item: ActionItem
+    update: ProgressUpdate
+    changed_fields: frozenset[str]
+
+
+def _validate_change(
+    *,
+    item: ActionItem,
+    status: Any,
+    percent_complete: Any,
+    due_date: Any,
+    assignee: Any,
+    note: str,
+) -> None:
+    errors: dict[str, str] = {}
+    if status is not UNSET and status not in Status.values:
+        errors["status"] = _("“%(value)s” is not a status. Choose one of: %(choices)s.") % {
+            "value": status,
+            "choices": ", ".join(Status.values),
+        }
+    if percent_complete is not UNSET and (
+        not isinstance(percent_complete, int)
+        or isinstance(percent_complete, bool)
+        or not 0 <= percent_complete <= 100
+    ):
+        errors["percent_complete"] = _("Percent complete must be a whole number from 0 to 100.")
+    if due_date is not UNSET and not isinstance(due_date, datetime.date):
+        errors["due_date"] = _("Enter a valid date.")
+    if len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = _("A note may have at most %(limit)d characters (it has %(count)d).") % {
+            "limit": NOTE_MAX_LENGTH,
+            "count": len(note),
+        }
+    if (
+        assignee is not UNSET
+        and assignee is not None
+        and not policies.can_be_assigned(assignee, item)
+    ):
+        errors["assignee"] = _("%(user)s is not an active member of %(agency)s.") % {
+            "user": assignee.username,
+            "agency": item.owner_agency.acronym,
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_permissions(*, actor: User, item: ActionItem, fields: set[str]) -> None:
+    if fields & {"status", "percent_complete"} and not policies.can_record_progress(actor, item):
+        raise PermissionDenied(
+            _("Only the owner agency (%(agency)s) and coordinators may change this item's status.")
+            % {"agency": item.owner_agency.acronym}
+        )
+    if fields & {"due_date", "assignee"} and not policies.can_assign(actor, item):
+        raise PermissionDenied(
+            _("Only managers of %(agency)s and coordinators may assign or re-date this item.")
+            % {"agency": item.owner_agency.acronym}
+        )
+    if "note" in fields and not policies.can_add_note(actor, item):
+        raise PermissionDenied(
+            _("Only the agencies working on this recommendation may add notes to this item.")
+        )
+
+
+def action_item_change(
+    *,
+    item: ActionItem,
+    actor: User,
+    expected_version: int | None,
+    status: Any = UNSET,
+    percent_complete: Any = UNSET,
+    due_date: Any = UNSET,
+    assignee: Any = UNSET,
+    note: str = "",
+    at: datetime.datetime | None = None,
+    notify: bool = True,
+) -> ActionItemChange:
+    """Change an action item and record the change on its timeline, in one transaction.
+
+    1. Keep only the fields whose value really changes, check the actor may change them, and
+       validate them (ValidationError with a message per field; PermissionDenied).
+    2. Write them with one conditional ``UPDATE ... WHERE version = expected_version``: if another
+       writer got there first, nothing is written and ActionItemConflict carries the current item.
+       ``expected_version=None`` skips that check (loaders and operator commands only).
+    3. Record the ProgressUpdate and, once the transaction commits, send ``action_item_changed``.
+
+    Completing an item sets it to 100 percent. ``notify=False`` (back-dated demo history) sends
+    no signal, so nobody is emailed about the past.
+    """
+    note = (note or "").strip()
+    now = at or timezone.now()
+    if status == Status.COMPLETED and status != item.status:
+        percent_complete = 100
+    _validate_change(
+        item=item,
+        status=status,
+        percent_complete=percent_complete,
+        due_date=due_date,
+        assignee=assignee,
+        note=note,
+    )
+    changes: dict[str, Any] = {}
+    if status is not UNSET and status != item.status:
+        changes["status"] = status
+    if percent_complete is not UNSET and percent_complete != item.percent_complete:
+        changes["percent_complete"] = percent_complete
+    if due_date is not UNSET and due_date != item.due_date:
+        changes["due_date"] = due_date
+    if assignee is not UNSET and (assignee.pk if assignee else None) != item.assignee_id:
+        changes["assignee"] = assignee
+    fields = set(changes) | ({"note"} if note else set())
+    if not fields:
+        raise ValidationError(_("Nothing to record: change a value or write a note."))
+    _check_permissions(actor=actor, item=item, fields=fields)
+    if (
+        changes.get("status", item.status) == Status.COMPLETED
+        and changes.get("percent_complete", item.percent_complete) != 100
+    ):
+        raise ValidationError({"percent_complete": _("A completed item is 100 percent complete.")})
+
+    new_status = changes.get("status", item.status)
+    row_values: dict[str, Any] = {
+        **changes,
+        "version": F("version") + 1,
+        "updated_at": now,
+        "last_progress_at": now,
+    }
+    if "status" in changes:
+        row_values["completed_at"] = now if new_status == Status.COMPLETED else None
+
+    with transaction.atomic():
+        rows = ActionItem.objects.filter(pk=item.pk)
+        if expected_version is not None:
+            rows = rows.filter(version=expected_version)
+        if rows.update(**row_values) != 1:
+            current = ActionItem.objects.select_related(
+                "recommendation", "owner_agency", "assignee"
+            ).get(pk=item.pk)
+            raise ActionItemConflict(current)
+        update = ProgressUpdate.objects.create(
+            action_item=item,
+            author=actor,
+            created_at=now,
+            status_before=item.status,
+            status_after=new_status,
+            percent_before=item.percent_complete,
+            percent_after=changes.get("percent_complete", item.percent_complete),
+            due_date_before=item.due_date,
+            due_date_after=changes.get("due_date", item.due_date),
+            assignee_before_id=item.assignee_id,
+            assignee_after_id=(changes["assignee"].pk if changes.get("assignee") else None)
+            if "assignee" in changes
+            else item.assignee_id,
+            note=note,
+        )
+        previous_assignee_id = item.assignee_id
+        item.refresh_from_db()
+        changed_fields = frozenset(fields)
+        if notify:
+            transaction.on_commit(
+                lambda: action_item_changed.send(
+                    sender=ActionItem,
+                    action_item_id=item.pk,
+                    progress_update_id=update.pk,
+                    actor_id=actor.pk,
+                    changed_fields=changed_fields,
+                    previous_assignee_id=previous_assignee_id,
+                )
+            )
+    return ActionItemChange(item=item, update=update, changed_fields=changed_fields)
+
+
+def action_item_create(
+    *,
+    recommendation: Recommendation,
+    actor: User | None,
+    title_en: str,
+    title_fr: str,
+    owner_agency_id: int,
+    due_date: datetime.date,
+    description_en: str = "",
+    description_fr: str = "",
+    assignee: User | None = None,
+    sequence: int | None = None,
+) -> ActionItem:
+    """Add an action item to a recommendation, numbered after its last one."""
+    if actor is not None and not policies.can_edit_recommendation(actor, recommendation):
+        raise PermissionDenied(_("Only coordinators may add action items."))
+    with transaction.atomic():
+        if sequence is None:
+            last = recommendation.action_items.aggregate(last=Max("sequence"))["last"]
+            sequence = (last or 0) + 1
+        item = ActionItem(
+            recommendation=recommendation,
+            sequence=sequence,
+            title_en=title_en,
+            title_fr=title_fr,
+            description_en=description_en,
+            description_fr=description_fr,
+            owner_agency_id=owner_agency_id,
+            assignee=assignee,
+            due_date=due_date,
+            original_due_date=due_date,
+        )
+        item.full_clean()
+        item.save()
+    return item

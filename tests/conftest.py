@@ -1,0 +1,83 @@
+"""Shared fixtures: factories, the role matrix, and guards for tests that need real servers."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+
+from agencies.models import Agency, Membership, User
+from recommendations.models import ActionItem
+from tests.factories import (
+    ActionItemFactory,
+    AgencyFactory,
+    MembershipFactory,
+    RecommendationFactory,
+    UserFactory,
+)
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres`` run only when DATABASE_URL points at PostgreSQL."""
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://..."))
+
+
+def require_server(name: str, reachable: bool, how: str) -> None:
+    """Skip when a server is missing on a developer's machine; fail in CI, where it must be up."""
+    if reachable:
+        return
+    message = f"{name} is not reachable ({how})"
+    if IN_CI:
+        pytest.fail(message + ": CI must start it (.ci/run).")
+    pytest.skip(message)
+
+
+@dataclass
+class RoleMatrix:
+    """One action item and a person in every relation to it."""
+
+    item: ActionItem
+    owner: Agency
+    supporting: Agency
+    unrelated: Agency
+    coordinator: User
+    manager: User
+    staff: User
+    supporting_staff: User
+    unrelated_staff: User
+    outsider: User
+
+    def by_name(self, name: str) -> User:
+        return getattr(self, name)
+
+
+@pytest.fixture
+def roles(db: None) -> RoleMatrix:
+    owner = AgencyFactory(acronym="RCMP", name_en="Royal Canadian Mounted Police")
+    supporting = AgencyFactory(acronym="CBSA", name_en="Canada Border Services Agency")
+    unrelated = AgencyFactory(acronym="CPC", name_en="Canada Post")
+    secretariat = AgencyFactory(acronym="PSC", name_en="Public Safety Canada")
+    recommendation = RecommendationFactory(lead_agency=owner)
+    recommendation.supporting_agencies.add(supporting)
+    item = ActionItemFactory(recommendation=recommendation, owner_agency=owner)
+
+    def member(username: str, agency: Agency, role: str) -> User:
+        return MembershipFactory(user=UserFactory(username=username), agency=agency, role=role).user
+
+    return RoleMatrix(
+        item=item,
+        owner=owner,
+        supporting=supporting,
+        unrelated=unrelated,
+        coordinator=member("coordinator", secretariat, Membership.Role.COORDINATOR),
+        manager=member("manager", owner, Membership.Role.MANAGER),
+        staff=member("staff", owner, Membership.Role.STAFF),
+        supporting_staff=member("supporter", supporting, Membership.Role.STAFF),
+        unrelated_staff=member("unrelated", unrelated, Membership.Role.STAFF),
+        outsider=UserFactory(username="outsider"),
+    )

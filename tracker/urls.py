@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from agencies import views as agency_views
+from recommendations import views as recommendation_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/setlang/", agency_views.set_language, name="set_language"),
+    path("api/v1/", include("tracker.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
+    path("", recommendation_views.recommendation_list, name="home"),
+    path("", include("recommendations.urls")),
+]
