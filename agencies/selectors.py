@@ -22,9 +22,12 @@ class Roles:
 _ROLES_CACHE_ATTRIBUTE = "_tracker_roles"
 
 
-def user_roles(user: User | object) -> Roles:
-    """The roles of ``user``, memoised on the user object so a request asks the database once."""
-    if not getattr(user, "is_authenticated", False):
+def user_roles(user: object) -> Roles:
+    """The roles of ``user``, memoised on the user object so a request asks the database once.
+
+    Anyone who is not a signed-in User (AnonymousUser, None) has no role.
+    """
+    if not isinstance(user, User) or not user.is_authenticated:
         return Roles()
     cached = getattr(user, _ROLES_CACHE_ATTRIBUTE, None)
     if cached is not None:
@@ -32,7 +35,8 @@ def user_roles(user: User | object) -> Roles:
     member_of: set[int] = set()
     manager_of: set[int] = set()
     is_coordinator = False
-    for agency_id, role in Membership.objects.filter(user=user).values_list("agency_id", "role"):
+    memberships = Membership.objects.filter(user_id=user.pk)
+    for agency_id, role in memberships.values_list("agency_id", "role"):
         member_of.add(agency_id)
         if role == Membership.Role.MANAGER:
             manager_of.add(agency_id)
@@ -42,7 +46,7 @@ def user_roles(user: User | object) -> Roles:
         member_of=frozenset(member_of),
         manager_of=frozenset(manager_of),
         is_coordinator=is_coordinator,
-        is_superuser=bool(getattr(user, "is_superuser", False)),
+        is_superuser=user.is_superuser,
     )
     setattr(user, _ROLES_CACHE_ATTRIBUTE, roles)
     return roles

@@ -171,7 +171,9 @@ def source_load(path: Path = ROUNDTABLE_2021) -> LoadResult:
                 recommendation=recommendation, sequence=sequence
             ).first()
             if existing is None:
-                due_date = _date(item_data["due_date"], f"{where}.due_date")
+                due_date = _date(item_data.get("due_date"), f"{where}.due_date")
+                if due_date is None:
+                    raise DataFileError(f"{where}: an action item needs a due_date.")
                 ActionItem.objects.create(
                     recommendation=recommendation,
                     sequence=sequence,
