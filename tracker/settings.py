@@ -182,7 +182,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    # One .eml file per message, which a person opens in any mail program.
+    EMAIL_BACKEND = "notifications.backends.EmlFileBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)
 
@@ -195,6 +196,14 @@ REMINDER_BUSINESS_DAYS = env.bool("REMINDER_BUSINESS_DAYS", default=False)
 # The hour (local time) from which the day's reminders go out.
 REMINDER_SEND_HOUR = env.int("REMINDER_SEND_HOUR", default=7)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=12)
+# Province or territory whose statutory holidays count as well as the federal ones ("" = federal).
+REMINDER_HOLIDAYS_SUBDIVISION = env.str("REMINDER_HOLIDAYS_SUBDIVISION", default="")
+# A notification claimed by a worker that died is sent again after this many seconds; longer than
+# any one send can take (EMAIL_TIMEOUT), so a slow send is never doubled.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=600)
+# Longest wait between two attempts at a failed send (the backoff doubles up to this): with the
+# defaults, a send is retried for about seven hours before it is marked failed.
+NOTIFICATION_RETRY_MAX_DELAY = env.int("NOTIFICATION_RETRY_MAX_DELAY", default=3600)
 
 # Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
