@@ -57,7 +57,15 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
-    list_display = ("user", "due_soon", "overdue", "stale", "digest", "status_changed", "digest_weekday")
+    list_display = (
+        "user",
+        "due_soon",
+        "overdue",
+        "stale",
+        "digest",
+        "status_changed",
+        "digest_weekday",
+    )
     search_fields = ("user__username", "user__email")
     raw_id_fields = ("user",)
     exclude = ("calendar_token",)

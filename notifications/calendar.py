@@ -31,7 +31,8 @@ def calendar_feed(user: User) -> bytes:
             event.add("dtend", item.due_date + datetime.timedelta(days=1))
             event.add(
                 "summary",
-                _("Due: %(reference)s %(title)s") % {"reference": item.reference, "title": item.title},
+                _("Due: %(reference)s %(title)s")
+                % {"reference": item.reference, "title": item.title},
             )
             assignee = item.assignee.display_name if item.assignee else _("nobody")
             event.add(

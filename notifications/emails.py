@@ -108,14 +108,18 @@ def _headline(notification: Notification, item: ActionItem, today: datetime.date
         days = (due - today).days
         if days <= 1:
             return _("Due tomorrow, %(date)s") % {"date": _date(due)}
-        return ngettext("Due in %(days)d day, on %(date)s", "Due in %(days)d days, on %(date)s", days) % {
+        return ngettext(
+            "Due in %(days)d day, on %(date)s", "Due in %(days)d days, on %(date)s", days
+        ) % {
             "days": days,
             "date": _date(due),
         }
     late = max(1, (today - due).days)
     if kind == NotificationKind.OVERDUE:
         return ngettext(
-            "Overdue by %(days)d day (due %(date)s)", "Overdue by %(days)d days (due %(date)s)", late
+            "Overdue by %(days)d day (due %(date)s)",
+            "Overdue by %(days)d days (due %(date)s)",
+            late,
         ) % {"days": late, "date": _date(due)}
     if kind == NotificationKind.ESCALATION:
         return ngettext(
@@ -201,7 +205,9 @@ def emails_for_recipient(
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         reminders = [n for n in notifications if n.kind in REMINDER_KINDS]
         if reminders:
-            prepared.append((_reminder_email(recipient, reminders, today), [n.pk for n in reminders]))
+            prepared.append(
+                (_reminder_email(recipient, reminders, today), [n.pk for n in reminders])
+            )
         for notification in notifications:
             if notification.kind == NotificationKind.DIGEST:
                 digest = digest_loader(recipient)
@@ -271,8 +277,7 @@ def _digest_email(
     }
     status_labels = dict(Status.choices)
     by_status = [
-        (status_labels[status], count)
-        for status, count in getattr(digest, "by_status", {}).items()
+        (status_labels[status], count) for status, count in getattr(digest, "by_status", {}).items()
     ]
     return _message(
         recipient=recipient,

@@ -259,7 +259,9 @@ def digest_for(*, user: User, today: datetime.date, now: datetime.datetime) -> D
                 due_date__gte=today, due_date__lt=today + datetime.timedelta(days=7)
             ).order_by("due_date", "id")[:DIGEST_LIST_LIMIT]
         ),
-        overdue=list(listed.filter(due_date__lt=today).order_by("due_date", "id")[:DIGEST_LIST_LIMIT]),
+        overdue=list(
+            listed.filter(due_date__lt=today).order_by("due_date", "id")[:DIGEST_LIST_LIMIT]
+        ),
         updated_last_week=counts["updated_last_week"],
     )
 

@@ -13,6 +13,7 @@ How "once and only once" holds:
 """
 
 import datetime
+import json
 import logging
 import smtplib
 import uuid
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,8 +47,6 @@ logger = logging.getLogger(__name__)
 
 # Recipients per send task: one SMTP connection serves them all.
 SEND_BATCH_SIZE = 50
-# Rows per INSERT: one statement on PostgreSQL for a whole morning's reminders.
-INSERT_BATCH_SIZE = 10_000
 
 
 # The scan ---------------------------------------------------------------------------------------
@@ -152,26 +151,67 @@ def reminders_plan(*, now: datetime.datetime) -> tuple[datetime.date, list[Plann
     return today, planned
 
 
+_INSERTED_COLUMNS = (
+    "recipient_id",
+    "action_item_id",
+    "kind",
+    "period",
+    "period_start",
+    "item_due_date",
+)
+
+
 def _insert(planned: Sequence[PlannedNotification], *, now: datetime.datetime) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING: a row that exists (sent, pending, cancelled) stays."""
-    rows = [
-        Notification(
-            recipient_id=p.recipient_id,
-            action_item_id=p.action_item_id,
-            kind=p.kind,
-            period=p.period,
-            period_start=p.period_start,
-            item_due_date=p.item_due_date,
-            created_at=now,
-            next_attempt_at=now,
-        )
-        for p in planned
-    ]
-    if not rows:
+    """Insert the planned rows in ONE statement, whatever their number, skipping those that exist
+    (sent, pending or cancelled): ``INSERT ... SELECT`` from a JSON array, ``ON CONFLICT DO
+    NOTHING``. Returns how many rows were new.
+
+    Raw SQL because ``bulk_create`` splits the insert into batches of 999 parameters on SQLite,
+    and the cost of a scan must not grow with the number of reminders.
+    """
+    if not planned:
         return 0
-    before = Notification.objects.filter(created_at=now).count()
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=INSERT_BATCH_SIZE)
-    return Notification.objects.filter(created_at=now).count() - before
+    payload = json.dumps(
+        [
+            {
+                "recipient_id": p.recipient_id,
+                "action_item_id": p.action_item_id,
+                "kind": p.kind,
+                "period": p.period,
+                "period_start": p.period_start.isoformat(),
+                "item_due_date": p.item_due_date.isoformat() if p.item_due_date else None,
+            }
+            for p in planned
+        ]
+    )
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(name)
+        for name in (
+            *_INSERTED_COLUMNS,
+            "state",
+            "created_at",
+            "next_attempt_at",
+            "attempts",
+            "last_error",
+        )
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    if connection.vendor == "postgresql":
+        source = (
+            "SELECT r.recipient_id, r.action_item_id, r.kind, r.period, r.period_start, "
+            "r.item_due_date, %s, %s, %s, 0, '' FROM jsonb_to_recordset(%s::jsonb) AS r("
+            "recipient_id bigint, action_item_id bigint, kind text, period text, "
+            "period_start date, item_due_date date)"
+        )
+    else:
+        values = ", ".join(f"json_extract(value, '$.{name}')" for name in _INSERTED_COLUMNS)
+        # "WHERE true" tells SQLite's parser that ON CONFLICT belongs to the INSERT.
+        source = f"SELECT {values}, %s, %s, %s, 0, '' FROM json_each(%s) WHERE true"
+    sql = f"INSERT INTO {table} ({columns}) {source} ON CONFLICT DO NOTHING RETURNING id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Notification.State.PENDING.value, stamp, stamp, payload])
+        return len(cursor.fetchall())
 
 
 def reminders_scan(*, now: datetime.datetime | None = None, dry_run: bool = False) -> ScanResult:
@@ -280,7 +320,9 @@ def _still_wanted(notification: Notification, preference: NotificationPreference
         return False
     item = notification.action_item
     return not (
-        notification.kind in REMINDER_KINDS and item is not None and item.status not in OPEN_STATUSES
+        notification.kind in REMINDER_KINDS
+        and item is not None
+        and item.status not in OPEN_STATUSES
     )
 
 
@@ -368,7 +410,9 @@ def notifications_send(
                 except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
                     delay = _record_failure(ids, error, now)
                     unsent = [pk for _m, later in prepared[index + 1 :] for pk in later]
-                    _mark(unsent, state=Notification.State.PENDING, claim_token=None, claimed_at=None)
+                    _mark(
+                        unsent, state=Notification.State.PENDING, claim_token=None, claimed_at=None
+                    )
                     if _is_permanent(error):
                         continue
                     # The connection is likely broken: leave the rest to the retry.

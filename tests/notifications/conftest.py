@@ -34,12 +34,15 @@ class World:
     coordinator: User
 
     def item(self, *, due: str, assignee: User | None = None, **kwargs: object) -> ActionItem:
+        """An item of the agency; its last update ten days before its due date unless given."""
+        due_date = datetime.date.fromisoformat(due)
+        kwargs.setdefault("last_progress_at", at(due_date - datetime.timedelta(days=10), 9))
         recommendation = RecommendationFactory(lead_agency=self.agency)
         return ActionItemFactory(
             recommendation=recommendation,
             owner_agency=self.agency,
             assignee=assignee,
-            due_date=datetime.date.fromisoformat(due),
+            due_date=due_date,
             **kwargs,
         )
 
