@@ -248,7 +248,11 @@ def _reminder_email(
     ]
     if len(entries) == 1:
         entry = entries[0]
-        subject = f"{entry.headline}: {entry.item.reference} {entry.item.title}"
+        subject = _("%(what)s: %(reference)s %(title)s") % {
+            "what": entry.headline,
+            "reference": entry.item.reference,
+            "title": entry.item.title,
+        }
     else:
         counts: dict[str, int] = {}
         for entry in entries:
