@@ -17,7 +17,6 @@ import json
 import logging
 import smtplib
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -207,7 +206,8 @@ def _insert(planned: Sequence[PlannedNotification], *, now: datetime.datetime) -
     else:
         values = ", ".join(f"json_extract(value, '$.{name}')" for name in _INSERTED_COLUMNS)
         # "WHERE true" tells SQLite's parser that ON CONFLICT belongs to the INSERT.
-        source = f"SELECT {values}, %s, %s, %s, 0, '' FROM json_each(%s) WHERE true"
+        # Column names come from this module, never from input; the values are parameters.
+        source = f"SELECT {values}, %s, %s, %s, 0, '' FROM json_each(%s) WHERE true"  # noqa: S608
     sql = f"INSERT INTO {table} ({columns}) {source} ON CONFLICT DO NOTHING RETURNING id"
     with connection.cursor() as cursor:
         cursor.execute(sql, [Notification.State.PENDING.value, stamp, stamp, payload])
@@ -407,7 +407,7 @@ def notifications_send(
                         connection.open()
                         opened = True
                     connection.send_messages([message])
-                except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
+                except Exception as error:
                     delay = _record_failure(ids, error, now)
                     unsent = [pk for _m, later in prepared[index + 1 :] for pk in later]
                     _mark(
@@ -432,7 +432,7 @@ def notifications_send(
         if opened:
             try:
                 connection.close()
-            except Exception:  # noqa: BLE001 - the messages are already recorded as sent
+            except Exception:
                 logger.warning("Closing the mail connection failed", exc_info=True)
     return result
 

@@ -31,7 +31,7 @@ def notifications_retry_pending() -> int:
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
-def notifications_send(self, recipient_ids: list[int]) -> int:  # noqa: ANN001 - Celery's Task
+def notifications_send(self, recipient_ids: list[int]) -> int:
     result = services.notifications_send(recipient_ids=recipient_ids)
     delay = result.retry_in_seconds
     # A short backoff is waited for in the broker; a longer one is left to the periodic retry,

@@ -22,7 +22,7 @@ def run_in_threads(count: int, target: object) -> list[BaseException]:
         try:
             barrier.wait()
             target()
-        except BaseException as error:  # noqa: BLE001 - reported by the test
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()
