@@ -142,6 +142,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        # Kombu's exchange tables; by default a "control" folder in the current directory.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
     # A task not acknowledged within this time is delivered again; no task waits longer than this
