@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from recommendations.signals import action_item_changed
+
+        from .receivers import on_action_item_changed
+
+        action_item_changed.connect(
+            on_action_item_changed, dispatch_uid="notifications.on_action_item_changed"
+        )

@@ -61,7 +61,7 @@ def test_defaults_need_nothing_installed(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "sqlite3" in result.stdout
     assert "filesystem://" in result.stdout
-    assert "filebased" in result.stdout
+    assert "EmlFileBackend" in result.stdout
 
 
 def test_environment_switches_to_postgresql_redis_and_smtp(tmp_path):

@@ -164,6 +164,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        # Kombu's exchange tables; by default a "control" folder in the current directory.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
     # A task not acknowledged within this time is delivered again; no task waits longer than this
@@ -204,7 +206,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    # One .eml file per message, which a person opens in any mail program.
+    EMAIL_BACKEND = "notifications.backends.EmlFileBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)
 
@@ -217,6 +220,14 @@ REMINDER_BUSINESS_DAYS = env_bool("REMINDER_BUSINESS_DAYS", default=False)
 # The hour (local time) from which the day's reminders go out.
 REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", default=7)
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", default=12)
+# Province or territory whose statutory holidays count as well as the federal ones ("" = federal).
+REMINDER_HOLIDAYS_SUBDIVISION = env.str("REMINDER_HOLIDAYS_SUBDIVISION", default="")
+# A notification claimed by a worker that died is sent again after this many seconds; longer than
+# any one send can take (EMAIL_TIMEOUT), so a slow send is never doubled.
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", default=600)
+# Longest wait between two attempts at a failed send (the backoff doubles up to this): with the
+# defaults, a send is retried for about seven hours before it is marked failed.
+NOTIFICATION_RETRY_MAX_DELAY = env_int("NOTIFICATION_RETRY_MAX_DELAY", default=3600)
 
 # Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -1,0 +1,341 @@
+"""Building the emails: one per recipient and run for reminders, one per digest or immediate event.
+
+Every email is rendered in the recipient's language, as plain text and HTML, says what happened
+and when, shows the items with a direct link, why the person got it and how to change that.
+Optional kinds carry a one-click unsubscribe that works without signing in.
+"""
+
+import datetime
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from agencies.models import User
+from recommendations.models import ActionItem, Status
+
+from .models import OPTIONAL_KINDS, REMINDER_KINDS, Notification, NotificationKind
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+# The item page, once the web UI provides it; the recommendations list until then.
+ITEM_URL_NAMES = ("recommendations:action_item_detail", "recommendations:item_detail")
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def item_url(item: ActionItem) -> str:
+    for name in ITEM_URL_NAMES:
+        try:
+            return absolute_url(reverse(name, args=[item.pk]))
+        except NoReverseMatch:
+            continue
+    return absolute_url(f"{reverse('recommendations:list')}#item-{item.pk}")
+
+
+def preferences_url() -> str:
+    return absolute_url(reverse("notifications:preferences"))
+
+
+def unsubscribe_token(*, user_id: int, kinds: Sequence[str]) -> str:
+    return signing.dumps({"u": user_id, "k": sorted(set(kinds))}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token_load(token: str) -> tuple[int, list[str]]:
+    """The user and kinds a token unsubscribes; ``signing.BadSignature`` when forged."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    kinds = [kind for kind in data.get("k", []) if kind in OPTIONAL_KINDS]
+    return int(data["u"]), kinds
+
+
+def unsubscribe_url(*, user_id: int, kinds: Sequence[str]) -> str:
+    token = unsubscribe_token(user_id=user_id, kinds=kinds)
+    return absolute_url(reverse("notifications:unsubscribe", args=[token]))
+
+
+def _date(day: datetime.date) -> str:
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+@dataclass
+class Entry:
+    """One item in an email, with the sentence that says why it is there."""
+
+    notification: Notification
+    item: ActionItem
+    headline: str
+    reason: str
+    url: str
+
+
+def _reason(recipient: User, notification: Notification, item: ActionItem) -> str:
+    agency = item.owner_agency.acronym
+    if notification.kind == NotificationKind.ESCALATION:
+        if item.owner_agency_id in _manager_agency_ids(recipient):
+            return _("You are a manager of %(agency)s, which owns this item.") % {"agency": agency}
+        return _("You are a coordinator and %(agency)s has no manager to escalate to.") % {
+            "agency": agency
+        }
+    if item.assignee_id == recipient.pk:
+        return _("You are assigned to this item.")
+    if notification.kind == NotificationKind.STATUS_CHANGED:
+        return _("You watch this item.")
+    return _("This item of %(agency)s is not assigned to anyone, and you work at %(agency)s.") % {
+        "agency": agency
+    }
+
+
+def _manager_agency_ids(user: User) -> set[int]:
+    from agencies.selectors import user_roles
+
+    return set(user_roles(user).manager_of)
+
+
+def _headline(notification: Notification, item: ActionItem, today: datetime.date) -> str:
+    due = notification.item_due_date or item.due_date
+    kind = notification.kind
+    if kind == NotificationKind.DUE_SOON:
+        days = (due - today).days
+        if days <= 1:
+            return _("Due tomorrow, %(date)s") % {"date": _date(due)}
+        return ngettext(
+            "Due in %(days)d day, on %(date)s", "Due in %(days)d days, on %(date)s", days
+        ) % {
+            "days": days,
+            "date": _date(due),
+        }
+    late = max(1, (today - due).days)
+    if kind == NotificationKind.OVERDUE:
+        return ngettext(
+            "Overdue by %(days)d day (due %(date)s)",
+            "Overdue by %(days)d days (due %(date)s)",
+            late,
+        ) % {"days": late, "date": _date(due)}
+    if kind == NotificationKind.ESCALATION:
+        return ngettext(
+            "Escalation: overdue by %(days)d day (due %(date)s)",
+            "Escalation: overdue by %(days)d days (due %(date)s)",
+            late,
+        ) % {"days": late, "date": _date(due)}
+    if kind == NotificationKind.STALE:
+        quiet = max(1, (today - item.last_progress_at.date()).days)
+        return ngettext(
+            "No update recorded for %(days)d day", "No update recorded for %(days)d days", quiet
+        ) % {"days": quiet}
+    return str(notification.get_kind_display())
+
+
+def _headers(*, recipient: User, kinds: Sequence[str], ids: Sequence[int]) -> dict[str, str]:
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
+    headers = {
+        "Auto-Submitted": "auto-generated",
+        # The same notifications give the same Message-ID, so a resend after a crash between the
+        # server's acceptance and our bookkeeping can be recognised by the receiving side.
+        "Message-ID": f"<notification.{min(ids)}.{digest}@{host}>",
+    }
+    optional = [kind for kind in kinds if kind in OPTIONAL_KINDS]
+    if optional:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(user_id=recipient.pk, kinds=optional)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
+def _message(
+    *,
+    recipient: User,
+    subject: str,
+    template: str,
+    context: dict,
+    notifications: Sequence[Notification],
+) -> EmailMultiAlternatives:
+    kinds = sorted({n.kind for n in notifications})
+    optional = [kind for kind in kinds if kind in OPTIONAL_KINDS]
+    context = {
+        **context,
+        "recipient": recipient,
+        "subject": subject,
+        "preferences_url": preferences_url(),
+        "unsubscribe_url": unsubscribe_url(user_id=recipient.pk, kinds=optional)
+        if optional
+        else "",
+        "optional_kinds": [str(NotificationKind(kind).label) for kind in optional],
+        "site_url": settings.SITE_URL,
+        "LANGUAGE_CODE": recipient.language,
+    }
+    text = render_to_string(f"notifications/email/{template}.txt", context)
+    html = render_to_string(f"notifications/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers=_headers(recipient=recipient, kinds=kinds, ids=[n.pk for n in notifications]),
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+Prepared = tuple[EmailMultiAlternatives, list[int]]
+
+
+def emails_for_recipient(
+    *,
+    recipient: User,
+    notifications: Sequence[Notification],
+    today: datetime.date,
+    digest_loader: Callable[[User], object | None],
+) -> list[Prepared]:
+    """The emails for one recipient's claimed notifications, with the ids each one carries.
+
+    Reminders (due soon, overdue, escalation, stale) become one email listing them; a digest and
+    each immediate event (assignment, status change) is an email of its own.
+    """
+    prepared: list[Prepared] = []
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        reminders = [n for n in notifications if n.kind in REMINDER_KINDS]
+        if reminders:
+            prepared.append(
+                (_reminder_email(recipient, reminders, today), [n.pk for n in reminders])
+            )
+        for notification in notifications:
+            if notification.kind == NotificationKind.DIGEST:
+                digest = digest_loader(recipient)
+                if digest is not None:
+                    prepared.append(
+                        (_digest_email(recipient, notification, digest, today), [notification.pk])
+                    )
+            elif notification.kind in (NotificationKind.ASSIGNED, NotificationKind.STATUS_CHANGED):
+                prepared.append((_event_email(recipient, notification), [notification.pk]))
+    return prepared
+
+
+_KIND_ORDER = {
+    NotificationKind.ESCALATION: 0,
+    NotificationKind.OVERDUE: 1,
+    NotificationKind.DUE_SOON: 2,
+    NotificationKind.STALE: 3,
+}
+
+
+def _reminder_email(
+    recipient: User, reminders: Sequence[Notification], today: datetime.date
+) -> EmailMultiAlternatives:
+    ordered = sorted(
+        reminders,
+        key=lambda n: (_KIND_ORDER[NotificationKind(n.kind)], n.item_due_date or today, n.pk),
+    )
+    entries = [
+        Entry(
+            notification=n,
+            item=n.action_item,
+            headline=_headline(n, n.action_item, today),
+            reason=_reason(recipient, n, n.action_item),
+            url=item_url(n.action_item),
+        )
+        for n in ordered
+        if n.action_item is not None
+    ]
+    if len(entries) == 1:
+        entry = entries[0]
+        subject = _("%(what)s: %(reference)s %(title)s") % {
+            "what": entry.headline,
+            "reference": entry.item.reference,
+            "title": entry.item.title,
+        }
+    else:
+        counts: dict[str, int] = {}
+        for entry in entries:
+            label = str(NotificationKind(entry.notification.kind).label).lower()
+            counts[label] = counts.get(label, 0) + 1
+        summary = ", ".join(f"{count} {label}" for label, count in counts.items())
+        subject = ngettext(
+            "%(count)d reminder for %(date)s: %(summary)s",
+            "%(count)d reminders for %(date)s: %(summary)s",
+            len(entries),
+        ) % {"count": len(entries), "date": _date(today), "summary": summary}
+    return _message(
+        recipient=recipient,
+        subject=subject,
+        template="reminders",
+        context={"entries": entries, "today": today},
+        notifications=reminders,
+    )
+
+
+def _digest_email(
+    recipient: User, notification: Notification, digest: object, today: datetime.date
+) -> EmailMultiAlternatives:
+    subject = _("Weekly digest for the week of %(date)s") % {
+        "date": _date(notification.period_start or today)
+    }
+    status_labels = dict(Status.choices)
+    by_status = [
+        (status_labels[status], count) for status, count in getattr(digest, "by_status", {}).items()
+    ]
+    return _message(
+        recipient=recipient,
+        subject=subject,
+        template="digest",
+        context={
+            "digest": digest,
+            "by_status": by_status,
+            "today": today,
+            "overdue": [(item, item_url(item)) for item in getattr(digest, "overdue", [])],
+            "due_this_week": [
+                (item, item_url(item)) for item in getattr(digest, "due_this_week", [])
+            ],
+        },
+        notifications=[notification],
+    )
+
+
+def _event_email(recipient: User, notification: Notification) -> EmailMultiAlternatives:
+    from recommendations.models import ProgressUpdate
+
+    item = notification.action_item
+    assert item is not None  # immediate notifications are always about an item
+    update = (
+        ProgressUpdate.objects.select_related("author")
+        .filter(pk=notification.progress_update_id)
+        .first()
+    )
+    status_labels = dict(Status.choices)
+    if notification.kind == NotificationKind.ASSIGNED:
+        subject = _("Assigned to you: %(reference)s %(title)s (due %(date)s)") % {
+            "reference": item.reference,
+            "title": item.title,
+            "date": _date(item.due_date),
+        }
+        reason = _("You were assigned to this item.")
+    else:
+        subject = _("%(reference)s is now “%(status)s”: %(title)s") % {
+            "reference": item.reference,
+            "status": status_labels.get(update.status_after if update else item.status, ""),
+            "title": item.title,
+        }
+        reason = _reason(recipient, notification, item)
+    return _message(
+        recipient=recipient,
+        subject=subject,
+        template=notification.kind,
+        context={
+            "item": item,
+            "url": item_url(item),
+            "update": update,
+            "status_before": status_labels.get(update.status_before, "") if update else "",
+            "status_after": status_labels.get(update.status_after, "") if update else "",
+            "reason": reason,
+        },
+        notifications=[notification],
+    )

@@ -1,0 +1,33 @@
+"""Listeners to the recommendations app's signals (connected in NotificationsConfig.ready)."""
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+def on_action_item_changed(
+    sender: Any,
+    *,
+    action_item_id: int,
+    progress_update_id: int,
+    actor_id: int | None,
+    changed_fields: Iterable[str],
+    previous_assignee_id: int | None = None,
+    **kwargs: Any,
+) -> None:
+    # The change is already committed: a failure here must not turn the user's save into an
+    # error page. It is logged with its traceback for the operator.
+    try:
+        services.item_changed_notify(
+            action_item_id=action_item_id,
+            progress_update_id=progress_update_id,
+            actor_id=actor_id,
+            changed_fields=changed_fields,
+            previous_assignee_id=previous_assignee_id,
+        )
+    except Exception:
+        logger.exception("Could not record the notifications of item %s", action_item_id)

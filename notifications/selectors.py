@@ -1,0 +1,289 @@
+"""Reads for notifications: who receives what, which items a rule applies to, what a digest and a
+calendar feed show. Each function runs a fixed number of queries, whatever the number of items."""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from agencies.models import Membership, User
+from agencies.selectors import user_roles
+from recommendations.models import OPEN_STATUSES, ActionItem, Status, stale_cutoff
+
+from .models import OPTIONAL_KINDS, Notification, NotificationKind, NotificationPreference, Watch
+
+# Values fetched for each candidate item: enough to pick recipients and periods, no more.
+CANDIDATE_FIELDS = ("id", "due_date", "assignee_id", "owner_agency_id", "last_progress_at")
+
+
+# Watching ----------------------------------------------------------------------------------------
+
+
+def item_is_watched(user: User | Any, item: ActionItem) -> bool:
+    """An explicit choice wins; without one, the assignee watches their item."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    choice = (
+        Watch.objects.filter(user=user, action_item=item).values_list("watching", flat=True).first()
+    )
+    if choice is not None:
+        return choice
+    return item.assignee_id == user.pk
+
+
+def item_watcher_ids(item: ActionItem) -> set[int]:
+    """Users watching ``item``: explicit watchers, and the assignee unless they unwatched it."""
+    choices = dict(Watch.objects.filter(action_item=item).values_list("user_id", "watching"))
+    watchers = {user_id for user_id, watching in choices.items() if watching}
+    if item.assignee_id and choices.get(item.assignee_id, True):
+        watchers.add(item.assignee_id)
+    return watchers
+
+
+# Who receives what ------------------------------------------------------------------------------
+
+
+@dataclass
+class Audience:
+    """Everyone who can receive email, with their choices and memberships: two queries."""
+
+    # user id -> the kinds they turned off; absent users cannot receive email (inactive, no address)
+    opted_out: dict[int, frozenset[str]] = field(default_factory=dict)
+    digest_weekday: dict[int, int] = field(default_factory=dict)
+    staff_of: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    managers_of: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    coordinators: list[int] = field(default_factory=list)
+
+    def receives(self, user_id: int | None, kind: str) -> bool:
+        return user_id in self.opted_out and kind not in self.opted_out[user_id]
+
+    def item_workers(self, *, assignee_id: int | None, agency_id: int) -> list[int]:
+        """The assignee; for an unassigned item, the owner agency's staff (or managers)."""
+        if assignee_id is not None and assignee_id in self.opted_out:
+            return [assignee_id]
+        return self.staff_of.get(agency_id) or self.managers_of.get(agency_id) or []
+
+    def escalation_targets(self, agency_id: int) -> list[int]:
+        """The owner agency's managers; the coordinators when the agency has none."""
+        return self.managers_of.get(agency_id) or self.coordinators
+
+
+def reminder_audience() -> Audience:
+    audience = Audience()
+    preference_fields = [f"notification_preference__{kind}" for kind in OPTIONAL_KINDS]
+    rows = (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .values_list("id", "notification_preference__digest_weekday", *preference_fields)
+    )
+    for user_id, weekday, *choices in rows:
+        audience.opted_out[user_id] = frozenset(
+            kind for kind, on in zip(OPTIONAL_KINDS, choices, strict=True) if on is False
+        )
+        audience.digest_weekday[user_id] = weekday or 0
+    memberships = Membership.objects.filter(user__is_active=True).exclude(user__email="")
+    for user_id, agency_id, role in memberships.order_by("user_id").values_list(
+        "user_id", "agency_id", "role"
+    ):
+        if role == Membership.Role.STAFF:
+            audience.staff_of[agency_id].append(user_id)
+        elif role == Membership.Role.MANAGER:
+            audience.managers_of[agency_id].append(user_id)
+        elif user_id not in audience.coordinators:
+            audience.coordinators.append(user_id)
+    return audience
+
+
+# Candidate items, one query per rule -----------------------------------------------------------
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _already(kind: str, **filters: Any) -> Exists:
+    return Exists(
+        Notification.objects.filter(action_item=OuterRef("pk"), kind=kind, **filters).exclude(
+            state=Notification.State.CANCELLED
+        )
+    )
+
+
+def due_soon_candidates(*, today: datetime.date, window_end: datetime.date) -> Iterable[dict]:
+    return (
+        ActionItem.objects.open()
+        .filter(due_date__gt=today, due_date__lte=window_end)
+        .values(*CANDIDATE_FIELDS)
+    )
+
+
+def overdue_candidates(*, today: datetime.date, repeat_days: int) -> Iterable[dict]:
+    """Open items past due, with no update recorded since the due date passed, and no overdue
+    reminder in the last ``repeat_days`` (the unique constraint is the guarantee; this only spares
+    the insert of rows that already exist)."""
+    return (
+        ActionItem.objects.open()
+        .filter(due_date__lt=today, last_progress_at__date__lte=F("due_date"))
+        .exclude(
+            _already(
+                NotificationKind.OVERDUE,
+                period_start__gt=today - datetime.timedelta(days=repeat_days),
+            )
+        )
+        .values(*CANDIDATE_FIELDS)
+    )
+
+
+def escalation_candidates(*, latest_due_date: datetime.date) -> Iterable[dict]:
+    """Open items due on or before ``latest_due_date`` not yet escalated for that due date."""
+    return (
+        ActionItem.objects.open()
+        .filter(due_date__lte=latest_due_date)
+        .exclude(_already(NotificationKind.ESCALATION, item_due_date=OuterRef("due_date")))
+        .values(*CANDIDATE_FIELDS)
+    )
+
+
+def stale_candidates(*, today: datetime.date, stale_days: int) -> Iterable[dict]:
+    """Open items with no update for ``stale_days`` and no stale reminder in that time."""
+    cutoff = _start_of_day(today - datetime.timedelta(days=stale_days - 1))
+    return (
+        ActionItem.objects.open()
+        .filter(last_progress_at__lt=cutoff)
+        .exclude(
+            _already(
+                NotificationKind.STALE,
+                period_start__gt=today - datetime.timedelta(days=stale_days),
+            )
+        )
+        .values(*CANDIDATE_FIELDS)
+    )
+
+
+def existing_notification_keys(
+    keys: Iterable[tuple[int, int | None, str, str]],
+) -> set[tuple[int, int | None, str, str]]:
+    """Which (recipient, item, kind, period) already have a row: for the dry run's preview."""
+    wanted = set(keys)
+    if not wanted:
+        return set()
+    recipients = {key[0] for key in wanted}
+    kinds = {key[2] for key in wanted}
+    rows = Notification.objects.filter(recipient_id__in=recipients, kind__in=kinds).values_list(
+        "recipient_id", "action_item_id", "kind", "period"
+    )
+    return {row for row in rows if row in wanted}
+
+
+# Sending ------------------------------------------------------------------------------------------
+
+
+def recipients_with_due_notifications(*, now: datetime.datetime) -> list[int]:
+    return list(
+        Notification.objects.filter(state=Notification.State.PENDING, next_attempt_at__lte=now)
+        .order_by("recipient_id")
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+
+
+def preferences_by_user(user_ids: Iterable[int]) -> dict[int, NotificationPreference]:
+    return {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
+
+
+def preference_for(user: User) -> NotificationPreference:
+    """The user's saved preferences, or the defaults (unsaved) when they never chose."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(
+        user=user
+    )
+
+
+# Digest -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Digest:
+    agencies: list[str]
+    all_agencies: bool
+    open_count: int
+    by_status: dict[str, int]
+    overdue_count: int
+    stale_count: int
+    due_this_week: list[ActionItem]
+    overdue: list[ActionItem]
+    updated_last_week: int
+
+
+DIGEST_LIST_LIMIT = 20
+
+
+def digest_for(*, user: User, today: datetime.date, now: datetime.datetime) -> Digest | None:
+    """What a manager (their agencies) or a coordinator (all agencies) reads on Monday: counts in
+    one aggregate query, two short lists capped at DIGEST_LIST_LIMIT."""
+    roles = user_roles(user)
+    items: QuerySet[ActionItem] = ActionItem.objects.all()
+    if not roles.is_coordinator:
+        if not roles.manager_of:
+            return None
+        items = items.filter(owner_agency_id__in=roles.manager_of)
+    open_items = items.filter(status__in=OPEN_STATUSES)
+    week_ago = now - datetime.timedelta(days=7)
+    counts = items.aggregate(
+        open_count=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue_count=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=today)),
+        stale_count=Count(
+            "pk", filter=Q(status__in=OPEN_STATUSES, last_progress_at__lt=stale_cutoff(now))
+        ),
+        updated_last_week=Count("pk", filter=Q(last_progress_at__gte=week_ago)),
+        **{f"status_{s}": Count("pk", filter=Q(status=s)) for s in Status.values},
+    )
+    listed = open_items.select_related("recommendation", "owner_agency", "assignee")
+    agencies = sorted(
+        Membership.objects.filter(user=user, role=Membership.Role.MANAGER).values_list(
+            "agency__acronym", flat=True
+        )
+    )
+    return Digest(
+        agencies=agencies,
+        all_agencies=roles.is_coordinator,
+        open_count=counts["open_count"],
+        by_status={s: counts[f"status_{s}"] for s in Status.values},
+        overdue_count=counts["overdue_count"],
+        stale_count=counts["stale_count"],
+        due_this_week=list(
+            listed.filter(
+                due_date__gte=today, due_date__lt=today + datetime.timedelta(days=7)
+            ).order_by("due_date", "id")[:DIGEST_LIST_LIMIT]
+        ),
+        overdue=list(
+            listed.filter(due_date__lt=today).order_by("due_date", "id")[:DIGEST_LIST_LIMIT]
+        ),
+        updated_last_week=counts["updated_last_week"],
+    )
+
+
+# Calendar feed ------------------------------------------------------------------------------------
+
+
+def calendar_owner(token: str) -> User | None:
+    preference = (
+        NotificationPreference.objects.select_related("user")
+        .filter(calendar_token=token, user__is_active=True)
+        .first()
+    )
+    return preference.user if preference else None
+
+
+def calendar_items(user: User) -> QuerySet[ActionItem]:
+    """Open items assigned to ``user`` or owned by one of their agencies, one query."""
+    agencies = Membership.objects.filter(user=user).values("agency_id")
+    return (
+        ActionItem.objects.open()
+        .filter(Q(assignee=user) | Q(owner_agency_id__in=agencies))
+        .select_related("recommendation", "owner_agency", "assignee")
+        .order_by("due_date", "id")
+    )
