@@ -31,6 +31,14 @@ class DateInput(forms.DateInput):
 class TrackerFormMixin:
     label_suffix = ""
 
+    def mark_field_languages(self) -> None:
+        """English and French versions of a text say so, for screen readers and spell-checkers."""
+        fields: dict[str, forms.Field] = self.fields  # type: ignore[attr-defined]
+        for name, field in fields.items():
+            for language in ("en", "fr"):
+                if name.endswith(f"_{language}"):
+                    field.widget.attrs["lang"] = language
+
     def add_service_errors(self, error: Any) -> None:
         """Put a service's ValidationError on the fields it names, the rest above the form."""
         form: forms.BaseForm = self  # type: ignore[assignment]
@@ -284,9 +292,13 @@ class RecommendationForm(TrackerFormMixin, forms.ModelForm):
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
     theme = ThemeChoiceField(
-        label=_("Theme"), queryset=Theme.objects.select_related("source").order_by("position")
+        label=_("Theme"),
+        empty_label=_("Choose a theme"),
+        queryset=Theme.objects.select_related("source").order_by("position"),
     )
-    lead_agency = AgencyChoiceField(label=_("Lead agency"), queryset=Agency.objects.all())
+    lead_agency = AgencyChoiceField(
+        label=_("Lead agency"), empty_label=_("Choose an agency"), queryset=Agency.objects.all()
+    )
     supporting_agencies = AgencyMultipleChoiceField(
         label=_("Supporting agencies"),
         required=False,
@@ -323,6 +335,7 @@ class RecommendationForm(TrackerFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.mark_field_languages()
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.updated_at.isoformat()
 
@@ -341,7 +354,9 @@ class RecommendationForm(TrackerFormMixin, forms.ModelForm):
 class ActionItemForm(TrackerFormMixin, forms.ModelForm):
     """Create an action item, or edit what it is (the workflow fields have their own forms)."""
 
-    owner_agency = AgencyChoiceField(label=_("Owner agency"), queryset=Agency.objects.all())
+    owner_agency = AgencyChoiceField(
+        label=_("Owner agency"), empty_label=_("Choose an agency"), queryset=Agency.objects.all()
+    )
 
     class Meta:
         model = ActionItem
@@ -350,6 +365,10 @@ class ActionItemForm(TrackerFormMixin, forms.ModelForm):
             "description_en": forms.Textarea(attrs={"rows": 4}),
             "description_fr": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mark_field_languages()
 
     def _post_clean(self) -> None:
         # Validated by the services, which report per field.
