@@ -8,6 +8,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -148,8 +149,11 @@ class MyWorkFilterForm(TrackerFormMixin, forms.Form):
         # My work shows open items unless the person asks for another status ("" is "any"),
         # and the status menu must show what is applied.
         if self.is_bound and "status" not in self.data:
-            self.data = self.data.copy()
-            self.data["status"] = OPEN
+            self.data = (
+                {**self.data.dict(), "status": OPEN}
+                if isinstance(self.data, QueryDict)
+                else {**self.data, "status": OPEN}
+            )
 
     def filters(self) -> MyWorkFilters:
         """The filters to apply: the valid values entered, defaults for the rest."""
@@ -224,7 +228,11 @@ class ProgressForm(VersionedForm):
         min_value=0,
         max_value=100,
         help_text=_("A whole number from 0 to 100. Completing an item sets it to 100."),
-        widget=forms.NumberInput(attrs={"step": 5, "inputmode": "numeric"}),
+        error_messages={
+            name: _("Enter a whole number from 0 to 100.")
+            for name in ("invalid", "min_value", "max_value", "required")
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     note = _note_field(
         required=False,
@@ -277,7 +285,7 @@ class AssignForm(VersionedForm):
         assignee_field.queryset = agency_members(agency=item.owner_agency)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         due_date = data.get("due_date")
         if due_date and due_date != self.item.due_date and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason for the new due date."))

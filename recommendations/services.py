@@ -412,7 +412,7 @@ def action_item_update_definition(
     changes = {name: value for name, value in values.items() if getattr(item, name) != value}
     errors: dict[str, str] = {}
     for name in ("title_en", "title_fr"):
-        limit = ActionItem._meta.get_field(name).max_length or 0
+        limit = getattr(ActionItem._meta.get_field(name), "max_length", None) or 0
         if not values[name]:
             errors[name] = _("This field is required.")
         elif len(values[name]) > limit:

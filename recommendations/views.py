@@ -74,8 +74,6 @@ def my_work(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     items = selectors.my_work_items(user=user, filters=filters)
     page = Paginator(items, MY_WORK_PAGE_SIZE).get_page(request.GET.get("page"))
-    for item in page.object_list:
-        item.can_record_progress = policies.can_record_progress(user, item)
     return render(
         request,
         "recommendations/my_work.html",
@@ -382,9 +380,16 @@ def action_item_record_progress(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             _("Only the agencies working on this recommendation may add notes to this item.")
         )
-    forms_on_page = {"progress_form" if allowed.record_progress else "note_form": form}
+
+    def page_with(
+        form_on_page: ProgressForm | NoteForm, item: ActionItem, **extra: Any
+    ) -> HttpResponse:
+        if isinstance(form_on_page, ProgressForm):
+            return _item_page(request, item, progress_form=form_on_page, **extra)
+        return _item_page(request, item, note_form=form_on_page, **extra)
+
     if not form.is_valid():
-        return _item_page(request, item, status=400, **forms_on_page)
+        return page_with(form, item, status=400)
     data = form.cleaned_data
     changes: dict[str, Any] = {"note": data["note"]}
     if isinstance(form, ProgressForm):
@@ -399,16 +404,14 @@ def action_item_record_progress(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         form.add_service_errors(error)
-        return _item_page(request, item, status=400, **forms_on_page)
+        return page_with(form, item, status=400)
     except services.ActionItemConflict:
         current = selectors.action_item_detail(pk=pk)
-        rebound = _rebind_on_current(type(form), request, current)
-        return _item_page(
-            request,
+        return page_with(
+            _rebind_on_current(type(form), request, current),
             current,
             status=409,
             conflict=_conflict(current=current, opened_version=data["version"], submitted=changes),
-            **{next(iter(forms_on_page)): rebound},
         )
     return _after_save(request, item, _("Your update was recorded."))
 

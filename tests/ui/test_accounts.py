@@ -149,3 +149,14 @@ def test_a_language_chosen_before_signing_in_is_kept(client, roles):
 def test_signed_in_visitors_are_not_shown_the_sign_in_form(client, roles):
     response = signed_in(client, roles.staff).get(reverse("login"))
     assert response.status_code == 302
+
+
+def test_the_reset_email_is_in_the_language_the_user_chose(client, roles):
+    roles.staff.language = "fr"
+    roles.staff.save()
+    client.post(reverse("password_reset"), {"email": roles.staff.email})
+    message = mail.outbox[0]
+    assert message.subject == "Réinitialisation du mot de passe du suivi des recommandations"
+    assert "Votre nom d'utilisateur est staff." in message.body
+    # The page itself stays in the visitor's language.
+    assert "Check your email" in text(client.get(reverse("password_reset_done")))
