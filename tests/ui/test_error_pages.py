@@ -24,11 +24,11 @@ def test_403_page_says_why_in_the_users_language(client, roles):
     assert response.status_code == 403
     page = text(response)
     assert "Vous ne pouvez pas faire cela" in page
-    assert "n'est membre d'aucun organisme" in page
+    assert "Demandez à votre coordonnateur de vous ajouter à votre organisme" in page
 
 
 def test_500_page_renders_without_a_request_or_database(django_assert_num_queries):
     with django_assert_num_queries(0), translation.override("fr"):
         html = render_to_string("500.html")
     assert '<html lang="fr">' in html
-    assert "Une erreur s'est produite" in html
+    assert "Réessayez dans quelques minutes" in html
