@@ -7,10 +7,13 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from recommendations.hooks import item_panel_register
         from recommendations.signals import action_item_changed
 
         from .receivers import on_action_item_changed
+        from .views import item_watch_panel
 
         action_item_changed.connect(
             on_action_item_changed, dispatch_uid="notifications.on_action_item_changed"
         )
+        item_panel_register(item_watch_panel)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,8 +26,6 @@ from recommendations.models import ActionItem, Status
 from .models import OPTIONAL_KINDS, REMINDER_KINDS, Notification, NotificationKind
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
-# The item page, once the web UI provides it; the recommendations list until then.
-ITEM_URL_NAMES = ("recommendations:action_item_detail", "recommendations:item_detail")
 
 
 def absolute_url(path: str) -> str:
@@ -35,12 +33,7 @@ def absolute_url(path: str) -> str:
 
 
 def item_url(item: ActionItem) -> str:
-    for name in ITEM_URL_NAMES:
-        try:
-            return absolute_url(reverse(name, args=[item.pk]))
-        except NoReverseMatch:
-            continue
-    return absolute_url(f"{reverse('recommendations:list')}#item-{item.pk}")
+    return absolute_url(reverse("recommendations:item", args=[item.pk]))
 
 
 def preferences_url() -> str:

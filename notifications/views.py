@@ -6,8 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -115,3 +117,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             request, "notifications/unsubscribe.html", {"done": bool(done), "labels": labels}
         )
     return render(request, "notifications/unsubscribe.html", {"labels": labels, "token": token})
+
+
+def item_watch_panel(request: HttpRequest, item: ActionItem) -> SafeString:
+    """The Watch button beside an action item (registered with recommendations.hooks)."""
+    return render_to_string(
+        "notifications/_item_watch.html",
+        {"item": item, "is_watching": selectors.item_is_watched(request.user, item)},
+        request=request,
+    )

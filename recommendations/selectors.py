@@ -1,9 +1,27 @@
 """Reads of recommendations and action items, shaped for the pages and the API."""
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
+import datetime
+import re
+from dataclasses import dataclass
 
-from .models import CLOSED_STATUSES, ActionItem, Recommendation, Status, Theme
+from django.db.models import Avg, Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from agencies.models import User
+from agencies.selectors import user_roles
+
+from .models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    ActionItem,
+    ProgressUpdate,
+    Recommendation,
+    Status,
+    Theme,
+    stale_cutoff,
+)
 
 
 def recommendation_list_with_progress() -> QuerySet[Recommendation]:
@@ -45,3 +63,206 @@ def action_item_queryset() -> QuerySet[ActionItem]:
     return ActionItem.objects.select_related(
         "recommendation", "recommendation__theme", "owner_agency", "assignee"
     ).with_flags()
+
+
+# My work ---------------------------------------------------------------------------------------
+
+
+class Scope:
+    """Which items My work starts from, before the filters."""
+
+    MINE = "mine"  # assigned to me, or owned by one of my agencies
+    ASSIGNED = "assigned"  # assigned to me
+    AGENCY = "agency"  # owned by one of my agencies
+    ALL = "all"  # every item (members of any agency read everything)
+
+    values = (MINE, ASSIGNED, AGENCY, ALL)
+
+
+class Relation:
+    """How an item relates to the person looking at it; My work lists them in this order."""
+
+    ASSIGNED_TO_ME = 0
+    MY_AGENCY = 1
+    OTHER = 2
+
+
+# Sort keys of My work; each ends with a unique column so that pages never overlap.
+STATUS_RANK = Case(
+    When(status=Status.BLOCKED, then=Value(0)),
+    When(status=Status.IN_PROGRESS, then=Value(1)),
+    When(status=Status.NOT_STARTED, then=Value(2)),
+    When(status=Status.COMPLETED, then=Value(3)),
+    default=Value(4),
+    output_field=IntegerField(),
+)
+MY_WORK_SORTS: dict[str, tuple] = {
+    "due": ("due_date", "id"),
+    "-due": ("-due_date", "-id"),
+    "updated": ("-updated_at", "-id"),
+    "reference": ("recommendation__code", "sequence"),
+    "progress": ("percent_complete", "due_date", "id"),
+    "-progress": ("-percent_complete", "due_date", "id"),
+    "status": (STATUS_RANK, "due_date", "id"),
+}
+OPEN = "open"  # a status filter value meaning any of OPEN_STATUSES
+_REFERENCE = re.compile(r"^(?P<code>.+)\.(?P<sequence>\d+)$")
+
+
+@dataclass(frozen=True)
+class MyWorkFilters:
+    scope: str = Scope.MINE
+    status: str = ""  # "", OPEN or a Status value
+    theme_id: int | None = None
+    recommendation_id: int | None = None
+    due_within_days: int | None = None
+    overdue: bool = False
+    stale: bool = False
+    search: str = ""
+    sort: str = "due"
+
+
+def my_work_default_scope(*, user: User) -> str:
+    """Coordinators follow every agency's work; everyone else starts from their own."""
+    return Scope.ALL if user_roles(user).sees_everything else Scope.MINE
+
+
+def _scope_filter(*, user: User, scope: str) -> Q:
+    member_of = user_roles(user).member_of
+    if scope == Scope.ASSIGNED:
+        return Q(assignee_id=user.pk)
+    if scope == Scope.AGENCY:
+        return Q(owner_agency_id__in=member_of)
+    if scope == Scope.ALL:
+        return Q()
+    return Q(assignee_id=user.pk) | Q(owner_agency_id__in=member_of)
+
+
+def my_work_items(
+    *, user: User, filters: MyWorkFilters, today: datetime.date | None = None
+) -> QuerySet[ActionItem]:
+    """The action items of My work: assigned to ``user`` first, then their agencies', then others.
+
+    Each item carries ``relation`` (see Relation) and the ``overdue``/``stale`` flags; the filters
+    and the sort are applied by the database, so a page costs the same whatever the data size.
+    """
+    today = today or timezone.localdate()
+    member_of = user_roles(user).member_of
+    items = (
+        action_item_queryset()
+        .filter(_scope_filter(user=user, scope=filters.scope))
+        .annotate(
+            relation=Case(
+                When(assignee_id=user.pk, then=Value(Relation.ASSIGNED_TO_ME)),
+                When(owner_agency_id__in=member_of, then=Value(Relation.MY_AGENCY)),
+                default=Value(Relation.OTHER),
+                output_field=IntegerField(),
+            )
+        )
+    )
+    if filters.status == OPEN:
+        items = items.filter(status__in=OPEN_STATUSES)
+    elif filters.status:
+        items = items.filter(status=filters.status)
+    if filters.theme_id is not None:
+        items = items.filter(recommendation__theme_id=filters.theme_id)
+    if filters.recommendation_id is not None:
+        items = items.filter(recommendation_id=filters.recommendation_id)
+    if filters.due_within_days is not None:
+        items = items.filter(
+            status__in=OPEN_STATUSES,
+            due_date__gte=today,
+            due_date__lte=today + datetime.timedelta(days=filters.due_within_days),
+        )
+    if filters.overdue:
+        items = items.filter(status__in=OPEN_STATUSES, due_date__lt=today)
+    if filters.stale:
+        items = items.filter(status__in=OPEN_STATUSES, last_progress_at__lt=stale_cutoff())
+    search = filters.search.strip()
+    if search:
+        matches = (
+            Q(title_en__icontains=search)
+            | Q(title_fr__icontains=search)
+            | Q(recommendation__code__icontains=search)
+        )
+        reference = _REFERENCE.match(search)
+        if reference:
+            matches |= Q(
+                recommendation__code__iexact=reference["code"],
+                sequence=int(reference["sequence"]),
+            )
+        items = items.filter(matches)
+    sort = MY_WORK_SORTS.get(filters.sort, MY_WORK_SORTS["due"])
+    return items.order_by("relation", *sort)
+
+
+def my_work_counts(*, user: User, scope: str, today: datetime.date | None = None) -> dict[str, int]:
+    """The numbers at the top of My work, for ``scope``, in one query."""
+    today = today or timezone.localdate()
+    open_q = Q(status__in=OPEN_STATUSES)
+    member_of = user_roles(user).member_of
+    return ActionItem.objects.filter(_scope_filter(user=user, scope=scope)).aggregate(
+        open=Count("pk", filter=open_q),
+        assigned_to_me=Count("pk", filter=open_q & Q(assignee_id=user.pk)),
+        my_agencies=Count("pk", filter=open_q & Q(owner_agency_id__in=member_of)),
+        overdue=Count("pk", filter=open_q & Q(due_date__lt=today)),
+        due_soon=Count(
+            "pk",
+            filter=open_q
+            & Q(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=7)),
+        ),
+        blocked=Count("pk", filter=Q(status=Status.BLOCKED)),
+        stale=Count("pk", filter=open_q & Q(last_progress_at__lt=stale_cutoff())),
+    )
+
+
+# Detail pages ----------------------------------------------------------------------------------
+
+
+def recommendation_detail(*, pk: int) -> Recommendation:
+    """One recommendation with its progress, source, theme and agencies (two queries), or 404."""
+    return get_object_or_404(
+        recommendation_list_with_progress()
+        .select_related("source", "theme", "lead_agency")
+        .prefetch_related("supporting_agencies"),
+        pk=pk,
+    )
+
+
+def recommendation_action_items(*, recommendation: Recommendation) -> QuerySet[ActionItem]:
+    return action_item_queryset().filter(recommendation=recommendation).order_by("sequence")
+
+
+def action_item_detail(*, pk: int) -> ActionItem:
+    """One action item with all it shows and all its policies need (two queries), or 404."""
+    return get_object_or_404(
+        action_item_queryset()
+        .select_related(
+            "recommendation__lead_agency", "recommendation__source", "recommendation__theme"
+        )
+        .prefetch_related("recommendation__supporting_agencies"),
+        pk=pk,
+    )
+
+
+def action_item_timeline(*, item: ActionItem) -> QuerySet[ProgressUpdate]:
+    """The item's progress updates, newest first, with the people they name."""
+    return (
+        ProgressUpdate.objects.filter(action_item=item)
+        .select_related("author", "assignee_before", "assignee_after")
+        .order_by("-created_at", "-id")
+    )
+
+
+def action_item_updates_since(
+    *, item: ActionItem, version: int, limit: int = 10
+) -> list[ProgressUpdate]:
+    """The updates recorded after the reader saw ``version`` of ``item``.
+
+    Every write bumps the version by one and records one update, so they are the latest
+    ``item.version - version`` entries of the timeline.
+    """
+    missed = max(0, min(item.version - version, limit))
+    if not missed:
+        return []
+    return list(action_item_timeline(item=item)[:missed])

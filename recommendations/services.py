@@ -3,6 +3,7 @@ the tests all change an item through these functions, so every change obeys the 
 leaves the same trace."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +13,10 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import User
+from agencies.models import Agency, User
 
 from . import policies
-from .models import ActionItem, ProgressUpdate, Recommendation, Status
+from .models import ActionItem, ProgressUpdate, Recommendation, Status, Theme
 from .signals import action_item_changed
 
 NOTE_MAX_LENGTH = 4000
@@ -245,3 +246,232 @@ def action_item_create(
         item.full_clean()
         item.save()
     return item
+
+
+# Coordinators: create and edit recommendations and the definition of action items -------------
+
+
+class RecommendationConflict(Exception):
+    """The recommendation changed since the caller read it; nothing was written."""
+
+    def __init__(self, current: Recommendation) -> None:
+        super().__init__(_("This recommendation was changed by someone else since you opened it."))
+        self.current = current
+
+
+def _normalise_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _validate_recommendation(
+    *, recommendation: Recommendation, supporting_agencies: Iterable[Agency]
+) -> None:
+    """Model validation plus the rules that span fields, with one message per field."""
+    errors: dict[str, list[str]] = {}
+    try:
+        recommendation.full_clean()
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if any(agency.pk == recommendation.lead_agency_id for agency in supporting_agencies):
+        errors.setdefault("supporting_agencies", []).append(
+            _("The lead agency cannot also be a supporting agency.")
+        )
+    source = recommendation.source if recommendation.source_id else None
+    passage = _normalise_space(recommendation.source_passage)
+    # The passage is what the recommendation rests on: it must be quoted, not paraphrased.
+    if source is not None and source.text and passage not in _normalise_space(source.text):
+        errors.setdefault("source_passage", []).append(
+            _("This passage is not found word for word in “%(source)s”.") % {"source": source.title}
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def recommendation_create(
+    *,
+    actor: User,
+    code: str,
+    theme: Theme,
+    title_en: str,
+    title_fr: str,
+    source_passage: str,
+    priority: str,
+    lead_agency: Agency,
+    supporting_agencies: Iterable[Agency] = (),
+    description_en: str = "",
+    description_fr: str = "",
+    target_date: datetime.date | None = None,
+) -> Recommendation:
+    """Create a recommendation under ``theme`` (its source is the theme's source)."""
+    if not policies.can_edit_recommendation(actor):
+        raise PermissionDenied(_("Only coordinators may create recommendations."))
+    supporting = list(supporting_agencies)
+    recommendation = Recommendation(
+        code=code.strip(),
+        source_id=theme.source_id,
+        theme=theme,
+        title_en=title_en.strip(),
+        title_fr=title_fr.strip(),
+        description_en=description_en.strip(),
+        description_fr=description_fr.strip(),
+        source_passage=source_passage.strip(),
+        priority=priority,
+        lead_agency=lead_agency,
+        target_date=target_date,
+    )
+    _validate_recommendation(recommendation=recommendation, supporting_agencies=supporting)
+    with transaction.atomic():
+        recommendation.save()
+        recommendation.supporting_agencies.set(supporting)
+    return recommendation
+
+
+def recommendation_update(
+    *,
+    recommendation: Recommendation,
+    actor: User,
+    expected_updated_at: datetime.datetime | None,
+    code: str,
+    theme: Theme,
+    title_en: str,
+    title_fr: str,
+    source_passage: str,
+    priority: str,
+    lead_agency: Agency,
+    supporting_agencies: Iterable[Agency],
+    description_en: str = "",
+    description_fr: str = "",
+    target_date: datetime.date | None = None,
+) -> Recommendation:
+    """Replace the definition of a recommendation, unless someone changed it meanwhile.
+
+    ``updated_at`` serves as the version: the write is one ``UPDATE ... WHERE updated_at =
+    expected_updated_at``, so a form opened before another save raises RecommendationConflict
+    and writes nothing. ``expected_updated_at=None`` skips that check (commands only).
+    """
+    if not policies.can_edit_recommendation(actor, recommendation):
+        raise PermissionDenied(_("Only coordinators may edit recommendations."))
+    supporting = list(supporting_agencies)
+    values: dict[str, Any] = {
+        "code": code.strip(),
+        "source_id": theme.source_id,
+        "theme_id": theme.pk,
+        "title_en": title_en.strip(),
+        "title_fr": title_fr.strip(),
+        "description_en": description_en.strip(),
+        "description_fr": description_fr.strip(),
+        "source_passage": source_passage.strip(),
+        "priority": priority,
+        "lead_agency_id": lead_agency.pk,
+        "target_date": target_date,
+    }
+    candidate = Recommendation(pk=recommendation.pk, **values)
+    candidate._state.adding = False  # an existing row: uniqueness excludes itself
+    _validate_recommendation(recommendation=candidate, supporting_agencies=supporting)
+    with transaction.atomic():
+        rows = Recommendation.objects.filter(pk=recommendation.pk)
+        if expected_updated_at is not None:
+            rows = rows.filter(updated_at=expected_updated_at)
+        if rows.update(**values, updated_at=timezone.now()) != 1:
+            raise RecommendationConflict(
+                Recommendation.objects.select_related("theme", "lead_agency").get(
+                    pk=recommendation.pk
+                )
+            )
+        recommendation.refresh_from_db()
+        recommendation.supporting_agencies.set(supporting)
+    return recommendation
+
+
+def action_item_update_definition(
+    *,
+    item: ActionItem,
+    actor: User,
+    expected_version: int | None,
+    title_en: str,
+    title_fr: str,
+    owner_agency: Agency,
+    description_en: str = "",
+    description_fr: str = "",
+) -> ActionItemChange:
+    """Edit what an action item is (titles, descriptions, owner agency), leaving a timeline entry.
+
+    Workflow fields (status, percent, due date) stay as they are. When the owner agency changes
+    and the assignee is not a member of the new owner, the item is unassigned in the same write,
+    and the timeline entry says so. Same version check as ``action_item_change``.
+    """
+    if not policies.can_edit_item_definition(actor, item):
+        raise PermissionDenied(_("Only coordinators may edit action items."))
+    values: dict[str, Any] = {
+        "title_en": title_en.strip(),
+        "title_fr": title_fr.strip(),
+        "description_en": description_en.strip(),
+        "description_fr": description_fr.strip(),
+        "owner_agency_id": owner_agency.pk,
+    }
+    changes = {name: value for name, value in values.items() if getattr(item, name) != value}
+    errors: dict[str, str] = {}
+    for name in ("title_en", "title_fr"):
+        limit = getattr(ActionItem._meta.get_field(name), "max_length", None) or 0
+        if not values[name]:
+            errors[name] = _("This field is required.")
+        elif len(values[name]) > limit:
+            errors[name] = _("A title may have at most %(limit)d characters.") % {"limit": limit}
+    if errors:
+        raise ValidationError(errors)
+    if not changes:
+        raise ValidationError(_("Nothing to save: nothing was changed."))
+
+    assignee_after_id = item.assignee_id
+    if "owner_agency_id" in changes and item.assignee is not None:
+        # An item is assigned only to a member of its owner agency (policies.can_be_assigned).
+        moved = ActionItem(owner_agency_id=owner_agency.pk)
+        if not policies.can_be_assigned(item.assignee, moved):
+            changes["assignee_id"] = assignee_after_id = None
+
+    labels = {
+        "title_en": _("title (English)"),
+        "title_fr": _("title (French)"),
+        "description_en": _("description (English)"),
+        "description_fr": _("description (French)"),
+    }
+    described = [str(labels[name]) for name in labels if name in changes]
+    if "owner_agency_id" in changes:
+        described.append(
+            _("owner agency (%(before)s → %(after)s)")
+            % {"before": item.owner_agency.acronym, "after": owner_agency.acronym}
+        )
+    note = _("Definition edited: %(changes)s.") % {"changes": ", ".join(described)}
+    if "assignee_id" in changes:
+        note += " " + _("Unassigned, because the assignee is not a member of %(agency)s.") % {
+            "agency": owner_agency.acronym
+        }
+
+    now = timezone.now()
+    with transaction.atomic():
+        rows = ActionItem.objects.filter(pk=item.pk)
+        if expected_version is not None:
+            rows = rows.filter(version=expected_version)
+        if rows.update(**changes, version=F("version") + 1, updated_at=now) != 1:
+            raise ActionItemConflict(
+                ActionItem.objects.select_related("recommendation", "owner_agency", "assignee").get(
+                    pk=item.pk
+                )
+            )
+        update = ProgressUpdate.objects.create(
+            action_item=item,
+            author=actor,
+            created_at=now,
+            status_before=item.status,
+            status_after=item.status,
+            percent_before=item.percent_complete,
+            percent_after=item.percent_complete,
+            due_date_before=item.due_date,
+            due_date_after=item.due_date,
+            assignee_before_id=item.assignee_id,
+            assignee_after_id=assignee_after_id,
+            note=note,
+        )
+        item.refresh_from_db()
+    changed = {name.removesuffix("_id") for name in changes}
+    return ActionItemChange(item=item, update=update, changed_fields=frozenset(changed))

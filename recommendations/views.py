@@ -1,18 +1,533 @@
+"""Web pages. Thin: read through selectors, write through services, decide through policies."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from . import policies, selectors
+from agencies.models import User
+
+from . import hooks, policies, selectors, services
+from .forms import (
+    ActionItemCreateForm,
+    ActionItemEditForm,
+    AssignForm,
+    MyWorkFilterForm,
+    NoteForm,
+    ProgressForm,
+    RecommendationForm,
+    VersionedForm,
+)
+from .models import ActionItem, ProgressUpdate, Recommendation, Status
+
+MY_WORK_PAGE_SIZE = 25
+TIMELINE_PAGE_SIZE = 20
+
+View = Callable[..., HttpResponse]
 
 
-@login_required
+def tracker_member_required(view: View) -> View:
+    """Signed in, and a member of an agency: everyone else gets the sign-in page or a clear 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not policies.can_view_tracker(request.user):
+            raise PermissionDenied(
+                _(
+                    "Your account is not a member of any agency yet, so the tracker has nothing "
+                    "to show you. Ask your coordinator to add you to your agency."
+                )
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+# My work ---------------------------------------------------------------------------------------
+
+
+@tracker_member_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """The first page after sign-in: the items to act on, assigned ones first."""
+    user = _user(request)
+    form = MyWorkFilterForm(
+        request.GET or None, default_scope=selectors.my_work_default_scope(user=user)
+    )
+    filters = form.filters()
+    items = selectors.my_work_items(user=user, filters=filters)
+    page = Paginator(items, MY_WORK_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "recommendations/my_work.html",
+        {
+            "form": form,
+            "filters": filters,
+            "is_filtered": form.is_filtered(),
+            "counts": selectors.my_work_counts(user=user, scope=filters.scope),
+            "page": page,
+            "relation": selectors.Relation,
+        },
+    )
+
+
+# Recommendations -------------------------------------------------------------------------------
+
+
+@tracker_member_required
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     """Recommendations grouped by theme, with progress rolled up from their action items."""
-    if not policies.can_view_tracker(request.user):
-        raise PermissionDenied
     return render(
         request,
         "recommendations/recommendation_list.html",
-        {"themes": selectors.themes_with_recommendations()},
+        {
+            "themes": selectors.themes_with_recommendations(),
+            "can_create": policies.can_edit_recommendation(request.user),
+        },
+    )
+
+
+@tracker_member_required
+def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    recommendation = selectors.recommendation_detail(pk=pk)
+    return render(
+        request,
+        "recommendations/recommendation_detail.html",
+        {
+            "recommendation": recommendation,
+            "items": selectors.recommendation_action_items(recommendation=recommendation),
+            "can_edit": policies.can_edit_recommendation(request.user, recommendation),
+        },
+    )
+
+
+def _recommendation_values(form: RecommendationForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        name: data[name]
+        for name in (
+            "code",
+            "theme",
+            "title_en",
+            "title_fr",
+            "description_en",
+            "description_fr",
+            "source_passage",
+            "priority",
+            "lead_agency",
+            "supporting_agencies",
+            "target_date",
+        )
+    }
+
+
+@tracker_member_required
+def recommendation_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not policies.can_edit_recommendation(user):
+        raise PermissionDenied(_("Only coordinators may create recommendations."))
+    form = RecommendationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recommendation = services.recommendation_create(
+                actor=user, **_recommendation_values(form)
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("Recommendation %(code)s was created.") % {"code": recommendation.code},
+            )
+            return redirect("recommendations:detail", pk=recommendation.pk)
+    return render(
+        request,
+        "recommendations/recommendation_form.html",
+        {"form": form, "recommendation": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@tracker_member_required
+def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    recommendation = get_object_or_404(Recommendation, pk=pk)
+    if not policies.can_edit_recommendation(user, recommendation):
+        raise PermissionDenied(_("Only coordinators may edit recommendations."))
+    form = RecommendationForm(request.POST or None, instance=recommendation)
+    conflict: Recommendation | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recommendation_update(
+                recommendation=recommendation,
+                actor=user,
+                expected_updated_at=form.expected_updated_at(),
+                **_recommendation_values(form),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except services.RecommendationConflict as error:
+            conflict = error.current
+            # Keep what the coordinator typed, now based on the current version.
+            data = request.POST.copy()
+            data["version"] = conflict.updated_at.isoformat()
+            form = RecommendationForm(data, instance=conflict)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("recommendations:detail", pk=recommendation.pk)
+    status = 409 if conflict else (400 if form.errors else 200)
+    return render(
+        request,
+        "recommendations/recommendation_form.html",
+        {"form": form, "recommendation": recommendation, "conflict": conflict},
+        status=status,
+    )
+
+
+# Action items ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemPermissions:
+    """What the page offers; each one is a policy decision, checked again when posted."""
+
+    record_progress: bool
+    add_note: bool
+    assign: bool
+    edit: bool
+
+    @classmethod
+    def of(cls, user: User, item: ActionItem) -> "ItemPermissions":
+        return cls(
+            record_progress=policies.can_record_progress(user, item),
+            add_note=policies.can_add_note(user, item),
+            assign=policies.can_assign(user, item),
+            edit=policies.can_edit_item_definition(user, item),
+        )
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    label: str
+    current: str
+    yours: str
+
+    @property
+    def differs(self) -> bool:
+        return self.current != self.yours
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """What the page shows when a save was refused because the item changed meanwhile."""
+
+    rows: list[ConflictRow]
+    missed_updates: list[ProgressUpdate]
+
+
+def _status_label(value: str) -> str:
+    return str(dict(Status.choices).get(value, value))
+
+
+def _conflict(*, current: ActionItem, opened_version: int, submitted: dict[str, Any]) -> Conflict:
+    rows: list[ConflictRow] = []
+    if "status" in submitted:
+        rows.append(
+            ConflictRow(
+                _("Status"), _status_label(current.status), _status_label(submitted["status"])
+            )
+        )
+    if "percent_complete" in submitted:
+        rows.append(
+            ConflictRow(
+                _("Percent complete"),
+                f"{current.percent_complete}",
+                f"{submitted['percent_complete']}",
+            )
+        )
+    if "assignee" in submitted:
+        assignee = submitted["assignee"]
+        nobody = _("Nobody")
+        rows.append(
+            ConflictRow(
+                _("Assigned to"),
+                current.assignee.display_name if current.assignee else nobody,
+                assignee.display_name if assignee else nobody,
+            )
+        )
+    if "due_date" in submitted:
+        rows.append(
+            ConflictRow(
+                _("Due date"),
+                date_format(current.due_date),
+                date_format(submitted["due_date"]) if submitted["due_date"] else "",
+            )
+        )
+    for name, label in (
+        ("title_en", _("Title (English)")),
+        ("title_fr", _("Title (French)")),
+        ("owner_agency", _("Owner agency")),
+    ):
+        if name in submitted:
+            rows.append(ConflictRow(label, str(getattr(current, name)), str(submitted[name])))
+    return Conflict(
+        rows=rows,
+        missed_updates=selectors.action_item_updates_since(item=current, version=opened_version),
+    )
+
+
+def _item_page(
+    request: HttpRequest,
+    item: ActionItem,
+    *,
+    progress_form: ProgressForm | None = None,
+    note_form: NoteForm | None = None,
+    assign_form: AssignForm | None = None,
+    conflict: Conflict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    allowed = ItemPermissions.of(user, item)
+    if allowed.record_progress:
+        progress_form = progress_form or ProgressForm(item=item)
+    elif allowed.add_note:
+        note_form = note_form or NoteForm(item=item)
+    if allowed.assign:
+        assign_form = assign_form or AssignForm(item=item)
+    timeline = Paginator(selectors.action_item_timeline(item=item), TIMELINE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "recommendations/action_item_detail.html",
+        {
+            "item": item,
+            "recommendation": item.recommendation,
+            "allowed": allowed,
+            "progress_form": progress_form,
+            "note_form": note_form,
+            "assign_form": assign_form,
+            "conflict": conflict,
+            "timeline": timeline,
+            # Panels other apps add beside the item (e.g. watching it); rendered HTML strings.
+            "extra_panels": hooks.item_panels_render(request, item),
+        },
+        status=status,
+    )
+
+
+@tracker_member_required
+def action_item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _item_page(request, selectors.action_item_detail(pk=pk))
+
+
+def _after_save(request: HttpRequest, item: ActionItem, message: str) -> HttpResponseRedirect:
+    messages.success(request, message)
+    return HttpResponseRedirect(reverse("recommendations:item", args=[item.pk]) + "#timeline")
+
+
+def _rebind_on_current(
+    form_class: type[VersionedForm], request: HttpRequest, current: ActionItem
+) -> Any:
+    """The person's input, kept, but based on the current version so they may save it again."""
+    form = form_class(item=current)
+    data = request.POST.copy()
+    data[form.add_prefix("version")] = str(current.version)
+    rebound = form_class(data, item=current)
+    rebound.is_valid()
+    return rebound
+
+
+@tracker_member_required
+@require_POST
+def action_item_record_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a progress update (owner agency), or a note only (supporting agencies)."""
+    user = _user(request)
+    item = selectors.action_item_detail(pk=pk)
+    allowed = ItemPermissions.of(user, item)
+    form: ProgressForm | NoteForm
+    if allowed.record_progress:
+        form = ProgressForm(request.POST, item=item)
+    elif allowed.add_note:
+        # A supporting agency's form has only a note; a posted status change is not theirs to make.
+        if any(key.startswith(ProgressForm.prefix + "-") for key in request.POST):
+            raise PermissionDenied(
+                _(
+                    "Only the owner agency (%(agency)s) and coordinators may change this "
+                    "item's status."
+                )
+                % {"agency": item.owner_agency.acronym}
+            )
+        form = NoteForm(request.POST, item=item)
+    else:
+        raise PermissionDenied(
+            _("Only the agencies working on this recommendation may add notes to this item.")
+        )
+
+    def page_with(
+        form_on_page: ProgressForm | NoteForm, item: ActionItem, **extra: Any
+    ) -> HttpResponse:
+        if isinstance(form_on_page, ProgressForm):
+            return _item_page(request, item, progress_form=form_on_page, **extra)
+        return _item_page(request, item, note_form=form_on_page, **extra)
+
+    if not form.is_valid():
+        return page_with(form, item, status=400)
+    data = form.cleaned_data
+    changes: dict[str, Any] = {"note": data["note"]}
+    if isinstance(form, ProgressForm):
+        changes.update(status=data["status"], percent_complete=data["percent_complete"])
+    try:
+        services.action_item_change(
+            item=item,
+            actor=user,
+            # A note alone overwrites nothing, so it never needs to be refused as stale.
+            expected_version=data["version"] if isinstance(form, ProgressForm) else None,
+            **changes,
+        )
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return page_with(form, item, status=400)
+    except services.ActionItemConflict:
+        current = selectors.action_item_detail(pk=pk)
+        return page_with(
+            _rebind_on_current(type(form), request, current),
+            current,
+            status=409,
+            conflict=_conflict(current=current, opened_version=data["version"], submitted=changes),
+        )
+    return _after_save(request, item, _("Your update was recorded."))
+
+
+@tracker_member_required
+@require_POST
+def action_item_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign the item and set its due date (managers of the owner agency, coordinators)."""
+    user = _user(request)
+    item = selectors.action_item_detail(pk=pk)
+    if not policies.can_assign(user, item):
+        raise PermissionDenied(
+            _("Only managers of %(agency)s and coordinators may assign or re-date this item.")
+            % {"agency": item.owner_agency.acronym}
+        )
+    form = AssignForm(request.POST, item=item)
+    if not form.is_valid():
+        return _item_page(request, item, assign_form=form, status=400)
+    data = form.cleaned_data
+    changes = {"assignee": data["assignee"], "due_date": data["due_date"]}
+    try:
+        services.action_item_change(
+            item=item,
+            actor=user,
+            expected_version=data["version"],
+            note=data["reason"],
+            **changes,
+        )
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return _item_page(request, item, assign_form=form, status=400)
+    except services.ActionItemConflict:
+        current = selectors.action_item_detail(pk=pk)
+        return _item_page(
+            request,
+            current,
+            assign_form=_rebind_on_current(AssignForm, request, current),
+            conflict=_conflict(current=current, opened_version=data["version"], submitted=changes),
+            status=409,
+        )
+    return _after_save(request, item, _("The assignment was saved."))
+
+
+def _item_definition(form: ActionItemCreateForm | ActionItemEditForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        name: data[name] for name in ("title_en", "title_fr", "description_en", "description_fr")
+    }
+
+
+@tracker_member_required
+def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    recommendation = get_object_or_404(Recommendation, pk=pk)
+    if not policies.can_edit_recommendation(user, recommendation):
+        raise PermissionDenied(_("Only coordinators may add action items."))
+    form = ActionItemCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.action_item_create(
+                recommendation=recommendation,
+                actor=user,
+                owner_agency_id=form.cleaned_data["owner_agency"].pk,
+                due_date=form.cleaned_data["due_date"],
+                **_item_definition(form),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request, _("Action item %(reference)s was added.") % {"reference": item.reference}
+            )
+            return redirect("recommendations:item", pk=item.pk)
+    return render(
+        request,
+        "recommendations/action_item_form.html",
+        {"form": form, "recommendation": recommendation, "item": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@tracker_member_required
+def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    item = selectors.action_item_detail(pk=pk)
+    if not policies.can_edit_item_definition(user, item):
+        raise PermissionDenied(_("Only coordinators may edit action items."))
+    form = ActionItemEditForm(request.POST or None, instance=item)
+    conflict: Conflict | None = None
+    if request.method == "POST" and form.is_valid():
+        values = {**_item_definition(form), "owner_agency": form.cleaned_data["owner_agency"]}
+        try:
+            services.action_item_update_definition(
+                item=item, actor=user, expected_version=form.cleaned_data["version"], **values
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except services.ActionItemConflict:
+            current = selectors.action_item_detail(pk=pk)
+            conflict = _conflict(
+                current=current,
+                opened_version=form.cleaned_data["version"],
+                submitted={
+                    k: v for k, v in values.items() if k in {"title_en", "title_fr", "owner_agency"}
+                },
+            )
+            data = request.POST.copy()
+            data["version"] = str(current.version)
+            item = current
+            form = ActionItemEditForm(data, instance=current)
+        else:
+            return _after_save(request, item, _("Your changes were saved."))
+    status = 409 if conflict else (400 if form.errors else 200)
+    return render(
+        request,
+        "recommendations/action_item_form.html",
+        {"form": form, "recommendation": item.recommendation, "item": item, "conflict": conflict},
+        status=status,
     )

@@ -7,6 +7,8 @@ from recommendations import views as recommendation_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Ours first: the sign-in view and the profile; then Django's logout, password change, reset.
+    path("accounts/", include("agencies.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", agency_views.set_language, name="set_language"),
     path("api/v1/", include("tracker.api_urls")),
@@ -14,6 +16,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
-    path("", recommendation_views.recommendation_list, name="home"),
+    path("", recommendation_views.my_work, name="home"),
     path("", include("recommendations.urls")),
 ]

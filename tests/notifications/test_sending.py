@@ -172,7 +172,7 @@ def test_many_reminders_to_one_person_are_one_email_over_one_connection(
     assert result.emails_sent == 3
     (alice_email,) = [m for m in mail.outbox if m.to == ["alice@example.gc.ca"]]
     assert alice_email.subject == "3 reminders for April 13, 2026: 1 overdue, 2 due soon"
-    assert alice_email.body.count("http://testserver/recommendations/#item-") == 3
+    assert alice_email.body.count("http://testserver/items/") == 3
 
 
 def test_an_email_is_html_and_text_in_the_recipients_language_with_a_one_click_unsubscribe(

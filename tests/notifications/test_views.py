@@ -69,6 +69,18 @@ def test_watch_toggles_and_returns_to_the_page(alice_client: Client, world: Worl
     assert not selectors.item_is_watched(world.alice, item)
 
 
+def test_the_item_page_offers_watching_and_shows_the_choice(
+    alice_client: Client, world: World
+) -> None:
+    item = world.item(due="2026-04-20")
+    page_url = reverse("recommendations:item", args=[item.pk])
+    page = alice_client.get(page_url).content.decode()
+    assert reverse("notifications:watch", args=[item.pk]) in page
+    assert 'aria-pressed="false"' in page
+    alice_client.post(reverse("notifications:watch", args=[item.pk]), {"next": page_url})
+    assert 'aria-pressed="true"' in alice_client.get(page_url).content.decode()
+
+
 def test_watch_renders_the_button_for_htmx(alice_client: Client, world: World) -> None:
     item = world.item(due="2026-04-20")
     response = alice_client.post(

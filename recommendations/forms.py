@@ -1,0 +1,396 @@
+"""Forms of the web UI. They check the shape of the input; the rules live in the services.
+
+Labels carry no suffix (French typography would want a space before a colon); Django 5.2 links
+help texts and errors to their fields with ``aria-describedby`` and sets ``aria-invalid``.
+"""
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from agencies.models import Agency, User
+from agencies.selectors import agency_members
+
+from .models import ActionItem, Recommendation, Status, Theme
+from .selectors import OPEN, MyWorkFilters, Scope
+from .services import NOTE_MAX_LENGTH
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; its value is always ISO, whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TrackerFormMixin:
+    label_suffix = ""
+
+    def mark_field_languages(self) -> None:
+        """English and French versions of a text say so, for screen readers and spell-checkers."""
+        fields: dict[str, forms.Field] = self.fields  # type: ignore[attr-defined]
+        for name, field in fields.items():
+            for language in ("en", "fr"):
+                if name.endswith(f"_{language}"):
+                    field.widget.attrs["lang"] = language
+
+    def add_service_errors(self, error: Any) -> None:
+        """Put a service's ValidationError on the fields it names, the rest above the form."""
+        form: forms.BaseForm = self  # type: ignore[assignment]
+        if hasattr(error, "error_dict"):
+            for name, messages in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, messages)
+        else:
+            form.add_error(None, error)
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return f"{obj.acronym} \N{EN DASH} {obj.name}"
+
+
+class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return f"{obj.acronym} \N{EN DASH} {obj.name}"
+
+
+class ThemeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Theme) -> str:
+        return obj.title
+
+
+class RecommendationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Recommendation) -> str:
+        return f"{obj.code} {obj.title}"
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+# My work ---------------------------------------------------------------------------------------
+
+SCOPE_CHOICES = [
+    (Scope.MINE, _("Assigned to me or my agency")),
+    (Scope.ASSIGNED, _("Assigned to me")),
+    (Scope.AGENCY, _("Owned by my agency")),
+    (Scope.ALL, _("All agencies")),
+]
+DUE_CHOICES = [
+    ("", _("Any time")),
+    ("7", _("Due in the next 7 days")),
+    ("30", _("Due in the next 30 days")),
+    ("90", _("Due in the next 90 days")),
+]
+SORT_CHOICES = [
+    ("due", _("Due date, soonest first")),
+    ("-due", _("Due date, latest first")),
+    ("status", _("Status, blocked first")),
+    ("updated", _("Recently updated")),
+    ("progress", _("Least progress first")),
+    ("-progress", _("Most progress first")),
+    ("reference", _("Reference")),
+]
+
+
+class MyWorkFilterForm(TrackerFormMixin, forms.Form):
+    """The GET form of My work. Every field is optional; an invalid value falls back to its default."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_("Words of the title, a recommendation code, or a reference such as GAP-1.2."),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    scope = forms.ChoiceField(label=_("Show"), choices=SCOPE_CHOICES, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Any status")),
+            (OPEN, _("Open (not completed or cancelled)")),
+            *Status.choices,
+        ],
+    )
+    theme = ThemeChoiceField(
+        label=_("Theme"),
+        required=False,
+        empty_label=_("All themes"),
+        queryset=Theme.objects.order_by("source_id", "position"),
+    )
+    recommendation = RecommendationChoiceField(
+        label=_("Recommendation"),
+        required=False,
+        empty_label=_("All recommendations"),
+        queryset=Recommendation.objects.only("id", "code", "title_en", "title_fr").order_by("code"),
+    )
+    due = forms.ChoiceField(label=_("Due"), choices=DUE_CHOICES, required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    stale = forms.BooleanField(
+        label=_("Stale only"),
+        required=False,
+        help_text=_("Open items with no update for a long time."),
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args: Any, default_scope: str = Scope.MINE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_scope = default_scope
+        self.fields["scope"].initial = default_scope
+        self.fields["status"].initial = OPEN
+        # My work shows open items unless the person asks for another status ("" is "any"),
+        # and the status menu must show what is applied.
+        if self.is_bound and "status" not in self.data:
+            self.data = (
+                {**self.data.dict(), "status": OPEN}
+                if isinstance(self.data, QueryDict)
+                else {**self.data, "status": OPEN}
+            )
+
+    def filters(self) -> MyWorkFilters:
+        """The filters to apply: the valid values entered, defaults for the rest."""
+        if not self.is_bound:
+            return MyWorkFilters(scope=self.default_scope, status=OPEN)
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        theme = data.get("theme")
+        recommendation = data.get("recommendation")
+        due = data.get("due")
+        return MyWorkFilters(
+            scope=data.get("scope") or self.default_scope,
+            status=data.get("status") or "",
+            theme_id=theme.pk if theme else None,
+            recommendation_id=recommendation.pk if recommendation else None,
+            due_within_days=int(due) if due else None,
+            overdue=bool(data.get("overdue")),
+            stale=bool(data.get("stale")),
+            search=data.get("q") or "",
+            sort=data.get("sort") or "due",
+        )
+
+    def is_filtered(self) -> bool:
+        """Whether anything beyond scope and sort narrows the list (to word the empty state)."""
+        filters = self.filters()
+        return any(
+            (
+                filters.status != OPEN,
+                filters.theme_id,
+                filters.recommendation_id,
+                filters.due_within_days,
+                filters.overdue,
+                filters.stale,
+                filters.search,
+            )
+        )
+
+
+# Action item workflow --------------------------------------------------------------------------
+
+
+class VersionedForm(TrackerFormMixin, forms.Form):
+    """A form about one item, carrying the version the person saw when they opened it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, item: ActionItem, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("version", item.version)
+        super().__init__(*args, **kwargs)
+        self.item = item
+
+
+def _note_field(*, required: bool, label: Any, help_text: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=NOTE_MAX_LENGTH,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ProgressForm(VersionedForm):
+    """Status, percent and a note: for the owner agency's members and coordinators."""
+
+    prefix = "progress"
+
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    percent_complete = forms.IntegerField(
+        label=_("Percent complete"),
+        min_value=0,
+        max_value=100,
+        help_text=_("A whole number from 0 to 100. Completing an item sets it to 100."),
+        error_messages={
+            name: _("Enter a whole number from 0 to 100.")
+            for name in ("invalid", "min_value", "max_value", "required")
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    note = _note_field(
+        required=False,
+        label=_("Note"),
+        help_text=_("What happened, what is next, or what is in the way."),
+    )
+
+    def __init__(self, *args: Any, item: ActionItem, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial", {"status": item.status, "percent_complete": item.percent_complete}
+        )
+        super().__init__(*args, item=item, **kwargs)
+
+
+class NoteForm(VersionedForm):
+    """A note only: for supporting agencies, who follow an item without owning it."""
+
+    prefix = "note"
+
+    note = _note_field(
+        required=True,
+        label=_("Note"),
+        help_text=_("Your note is added to the timeline; it does not change the item."),
+    )
+
+
+class AssignForm(VersionedForm):
+    """Assignee and due date: for the owner agency's managers and coordinators."""
+
+    prefix = "assign"
+
+    assignee = UserChoiceField(
+        label=_("Assigned to"),
+        required=False,
+        empty_label=pgettext_lazy("assignee", "Nobody"),
+        queryset=User.objects.none(),
+    )
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+    reason = _note_field(
+        required=False,
+        label=_("Reason"),
+        help_text=_("Required when you change the due date. It is recorded on the timeline."),
+    )
+
+    def __init__(self, *args: Any, item: ActionItem, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"assignee": item.assignee_id, "due_date": item.due_date})
+        super().__init__(*args, item=item, **kwargs)
+        assignee_field = self.fields["assignee"]
+        assert isinstance(assignee_field, forms.ModelChoiceField)
+        assignee_field.queryset = agency_members(agency=item.owner_agency)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        due_date = data.get("due_date")
+        if due_date and due_date != self.item.due_date and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for the new due date."))
+        return data
+
+
+# Coordinators: definitions ---------------------------------------------------------------------
+
+
+class RecommendationForm(TrackerFormMixin, forms.ModelForm):
+    """Create or edit a recommendation. ``version`` is the ``updated_at`` the coordinator saw."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    theme = ThemeChoiceField(
+        label=_("Theme"),
+        empty_label=_("Choose a theme"),
+        queryset=Theme.objects.select_related("source").order_by("position"),
+    )
+    lead_agency = AgencyChoiceField(
+        label=_("Lead agency"), empty_label=_("Choose an agency"), queryset=Agency.objects.all()
+    )
+    supporting_agencies = AgencyMultipleChoiceField(
+        label=_("Supporting agencies"),
+        required=False,
+        queryset=Agency.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Their staff may add notes to this recommendation's action items."),
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "code",
+            "theme",
+            "priority",
+            "title_en",
+            "title_fr",
+            "description_en",
+            "description_fr",
+            "source_passage",
+            "lead_agency",
+            "supporting_agencies",
+            "target_date",
+        ]
+        widgets = {
+            "target_date": DateInput(),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+            "description_fr": forms.Textarea(attrs={"rows": 4}),
+            "source_passage": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "code": _("A short unique reference, such as GAP-3."),
+            "source_passage": _("Paste the passage of the source, word for word."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mark_field_languages()
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.updated_at.isoformat()
+
+    def _post_clean(self) -> None:
+        # The service validates the model (uniqueness, the quoted passage) and reports per field.
+        pass
+
+    def expected_updated_at(self) -> datetime.datetime | None:
+        raw = self.cleaned_data.get("version") or ""
+        try:
+            return datetime.datetime.fromisoformat(raw) if raw else None
+        except ValueError:
+            return None
+
+
+class ActionItemForm(TrackerFormMixin, forms.ModelForm):
+    """Create an action item, or edit what it is (the workflow fields have their own forms)."""
+
+    owner_agency = AgencyChoiceField(
+        label=_("Owner agency"), empty_label=_("Choose an agency"), queryset=Agency.objects.all()
+    )
+
+    class Meta:
+        model = ActionItem
+        fields = ["title_en", "title_fr", "description_en", "description_fr", "owner_agency"]
+        widgets = {
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+            "description_fr": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mark_field_languages()
+
+    def _post_clean(self) -> None:
+        # Validated by the services, which report per field.
+        pass
+
+
+class ActionItemCreateForm(ActionItemForm):
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+
+
+class ActionItemEditForm(ActionItemForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version

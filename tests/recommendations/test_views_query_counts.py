@@ -1,0 +1,109 @@
+"""Each page costs the same number of queries whatever the number of rows it shows."""
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agencies.models import User
+from recommendations.models import Status
+from tests.factories import ActionItemFactory, MembershipFactory, RecommendationFactory
+from tests.ui.helpers import make_overdue, record
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, roles, then the page's own reads; measured once and pinned so that a change shows.
+# The item page: 8 of its own, plus 1 for the Watch panel that notifications adds beside it.
+EXPECTED = {"my_work": 8, "recommendation_list": 5, "recommendation_detail": 6, "item": 9}
+
+
+def queries_for(client, url: str) -> int:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def at_two_sizes(
+    client, user: User, url: Callable[[], str], grow: Callable[[int], None]
+) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    grow(2)
+    small = queries_for(client, url())
+    grow(15)
+    large = queries_for(client, url())
+    return small, large
+
+
+def test_my_work_queries_do_not_grow_with_the_items_shown(client, roles):
+    recommendation = roles.item.recommendation
+    extra_member = MembershipFactory(agency=roles.owner).user
+
+    def grow(count: int) -> None:
+        for index in range(count):
+            item = ActionItemFactory(
+                recommendation=RecommendationFactory(lead_agency=roles.owner)
+                if index % 2
+                else recommendation,
+                assignee=roles.staff
+                if index % 3 == 0
+                else extra_member
+                if index % 3 == 1
+                else None,
+            )
+            if index % 4 == 0:
+                make_overdue(item)
+            if index % 5 == 0:
+                record(item, roles.staff, status=Status.BLOCKED)
+
+    small, large = at_two_sizes(client, roles.staff, lambda: "/?status=", grow)
+    assert small == large == EXPECTED["my_work"]
+
+
+def test_recommendation_list_queries_do_not_grow_with_recommendations(client, roles):
+    def grow(count: int) -> None:
+        for _ in range(count):
+            recommendation = RecommendationFactory(lead_agency=roles.owner)
+            recommendation.supporting_agencies.add(roles.supporting)
+            ActionItemFactory(recommendation=recommendation)
+
+    small, large = at_two_sizes(client, roles.staff, lambda: "/recommendations/", grow)
+    assert small == large == EXPECTED["recommendation_list"]
+
+
+def test_recommendation_detail_queries_do_not_grow_with_action_items(client, roles):
+    recommendation = roles.item.recommendation
+
+    def grow(count: int) -> None:
+        for index in range(count):
+            ActionItemFactory(
+                recommendation=recommendation, assignee=roles.staff if index % 2 else None
+            )
+
+    url = reverse("recommendations:detail", args=[recommendation.pk])
+    small, large = at_two_sizes(client, roles.staff, lambda: url, grow)
+    assert small == large == EXPECTED["recommendation_detail"]
+
+
+@pytest.mark.parametrize("who", ["manager", "supporting_staff"])
+def test_action_item_queries_do_not_grow_with_the_timeline(client, roles, who):
+    item = roles.item
+
+    def grow(count: int) -> None:
+        nonlocal item
+        for index in range(count):
+            item = record(
+                item,
+                roles.manager,
+                percent_complete=(item.percent_complete + 1) % 100,
+                assignee=roles.staff if index % 2 else roles.manager,
+                note=f"Step {index}",
+            )
+
+    url = reverse("recommendations:item", args=[item.pk])
+    small, large = at_two_sizes(client, roles.by_name(who), lambda: url, grow)
+    assert small == large
+    # The manager's page also lists the agency's members to assign to.
+    assert large == EXPECTED["item"] - (0 if who == "manager" else 1)
