@@ -272,9 +272,11 @@ def benchmark_data_generate(
             """,
             params={"n": scale.updates_per_item, "users": scale.users},
         )
+    # What autovacuum would have done by the time anyone reads a report: statistics for the
+    # planner and a visibility map, so index-only scans need not visit the table.
     started = time.perf_counter()
-    _execute("ANALYZE")
-    timings["analyze"] = time.perf_counter() - started
+    _execute("VACUUM ANALYZE")
+    timings["vacuum analyze"] = time.perf_counter() - started
     return timings
 
 

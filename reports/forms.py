@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -94,7 +94,8 @@ class ReportFilterForm(forms.Form):
             if isinstance(field, forms.ModelChoiceField):
                 text = field.label_from_instance(value)
             elif isinstance(field, forms.ChoiceField):
-                text = str(dict(field.choices).get(value, value))
+                # The stubs type ``choices`` loosely; here it is a list of (value, label) pairs.
+                text = str(dict(cast(Any, field.choices)).get(value, value))
             else:
                 text = value.isoformat()
             applied.append((str(bound.label), text))

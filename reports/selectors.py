@@ -8,6 +8,7 @@ the size of the data beyond what the database's aggregates cost.
 """
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +21,10 @@ from django.db.models import (
     Func,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -196,7 +199,7 @@ class ItemList:
     """The first ``LIST_LIMIT`` items of a list, and how many there are in all."""
 
     total: int
-    items: list[ActionItem] = field(default_factory=list)
+    items: Sequence[ActionItem] = field(default_factory=list)
 
     @property
     def is_truncated(self) -> bool:
@@ -239,9 +242,19 @@ class DaysBetween(Func):
     def __init__(self, end: Any, start: Any) -> None:
         super().__init__(end, start)
 
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
         # PostgreSQL: date - date is already an integer number of days.
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ")
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
+        )
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         return super().as_sql(
@@ -249,6 +262,7 @@ class DaysBetween(Func):
             connection,
             template="CAST(julianday(%(expressions)s) AS INTEGER)",
             arg_joiner=") - julianday(",
+            **extra_context,
         )
 
 
@@ -290,6 +304,26 @@ def _tally_aggregates() -> dict[str, Any]:
     aggregates["sum_slip_days"] = Coalesce(Sum("slip_days", filter=Q(slip_days__gt=0)), 0)
     aggregates["progress"] = Avg("percent_complete", filter=~Q(status=Status.CANCELLED))
     return aggregates
+
+
+def _grouped(
+    items: ActionItemQuerySet,
+    key: str,
+    labels: dict[str, str],
+    *,
+    order_by: tuple[str, ...],
+) -> "QuerySet[ActionItem, Any]":
+    """The tally of each group of items (one GROUP BY), with the group's labels.
+
+    The rows are grouped by the integer key alone and each label is read with ``Min()`` (one
+    value per group, since it depends on the key): grouping by the text columns too made
+    PostgreSQL sort 100,000 rows of titles on disk instead of hashing 400 groups.
+    """
+    return (
+        items.values(group=F(key))
+        .annotate(**{alias: Min(path) for alias, path in labels.items()}, **_tally_aggregates())
+        .order_by(*order_by)
+    )
 
 
 def _tally(row: dict[str, Any]) -> StatusTally:
@@ -374,8 +408,14 @@ def _history(
         .order_by("created_at")
         .values("created_at")[:1]
     )
+    first_end = min(_local_midnight(_add_months(months[0], 1)), now)
     per_item: dict[str, Any] = {
-        "born": Least("created_at", Coalesce(first_update_at, "created_at")),
+        # An item created before the first month's end exists at every month's end, whatever
+        # its history: only newer items need the look-up of their first update.
+        "born": Case(
+            When(created_at__lt=first_end, then=F("created_at")),
+            default=Least("created_at", Coalesce(first_update_at, "created_at")),
+        ),
         "open_now": Case(When(status__in=OPEN_STATUSES, then=Value(1)), default=0),
     }
     totals: dict[str, Any] = {}
@@ -483,68 +523,70 @@ def report_summary(
 
     agency_rows = [
         AgencyRow(
-            agency_id=row["owner_agency_id"],
-            acronym=row["owner_agency__acronym"],
-            name_en=row["owner_agency__name_en"],
-            name_fr=row["owner_agency__name_fr"],
+            agency_id=row["group"],
+            acronym=row["acronym"],
+            name_en=row["name_en"],
+            name_fr=row["name_fr"],
             tally=_tally(row),
             share_of_all=_share(row["total"], totals.total),
         )
-        for row in flagged.values(
+        for row in _grouped(
+            flagged,
             "owner_agency_id",
-            "owner_agency__acronym",
-            "owner_agency__name_en",
-            "owner_agency__name_fr",
+            {
+                "acronym": "owner_agency__acronym",
+                "name_en": "owner_agency__name_en",
+                "name_fr": "owner_agency__name_fr",
+            },
+            order_by=("acronym",),
         )
-        .annotate(**_tally_aggregates())
-        .order_by("owner_agency__acronym")
     ]
     theme_rows = [
         ThemeRow(
-            theme_id=row["recommendation__theme_id"],
-            title_en=row["recommendation__theme__title_en"],
-            title_fr=row["recommendation__theme__title_fr"],
-            section=row["recommendation__theme__section"],
+            theme_id=row["group"],
+            title_en=row["title_en"],
+            title_fr=row["title_fr"],
+            section=row["section"],
             tally=_tally(row),
             share_of_all=_share(row["total"], totals.total),
         )
-        for row in flagged.values(
+        for row in _grouped(
+            flagged,
             "recommendation__theme_id",
-            "recommendation__theme__title_en",
-            "recommendation__theme__title_fr",
-            "recommendation__theme__section",
-            "recommendation__theme__source_id",
-            "recommendation__theme__position",
-        )
-        .annotate(**_tally_aggregates())
-        .order_by(
-            "recommendation__theme__source_id",
-            "recommendation__theme__position",
-            "recommendation__theme_id",
+            {
+                "title_en": "recommendation__theme__title_en",
+                "title_fr": "recommendation__theme__title_fr",
+                "section": "recommendation__theme__section",
+                "source": "recommendation__theme__source_id",
+                "position": "recommendation__theme__position",
+            },
+            order_by=("source", "position", "group"),
         )
     ]
     themes_by_id = {row.theme_id: row for row in theme_rows}
     recommendation_rows = [
         RecommendationRow(
-            recommendation_id=row["recommendation_id"],
-            code=row["recommendation__code"],
-            title_en=row["recommendation__title_en"],
-            title_fr=row["recommendation__title_fr"],
-            priority=row["recommendation__priority"],
-            theme=themes_by_id.get(row["recommendation__theme_id"]),
+            recommendation_id=row["group"],
+            code=row["code"],
+            title_en=row["title_en"],
+            title_fr=row["title_fr"],
+            priority=row["priority"],
+            theme=themes_by_id.get(row["theme"]),
             tally=_tally(row),
             share_of_all=_share(row["total"], totals.total),
         )
-        for row in flagged.values(
+        for row in _grouped(
+            flagged,
             "recommendation_id",
-            "recommendation__code",
-            "recommendation__title_en",
-            "recommendation__title_fr",
-            "recommendation__priority",
-            "recommendation__theme_id",
+            {
+                "code": "recommendation__code",
+                "title_en": "recommendation__title_en",
+                "title_fr": "recommendation__title_fr",
+                "priority": "recommendation__priority",
+                "theme": "recommendation__theme_id",
+            },
+            order_by=("code",),
         )
-        .annotate(**_tally_aggregates())
-        .order_by("recommendation__code")
     ]
 
     shown = items.select_related("recommendation", "owner_agency", "assignee")
