@@ -148,12 +148,12 @@ def progress_by_theme_chart(rows: Sequence[ThemeRow]) -> Chart:
     bar_height, gap, top = 14, 24, 8
     plot_width = WIDTH - 70
     body: list[str] = []
+    axis_end = top + len(measured) * (bar_height + gap)
     for tick in (0, 25, 50, 75, 100):
         x = tick / 100 * plot_width
-        body.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" '
-            f'y2="{top + len(measured) * (bar_height + gap)}" stroke="{GRID}"/>'
-        )
+        body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_end}" stroke="{GRID}"/>')
+        anchor = "start" if tick == 0 else "end" if tick == 100 else "middle"
+        body.append(_text(x, axis_end + 14, _("%(percent)s%%") % {"percent": tick}, anchor))
     y = float(top)
     for row in measured:
         progress = row.tally.progress or 0
@@ -163,10 +163,15 @@ def progress_by_theme_chart(rows: Sequence[ThemeRow]) -> Chart:
             f'height="{bar_height}" fill="{BAR}"/>'
         )
         body.append(
-            _text(progress / 100 * plot_width + 6, y + 28, f"{_number(progress, 1)} %", weight="b")
+            _text(
+                progress / 100 * plot_width + 6,
+                y + 28,
+                _("%(percent)s%%") % {"percent": _number(progress, 1)},
+                weight="b",
+            )
         )
         y += bar_height + gap
-    svg = _svg("by_theme", title, description, int(y + 8), body)
+    svg = _svg("by_theme", title, description, int(axis_end + 22), body)
     return Chart("by_theme", title, description, svg)
 
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -240,7 +240,7 @@ def report_document(
         ],
         note=(
             _("Mean progress of the items not cancelled: %(progress)s %%.")
-            % {"progress": f"{_round(totals.progress):.1f}"}
+            % {"progress": formats.number_format(_round(totals.progress) or 0, 1, use_l10n=True)}
             if totals.progress is not None
             else ""
         ),

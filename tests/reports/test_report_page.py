@@ -261,3 +261,13 @@ def test_a_scoped_report_costs_one_query_more_whatever_the_data(client, django_a
         response = client.get("/reports/?priority=high")
     assert {item.status for item in large.items} == set(Status.values)
     assert response.status_code == 200
+
+
+def test_the_api_schema_documents_the_summary_and_its_filters(client, coordinator):
+    client.force_login(coordinator)
+
+    schema = client.get("/api/schema/").content.decode()
+
+    assert "/api/v1/reports/summary/:" in schema
+    for parameter in ("agency", "theme", "recommendation", "priority", "date_from", "date_to"):
+        assert f"name: {parameter}" in schema
