@@ -24,9 +24,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula: a title typed as
+# "=HYPERLINK(...)" must stay text (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any, kind: Kind) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     if kind is Kind.MONTH:
         return value.strftime("%Y-%m")
     if isinstance(value, datetime.date):
@@ -104,6 +111,9 @@ def _write_table(workbook: Workbook, table: ReportTable, taken: set[str]) -> str
     for row in table.export_rows():
         sheet.append(row)
         for cell, kind in zip(sheet[sheet.max_row], kinds, strict=True):
+            if cell.data_type == "f":
+                # openpyxl reads a string starting with "=" as a formula; ours are text.
+                cell.data_type = "s"
             number_format = _NUMBER_FORMATS.get(kind)
             if number_format and cell.value is not None:
                 cell.number_format = number_format

@@ -496,8 +496,8 @@ def report_summary(
 ) -> ReportSummary:
     """Every figure of the progress report for ``user`` (their scope) and ``filters``.
 
-    Nine queries whatever the data (the user's roles, the scope's agencies, totals, three
-    breakdowns, three bounded lists, the history; the scope query only for a scoped user):
+    Eight queries over the items whatever their number, plus the user's roles (once per
+    request) and, for a user with a scope, the names of its agencies:
     1. totals by status with overdue, stale and slippage (one aggregate);
     2. the same counts grouped by owner agency, by theme, by recommendation;
     3. the oldest overdue, the longest stale and the most slipped items (``LIST_LIMIT`` each);

@@ -7,6 +7,7 @@ import pytest
 
 from recommendations.models import Priority, Status
 from reports.tables import Column, Kind
+from tests.factories import ActionItemFactory, RecommendationFactory
 from tests.reports.datasets import dataset_create
 from tests.reports.oracle import OPEN, oracle_items
 from tests.reports.readers import (
@@ -185,3 +186,18 @@ def test_excel_headers_and_sheet_names_are_in_the_users_language(client, coordin
         "Terminée",
         "Annulée",
     ]
+
+
+def test_a_title_that_looks_like_a_formula_stays_text_in_both_exports(client, coordinator):
+    recommendation = RecommendationFactory(title_en='=HYPERLINK("http://example.com","x")')
+    ActionItemFactory(recommendation=recommendation)
+    client.force_login(coordinator)
+
+    _metadata, sections = csv_sections(client.get("/reports/export.csv").content)
+    book = workbook(client.get("/reports/export.xlsx").content)
+
+    by_recommendation = next(s for s in sections if s.title == "Progress by recommendation")
+    assert by_recommendation.rows[0][1] == "'" + recommendation.title_en
+    cell = book["By recommendation"]["B2"]
+    assert cell.value == recommendation.title_en
+    assert cell.data_type == "s"
