@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install migrate data demo serve lint messages benchmark clean
+.PHONY: run test install migrate data demo lint typecheck messages benchmark-reminders benchmark-reports clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,14 +39,22 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+typecheck: install
+	$(BIN)/mypy agencies recommendations notifications reports tracker
+
 # Regenerate the catalogues after changing strings (needs GNU gettext), then translate the
 # new entries in locale/fr/... and compile; the compiled .mo files are committed.
 messages: install
 	$(BIN)/python manage.py makemessages -l fr --ignore '.venv/*' --ignore 'var/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
-benchmark: install
-	$(BIN)/python benchmarks/run.py
+# Benchmarks (not tests): see the docstrings of benchmarks/*.py. The reports benchmark wants
+# DATABASE_URL pointing at a PostgreSQL database it may fill (100,000 items, 1,000,000 updates).
+benchmark-reminders: install
+	$(BIN)/python benchmarks/reminders.py
+
+benchmark-reports: install
+	$(BIN)/python -m benchmarks.reports --generate
 
 clean:
 	rm -rf var

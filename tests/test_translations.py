@@ -45,4 +45,4 @@ def test_compiled_catalogue_matches_its_source(path):
 def test_pages_speak_french_when_asked():
     with translation.override("fr"):
         assert translation.gettext("My work") == "Mon travail"
-        assert translation.gettext("Not started") == "Non commencé"
+        assert translation.gettext("Not started") == "Non commencée"

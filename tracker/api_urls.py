@@ -1,4 +1,10 @@
 """The REST API under /api/v1/. Each app contributes its endpoints here."""
 
+from django.urls import path
+
+from reports.api import ReportSummaryView
+
 app_name = "api"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("reports/summary/", ReportSummaryView.as_view(), name="reports-summary"),
+]

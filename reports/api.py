@@ -1,0 +1,202 @@
+"""``GET /api/v1/reports/summary/``: the report's numbers, from the same selector as the page.
+
+The query parameters are the page's filters (``agency`` acronym, ``theme`` id,
+``recommendation`` code, ``priority``, ``date_from``, ``date_to``), validated by the same form,
+so a report's page address and its API address differ only by their path. Percentages are
+rounded to one decimal, as on the page; counts are exact.
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from recommendations import policies
+from recommendations.models import Priority, Status
+
+from .forms import ReportFilterForm
+from .selectors import ReportFilters, ReportSummary, StatusTally, report_summary
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+class StatusCountSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    count = serializers.IntegerField()
+    percent = serializers.FloatField(allow_null=True, help_text="Share of the group's items.")
+
+
+class TallySerializer(serializers.Serializer):
+    """Counts for a group of items; percentages are of the group."""
+
+    total = serializers.IntegerField()
+    by_status = serializers.SerializerMethodField()
+    open = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    stale = serializers.IntegerField()
+    slipped = serializers.IntegerField(help_text="Items due later than first planned.")
+    mean_slip_days = serializers.SerializerMethodField(
+        help_text="Mean days of slippage of the items that slipped."
+    )
+    progress = serializers.SerializerMethodField(
+        help_text="Mean percent complete of the items not cancelled."
+    )
+
+    @extend_schema_field(StatusCountSerializer(many=True))
+    def get_by_status(self, tally: StatusTally) -> list[dict[str, Any]]:
+        return [
+            {
+                "status": value,
+                "count": tally.count(value),
+                "percent": _round(tally.status_share(value)),
+            }
+            for value in Status.values
+        ]
+
+    def get_mean_slip_days(self, tally: StatusTally) -> float | None:
+        return _round(tally.mean_slip_days)
+
+    def get_progress(self, tally: StatusTally) -> float | None:
+        return _round(tally.progress)
+
+
+class ShareOfAllMixin(serializers.Serializer):
+    share_of_all = serializers.SerializerMethodField(help_text="Share of all the report's items.")
+
+    def get_share_of_all(self, row: Any) -> float | None:
+        return _round(row.share_of_all)
+
+
+class AgencyRowSerializer(ShareOfAllMixin):
+    acronym = serializers.CharField()
+    name = serializers.CharField()
+    counts = TallySerializer(source="tally")
+
+
+class ThemeRowSerializer(ShareOfAllMixin):
+    id = serializers.IntegerField(source="theme_id")
+    title = serializers.CharField()
+    section = serializers.CharField()
+    counts = TallySerializer(source="tally")
+
+
+class RecommendationRowSerializer(ShareOfAllMixin):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    theme = serializers.IntegerField(source="theme.theme_id", allow_null=True)
+    counts = TallySerializer(source="tally")
+
+
+class SlippageBandSerializer(serializers.Serializer):
+    band = serializers.CharField(source="key")
+    min_days = serializers.IntegerField(source="lowest", allow_null=True)
+    max_days = serializers.IntegerField(source="highest", allow_null=True)
+    count = serializers.IntegerField()
+    percent = serializers.SerializerMethodField()
+
+    def get_percent(self, band: Any) -> float | None:
+        return _round(band.share)
+
+
+class ListedItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    owner_agency = serializers.CharField(source="owner_agency.acronym")
+    assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
+    status = serializers.ChoiceField(choices=Status.choices)
+    due_date = serializers.DateField()
+    original_due_date = serializers.DateField()
+    last_progress_at = serializers.DateTimeField()
+
+
+class ItemListSerializer(serializers.Serializer):
+    """The first rows of a list (oldest first) and how many there are in all."""
+
+    total = serializers.IntegerField()
+    items = ListedItemSerializer(many=True)
+
+
+class MonthPointSerializer(serializers.Serializer):
+    month = serializers.DateField(format="%Y-%m", help_text="YYYY-MM, in the site's time zone.")
+    completed = serializers.IntegerField()
+    open_at_end = serializers.IntegerField()
+
+
+class ScopeField(serializers.Field):
+    def to_representation(self, scope: list[Any] | None) -> list[str] | None:
+        return None if scope is None else [agency.acronym for agency in scope]
+
+
+class FiltersField(serializers.Field):
+    def to_representation(self, filters: ReportFilters) -> dict[str, Any]:
+        return {
+            "agency": filters.agency.acronym if filters.agency else None,
+            "theme": filters.theme.pk if filters.theme else None,
+            "recommendation": filters.recommendation.code if filters.recommendation else None,
+            "priority": filters.priority or None,
+            "date_from": filters.date_from.isoformat() if filters.date_from else None,
+            "date_to": filters.date_to.isoformat() if filters.date_to else None,
+        }
+
+
+class ReportSummarySerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    today = serializers.DateField()
+    scope = extend_schema_field(
+        {"type": "array", "items": {"type": "string"}, "nullable": True},
+    )(ScopeField)(help_text="Acronyms of the agencies covered; null for every agency.")
+    filters = extend_schema_field(OpenApiTypes.OBJECT)(FiltersField)()
+    totals = TallySerializer()
+    by_agency = AgencyRowSerializer(many=True)
+    by_theme = ThemeRowSerializer(many=True)
+    by_recommendation = RecommendationRowSerializer(many=True)
+    slippage = SlippageBandSerializer(many=True)
+    overdue = ItemListSerializer()
+    stale = ItemListSerializer()
+    most_slipped = ItemListSerializer()
+    history = MonthPointSerializer(many=True)
+
+
+_FILTER_PARAMETERS = [
+    OpenApiParameter("agency", str, description="Owner agency, by acronym (e.g. RCMP)."),
+    OpenApiParameter("theme", int, description="Theme id."),
+    OpenApiParameter("recommendation", str, description="Recommendation code."),
+    OpenApiParameter("priority", str, enum=Priority.values),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="Items due on or after."),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Items due on or before."),
+]
+
+
+class ReportSummaryView(APIView):
+    """The progress report's numbers for the caller's scope: coordinators see every agency;
+    managers and staff their agencies' items and those of the recommendations they lead or
+    support."""
+
+    @extend_schema(
+        operation_id="reports_summary",
+        parameters=_FILTER_PARAMETERS,
+        responses=ReportSummarySerializer,
+    )
+    def get(self, request: Request) -> Response:
+        if not policies.can_view_reports(request.user):
+            raise PermissionDenied(_("Only members of an agency may read progress reports."))
+        form = ReportFilterForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(
+                {
+                    field: [str(message) for message in errors]
+                    for field, errors in form.errors.items()
+                }
+            )
+        summary: ReportSummary = report_summary(user=request.user, filters=form.report_filters())
+        return Response(ReportSummarySerializer(summary).data)

@@ -1,0 +1,148 @@
+"""The report as a CSV file and as an Excel workbook: the page's tables, nothing more or less.
+
+Both write a ``ReportDocument`` (``reports.tables``), so their columns, rows, rounding and
+headers (in the person's language) are the page's. The CSV uses machine-readable values
+(ISO dates, a dot before decimals) so a script can read it whatever the language; the workbook
+stores dates as dates and numbers as numbers, one sheet per breakdown.
+"""
+
+import csv
+import datetime
+import io
+import re
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .tables import Column, Kind, ReportDocument, ReportTable
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Excel refuses these in sheet names, and names longer than 31 characters.
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula: a title typed as
+# "=HYPERLINK(...)" must stay text (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_value(value: Any, kind: Kind) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    if kind is Kind.MONTH:
+        return value.strftime("%Y-%m")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return value
+
+
+def _csv_kinds(columns: list[Column]) -> list[Kind]:
+    """The kind of each exported cell (pairs give two cells)."""
+    kinds: list[Kind] = []
+    for column in columns:
+        if column.kind is Kind.COUNT_SHARE:
+            kinds.extend([Kind.COUNT, Kind.PERCENT])
+        elif column.kind is Kind.ABBREVIATION:
+            kinds.extend([Kind.TEXT, Kind.TEXT])
+        else:
+            kinds.append(column.kind)
+    return kinds
+
+
+def report_csv(document: ReportDocument) -> str:
+    """One file, the tables one after the other: a title line, a note line if any, the header,
+    the rows, then a blank line. It starts with the report's title and what it covers."""
+    output = io.StringIO()
+    # The byte-order mark lets spreadsheet programs read the accents of French text.
+    output.write("\ufeff")
+    writer = csv.writer(output, lineterminator="\r\n")
+    writer.writerow([document.title])
+    for label, value in document.metadata():
+        writer.writerow([label, value])
+    for table in document.tables:
+        writer.writerow([])
+        writer.writerow([table.title])
+        if table.note:
+            writer.writerow([table.note])
+        writer.writerow(table.export_header())
+        kinds = _csv_kinds(table.columns)
+        for row in table.export_rows():
+            writer.writerow(
+                [_csv_value(value, kind) for value, kind in zip(row, kinds, strict=True)]
+            )
+    return output.getvalue()
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    base = _SHEET_NAME_FORBIDDEN.sub("-", name)[:31] or "Sheet"
+    candidate, number = base, 2
+    while candidate.lower() in taken:
+        suffix = f" ({number})"
+        candidate, number = base[: 31 - len(suffix)] + suffix, number + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+_NUMBER_FORMATS = {
+    Kind.DATE: "yyyy-mm-dd",
+    Kind.MONTH: "yyyy-mm",
+    Kind.PERCENT: "0.0",
+    Kind.DECIMAL: "0.0",
+    Kind.COUNT: "#,##0",
+}
+
+
+def _write_table(workbook: Workbook, table: ReportTable, taken: set[str]) -> str:
+    """Write ``table`` on a new sheet; return the sheet's name."""
+    sheet = workbook.create_sheet(_sheet_name(table.sheet_name or table.title, taken))
+    header = table.export_header()
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    kinds = _csv_kinds(table.columns)
+    for row in table.export_rows():
+        sheet.append(row)
+        for cell, kind in zip(sheet[sheet.max_row], kinds, strict=True):
+            if cell.data_type == "f":
+                # openpyxl reads a string starting with "=" as a formula; ours are text.
+                cell.data_type = "s"
+            number_format = _NUMBER_FORMATS.get(kind)
+            if number_format and cell.value is not None:
+                cell.number_format = number_format
+    for index, label in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, len(label) + 2))
+    return sheet.title
+
+
+def report_xlsx(document: ReportDocument) -> bytes:
+    """A workbook: a first sheet saying what the report covers, then a sheet per table."""
+    workbook = Workbook()
+    cover = workbook.active
+    taken: set[str] = set()
+    cover.title = _sheet_name(_("Report"), taken)
+    cover.append([document.title])
+    cover["A1"].font = Font(bold=True, size=14)
+    for label, value in document.metadata():
+        cover.append([label, value])
+    cover.append([])
+    cover.append([_("Table"), _("Sheet"), _("Note")])
+    header_row = cover.max_row
+    for cell in cover[header_row]:
+        cell.font = Font(bold=True)
+    for table in document.tables:
+        sheet_name = _write_table(workbook, table, taken)
+        cover.append([table.title, sheet_name, table.note])
+    cover.column_dimensions["A"].width = 40
+    cover.column_dimensions["B"].width = 40
+    cover.column_dimensions["C"].width = 60
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()

@@ -1,0 +1,102 @@
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency
+from recommendations.models import Priority, Recommendation, Theme
+
+from .selectors import ReportFilters
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return f"{obj.acronym} \N{EN DASH} {obj.name}"
+
+
+class RecommendationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Recommendation) -> str:
+        return f"{obj.code} {obj.title}"
+
+
+class ReportFilterForm(forms.Form):
+    """The report's filters, read from the query string, so a report's address can be shared.
+
+    Agencies are named by acronym and recommendations by code in the address, so a bookmark
+    reads well and survives a reload of the data.
+    """
+
+    agency = AgencyChoiceField(
+        label=_("Owner agency"),
+        queryset=Agency.objects.order_by("acronym"),
+        to_field_name="acronym",
+        required=False,
+        empty_label=_("All agencies"),
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Theme"),
+        queryset=Theme.objects.order_by("source_id", "position"),
+        required=False,
+        empty_label=_("All themes"),
+    )
+    recommendation = RecommendationChoiceField(
+        label=_("Recommendation"),
+        queryset=Recommendation.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All recommendations"),
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=[("", _("All priorities")), *Priority.choices],
+        required=False,
+    )
+    date_from = forms.DateField(
+        label=_("Due from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Items due on or after this date."),
+    )
+    date_to = forms.DateField(
+        label=_("Due until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Items due on or before this date."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", _("The end of the period must not be before its start."))
+        return cleaned
+
+    def report_filters(self) -> ReportFilters:
+        """The filters of a valid form."""
+        data = self.cleaned_data
+        return ReportFilters(
+            agency=data.get("agency"),
+            theme=data.get("theme"),
+            recommendation=data.get("recommendation"),
+            priority=data.get("priority") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+    def applied_filters(self) -> list[tuple[str, str]]:
+        """(label, value) of each filter in use, in the person's language, for print and exports."""
+        applied = []
+        for name, bound in ((name, self[name]) for name in self.fields):
+            value = self.cleaned_data.get(name)
+            if not value:
+                continue
+            field = self.fields[name]
+            if isinstance(field, forms.ModelChoiceField):
+                text = field.label_from_instance(value)
+            elif isinstance(field, forms.ChoiceField):
+                # The stubs type ``choices`` loosely; here it is a list of (value, label) pairs.
+                text = str(dict(cast(Any, field.choices)).get(value, value))
+            else:
+                text = value.isoformat()
+            applied.append((str(bound.label), text))
+        return applied

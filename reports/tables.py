@@ -1,0 +1,433 @@
+"""The report as tables: one definition of every table's columns and rows, rendered by the page
+and written by the CSV and Excel exports, so that an export holds exactly what the page shows.
+
+Values are rounded here (percentages and means to one decimal), once, for every output.
+"""
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+from recommendations.models import ActionItem, Status
+
+from .selectors import ReportSummary, SlippageBand, StatusTally
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    # (short, long): an acronym and the name it stands for; two columns in the exports.
+    ABBREVIATION = "abbreviation"
+    COUNT = "count"
+    # (count, percent of the row's group): one cell on the page, two columns in the exports.
+    COUNT_SHARE = "count_share"
+    PERCENT = "percent"
+    DECIMAL = "decimal"
+    DATE = "date"
+    MONTH = "month"
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    kind: Kind = Kind.TEXT
+    # The second column's header in the exports, for ABBREVIATION and COUNT_SHARE.
+    second_label: str = ""
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind not in (Kind.TEXT, Kind.ABBREVIATION, Kind.DATE, Kind.MONTH)
+
+    def export_labels(self) -> list[str]:
+        if self.kind in (Kind.ABBREVIATION, Kind.COUNT_SHARE):
+            return [self.label, self.second_label]
+        return [self.label]
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Any]]
+    # Said under the title: what the rows are (e.g. the first 50 of 1,234).
+    note: str = ""
+    # Short name for an Excel sheet (at most 31 characters).
+    sheet_name: str = ""
+
+    def export_header(self) -> list[str]:
+        return [label for column in self.columns for label in column.export_labels()]
+
+    def export_rows(self) -> Iterator[list[Any]]:
+        """Rows as the exports write them: pairs split into two cells."""
+        for row in self.rows:
+            cells: list[Any] = []
+            for column, value in zip(self.columns, row, strict=True):
+                if column.kind in (Kind.ABBREVIATION, Kind.COUNT_SHARE):
+                    cells.extend(value)
+                else:
+                    cells.append(value)
+            yield cells
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """The whole report: a title, what it covers, and its tables in page order."""
+
+    title: str
+    generated_at: datetime.datetime
+    scope: str
+    applied_filters: list[tuple[str, str]]
+    history_period: str
+    tables: list[ReportTable] = field(default_factory=list)
+
+    def table(self, key: str) -> ReportTable:
+        return next(table for table in self.tables if table.key == key)
+
+    def metadata(self) -> list[tuple[str, str]]:
+        """(label, value) lines that head the printout and the exports."""
+        lines = [
+            (_("Generated"), timezone.localtime(self.generated_at).strftime("%Y-%m-%d %H:%M")),
+            (_("Agencies covered"), self.scope),
+        ]
+        if self.applied_filters:
+            lines.extend(self.applied_filters)
+        else:
+            lines.append((_("Filters"), _("None: every item in scope")))
+        lines.append((_("History"), self.history_period))
+        return lines
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _count_share(count: int, tally: StatusTally) -> tuple[int, float | None]:
+    return (count, _round(tally.share(count)))
+
+
+def _status_columns() -> list[Column]:
+    return [
+        Column(str(label), Kind.COUNT_SHARE, _("%(status)s (%%)") % {"status": label})
+        for label in Status.labels
+    ]
+
+
+def _tally_columns(*, slippage: bool = False) -> list[Column]:
+    """Items, each status, overdue, stale, (slippage,) progress: counts with their share."""
+    return [
+        Column(_("Items"), Kind.COUNT_SHARE, _("Share of all items (%)")),
+        *_status_columns(),
+        Column(_("Overdue"), Kind.COUNT_SHARE, _("Overdue (%)")),
+        Column(_("Stale"), Kind.COUNT_SHARE, _("Stale (%)")),
+        *(
+            [
+                Column(_("Slipped"), Kind.COUNT_SHARE, _("Slipped (%)")),
+                Column(_("Mean slippage (days)"), Kind.DECIMAL),
+            ]
+            if slippage
+            else []
+        ),
+        Column(_("Progress (%)"), Kind.PERCENT),
+    ]
+
+
+def _tally_cells(
+    tally: StatusTally, share_of_all: float | None, *, slippage: bool = False
+) -> list[Any]:
+    return [
+        (tally.total, _round(share_of_all)),
+        *(_count_share(tally.count(status), tally) for status in Status.values),
+        _count_share(tally.overdue, tally),
+        _count_share(tally.stale, tally),
+        *([_count_share(tally.slipped, tally), _round(tally.mean_slip_days)] if slippage else []),
+        _round(tally.progress),
+    ]
+
+
+def _band_label(band: SlippageBand) -> str:
+    if band.highest is not None and band.highest < 0:
+        return _("Brought forward (due earlier than first planned)")
+    if band.lowest == 0 and band.highest == 0:
+        return _("Not re-dated (due on the first planned date)")
+    if band.highest is None:
+        return _("More than %(days)d days late") % {"days": (band.lowest or 1) - 1}
+    return _("%(lowest)d to %(highest)d days late") % {
+        "lowest": band.lowest,
+        "highest": band.highest,
+    }
+
+
+def _item_cells(item: ActionItem) -> list[Any]:
+    return [
+        item.reference,
+        item.title,
+        (item.owner_agency.acronym, item.owner_agency.name),
+    ]
+
+
+def _item_columns() -> list[Column]:
+    return [
+        Column(_("Reference")),
+        Column(_("Action item")),
+        Column(_("Owner agency"), Kind.ABBREVIATION, _("Owner agency (name)")),
+    ]
+
+
+def _list_note(shown: int, total: int, complete: str) -> str:
+    """Says when a list shows only its first rows; otherwise ``complete`` (how many in all)."""
+    if total > shown:
+        return _("The first %(shown)d of %(total)d, oldest first.") % {
+            "shown": shown,
+            "total": total,
+        }
+    return complete
+
+
+def report_document(
+    summary: ReportSummary, *, applied_filters: list[tuple[str, str]]
+) -> ReportDocument:
+    """The report's tables in page order, with headers in the active language."""
+    today = summary.today
+    totals = summary.totals
+    scope = (
+        _("All agencies")
+        if summary.scope is None
+        else ", ".join(agency.acronym for agency in summary.scope) or _("None")
+    )
+    if summary.history:
+        history_period = _("%(start)s to %(end)s, by month") % {
+            "start": summary.history[0].month.strftime("%Y-%m"),
+            "end": summary.history[-1].month.strftime("%Y-%m"),
+        }
+    else:
+        history_period = _("None")
+
+    key_figures = ReportTable(
+        key="key_figures",
+        title=_("Key figures"),
+        sheet_name=_("Key figures"),
+        columns=[
+            Column(_("Figure")),
+            Column(_("Items"), Kind.COUNT),
+            Column(_("Share of items (%)"), Kind.PERCENT),
+        ],
+        rows=[
+            [_("Action items"), totals.total, _round(100.0) if totals.total else None],
+            [pgettext("items", "Open"), totals.open, _round(totals.share(totals.open))],
+            [
+                pgettext("items", "Completed"),
+                totals.count(Status.COMPLETED),
+                _round(totals.status_share(Status.COMPLETED)),
+            ],
+            [_("Overdue"), totals.overdue, _round(totals.share(totals.overdue))],
+            [
+                _("Stale (no progress for %(days)d days)") % {"days": settings.REMINDER_STALE_DAYS},
+                totals.stale,
+                _round(totals.share(totals.stale)),
+            ],
+            [
+                _("Slipped (due later than first planned)"),
+                totals.slipped,
+                _round(totals.share(totals.slipped)),
+            ],
+        ],
+        note=(
+            _("Mean progress of the items not cancelled: %(progress)s %%.")
+            % {"progress": formats.number_format(_round(totals.progress) or 0, 1, use_l10n=True)}
+            if totals.progress is not None
+            else ""
+        ),
+    )
+    by_status = ReportTable(
+        key="by_status",
+        title=_("Items by status"),
+        sheet_name=_("By status"),
+        columns=[
+            Column(_("Status")),
+            Column(_("Items"), Kind.COUNT),
+            Column(_("Share of items (%)"), Kind.PERCENT),
+        ],
+        rows=[
+            [str(Status(status).label), count, _round(share)]
+            for status, count, share in summary.by_status
+        ],
+    )
+    by_agency = ReportTable(
+        key="by_agency",
+        title=_("Status by owner agency"),
+        sheet_name=_("By agency"),
+        columns=[
+            Column(_("Owner agency"), Kind.ABBREVIATION, _("Owner agency (name)")),
+            *_tally_columns(slippage=True),
+        ],
+        rows=[
+            [(row.acronym, row.name), *_tally_cells(row.tally, row.share_of_all, slippage=True)]
+            for row in summary.by_agency
+        ],
+    )
+    by_theme = ReportTable(
+        key="by_theme",
+        title=_("Progress by theme"),
+        sheet_name=_("By theme"),
+        columns=[Column(_("Theme")), Column(_("Section")), *_tally_columns()],
+        rows=[
+            [row.title, row.get_section_display(), *_tally_cells(row.tally, row.share_of_all)]
+            for row in summary.by_theme
+        ],
+    )
+    by_recommendation = ReportTable(
+        key="by_recommendation",
+        title=_("Progress by recommendation"),
+        sheet_name=_("By recommendation"),
+        columns=[
+            Column(_("Code")),
+            Column(_("Recommendation")),
+            Column(_("Theme")),
+            Column(_("Priority")),
+            *_tally_columns(),
+        ],
+        rows=[
+            [
+                row.code,
+                row.title,
+                row.theme.title if row.theme else "",
+                row.get_priority_display(),
+                *_tally_cells(row.tally, row.share_of_all),
+            ]
+            for row in summary.by_recommendation
+        ],
+    )
+    history = ReportTable(
+        key="history",
+        title=_("Completion over time"),
+        sheet_name=_("Over time"),
+        columns=[
+            Column(_("Month"), Kind.MONTH),
+            Column(_("Completed in the month"), Kind.COUNT),
+            Column(_("Open at the end of the month"), Kind.COUNT),
+        ],
+        rows=[[point.month, point.completed, point.open_at_end] for point in summary.history],
+        note=_("The current month counts up to now."),
+    )
+    slippage = ReportTable(
+        key="slippage",
+        title=_("Slippage: due date against the first planned date"),
+        sheet_name=_("Slippage"),
+        columns=[
+            Column(_("Slippage")),
+            Column(_("Items"), Kind.COUNT),
+            Column(_("Share of items (%)"), Kind.PERCENT),
+        ],
+        rows=[[_band_label(band), band.count, _round(band.share)] for band in summary.slippage],
+    )
+    most_slipped = ReportTable(
+        key="most_slipped",
+        title=_("Most slipped items"),
+        sheet_name=_("Most slipped"),
+        columns=[
+            *_item_columns(),
+            Column(_("Status")),
+            Column(_("First planned due date"), Kind.DATE),
+            Column(_("Due date"), Kind.DATE),
+            Column(_("Slippage (days)"), Kind.COUNT),
+        ],
+        rows=[
+            [
+                *_item_cells(item),
+                item.get_status_display(),
+                item.original_due_date,
+                item.due_date,
+                (item.due_date - item.original_due_date).days,
+            ]
+            for item in summary.most_slipped.items
+        ],
+        note=(
+            _("The %(shown)d most slipped of %(total)d slipped items.")
+            % {"shown": len(summary.most_slipped.items), "total": summary.most_slipped.total}
+            if summary.most_slipped.is_truncated
+            else ngettext("%(count)d slipped item.", "%(count)d slipped items.", totals.slipped)
+            % {"count": totals.slipped}
+        ),
+    )
+    overdue = ReportTable(
+        key="overdue",
+        title=_("Overdue items"),
+        sheet_name=_("Overdue"),
+        columns=[
+            *_item_columns(),
+            Column(_("Assignee")),
+            Column(_("Status")),
+            Column(_("Due date"), Kind.DATE),
+            Column(_("Days overdue"), Kind.COUNT),
+        ],
+        rows=[
+            [
+                *_item_cells(item),
+                item.assignee.display_name if item.assignee else "",
+                item.get_status_display(),
+                item.due_date,
+                (today - item.due_date).days,
+            ]
+            for item in summary.overdue.items
+        ],
+        note=_list_note(
+            len(summary.overdue.items),
+            summary.overdue.total,
+            ngettext("%(count)d overdue item.", "%(count)d overdue items.", summary.overdue.total)
+            % {"count": summary.overdue.total},
+        ),
+    )
+    stale = ReportTable(
+        key="stale",
+        title=_("Stale items"),
+        sheet_name=_("Stale"),
+        columns=[
+            *_item_columns(),
+            Column(_("Assignee")),
+            Column(_("Status")),
+            Column(_("Last progress"), Kind.DATE),
+            Column(_("Days without progress"), Kind.COUNT),
+        ],
+        rows=[
+            [
+                *_item_cells(item),
+                item.assignee.display_name if item.assignee else "",
+                item.get_status_display(),
+                timezone.localdate(item.last_progress_at),
+                (today - timezone.localdate(item.last_progress_at)).days,
+            ]
+            for item in summary.stale.items
+        ],
+        note=_list_note(
+            len(summary.stale.items),
+            summary.stale.total,
+            ngettext("%(count)d stale item.", "%(count)d stale items.", summary.stale.total)
+            % {"count": summary.stale.total},
+        ),
+    )
+    return ReportDocument(
+        title=_("Progress report"),
+        generated_at=summary.generated_at,
+        scope=scope,
+        applied_filters=applied_filters,
+        history_period=history_period,
+        tables=[
+            key_figures,
+            by_status,
+            by_agency,
+            by_theme,
+            by_recommendation,
+            history,
+            slippage,
+            most_slipped,
+            overdue,
+            stale,
+        ],
+    )
