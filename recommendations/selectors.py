@@ -3,7 +3,7 @@
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from .models import CLOSED_STATUSES, ActionItem, Recommendation, Status, Theme
+from .models import CLOSED_STATUSES, ActionItem, ProgressUpdate, Recommendation, Status, Theme
 
 
 def recommendation_list_with_progress() -> QuerySet[Recommendation]:
@@ -45,3 +45,10 @@ def action_item_queryset() -> QuerySet[ActionItem]:
     return ActionItem.objects.select_related(
         "recommendation", "recommendation__theme", "owner_agency", "assignee"
     ).with_flags()
+
+
+def progress_update_queryset() -> QuerySet[ProgressUpdate]:
+    """Progress updates, newest first, with the people they name loaded in the same query."""
+    return ProgressUpdate.objects.select_related(
+        "author", "assignee_before", "assignee_after"
+    ).order_by("-created_at", "-id")
