@@ -7,7 +7,6 @@ place for permission rules) and reuses the API plumbing of ``recommendations.api
 
 from typing import Any
 
-import django_filters as filters
 from django.contrib.auth import authenticate
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
@@ -28,11 +27,11 @@ from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from recommendations import policies
-from recommendations.api.base import LOOKUP_TEXT, TrackerApiMixin
-from recommendations.api.filters import ApiSearchFilter, CharInFilter, ChoiceInFilter
+from recommendations.api.base import LOOKUP_TEXT, TrackerApiMixin, signed_in_user
+from recommendations.api.filters import ApiFilterSet, ApiSearchFilter, CharInFilter, ChoiceInFilter
 from recommendations.api.permissions import IsTrackerMember
 from recommendations.api.schema import errors
-from recommendations.api.serializers import StrictInputSerializer
+from recommendations.api.serializers import JsonStringField, StrictInputSerializer
 
 from .models import Agency, Membership, User
 from .selectors import agency_list, user_directory
@@ -52,7 +51,9 @@ class AgencySerializer(serializers.ModelSerializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
+    agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
 
     class Meta:
         model = Membership
@@ -116,8 +117,8 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(StrictInputSerializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(
+    username = JsonStringField(max_length=150)
+    password = JsonStringField(
         max_length=4096, trim_whitespace=False, style={"input_type": "password"}
     )
 
@@ -131,16 +132,16 @@ class TokenSerializer(serializers.Serializer):
 # Filters ---------------------------------------------------------------------------------------
 
 
-class AgencyFilter(filters.FilterSet):
+class AgencyFilter(ApiFilterSet):
     level = ChoiceInFilter(choices=Agency.Level.choices, help_text=_("Levels, comma-separated."))
     kind = ChoiceInFilter(choices=Agency.Kind.choices, help_text=_("Kinds, comma-separated."))
 
-    class Meta:
+    class Meta(ApiFilterSet.Meta):
         model = Agency
         fields: list[str] = []
 
 
-class PersonFilter(filters.FilterSet):
+class PersonFilter(ApiFilterSet):
     """``agency`` and ``role`` apply to the same membership: ``?agency=RCMP&role=manager`` are
     the managers of the RCMP, not managers somewhere who also belong to the RCMP."""
 
@@ -153,7 +154,7 @@ class PersonFilter(filters.FilterSet):
         help_text=_("Roles in those agencies, comma-separated."),
     )
 
-    class Meta:
+    class Meta(ApiFilterSet.Meta):
         model = User
         fields: list[str] = []
 
@@ -305,5 +306,5 @@ class AuthTokenView(TrackerApiMixin, APIView):
         responses={204: OpenApiResponse(description=_("Revoked.")), **errors()},
     )
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        Token.objects.filter(user=signed_in_user(request)).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

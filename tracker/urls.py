@@ -15,7 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Any other API address gets a JSON 404, not the HTML page meant for people. (Only paths
     # ending in a slash: without one, CommonMiddleware first redirects to the slashed address.)
-    re_path(r"^api/.*/$", api_not_found),
+    re_path(r"^api/[\s\S]*/$", api_not_found),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("", recommendation_views.recommendation_list, name="home"),

@@ -4,12 +4,16 @@ Lists of values are comma-separated (``?status=in_progress,blocked&agency=RCMP,C
 only narrow what the caller may read; none widens it.
 """
 
+import datetime
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import BaseCSVField, IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.request import Request
@@ -24,6 +28,70 @@ from recommendations.models import (
     ThemeSection,
     stale_cutoff,
 )
+
+
+class StrictQueryForm(forms.Form):
+    """A query string is read strictly: a parameter given empty (``?due_before=``) or a boolean
+    that is neither true nor false (``?overdue=maybe``) is refused with 400 rather than silently
+    ignored, so that a caller never takes an unfiltered list for a filtered one."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, field in self.fields.items():
+            if name not in self.data:
+                continue
+            raw = self.data.get(name)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                self.add_error(name, _("Give a value, or leave this parameter out."))
+            elif isinstance(field, BaseCSVField) and any(
+                not part.strip() for part in raw.split(",")
+            ):
+                self.add_error(name, _("A list of values may not hold an empty one."))
+            elif isinstance(field, forms.NullBooleanField) and str(raw).lower() not in {
+                "true",
+                "false",
+            }:
+                self.add_error(name, _("Enter true or false."))
+        return cleaned
+
+
+class ApiFilterSet(filters.FilterSet):
+    class Meta:
+        form = StrictQueryForm
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, read in UTC. PostgreSQL refuses offsets beyond 15:59 (Python accepts
+    up to 23:59), and a moment at the edge of year 1 or 9999 may not exist in UTC: both are
+    refused here with a message instead of failing in the database."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError as error:
+            raise forms.ValidationError(
+                _("Enter a moment between the years 1 and 9999."), code="invalid"
+            ) from error
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+class IdFilter(filters.NumberFilter):
+    """An id: a whole number that a database id can be (django-filter's NumberFilter takes any
+    decimal, even 1e+300, which no database can compare with an id)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class CharInFilter(filters.BaseInFilter, filters.CharFilter):
@@ -55,7 +123,7 @@ class ApiSearchFilter(SearchFilter):
             raise ValidationError({self.search_param: error.detail}) from error
 
 
-class ActionItemFilter(filters.FilterSet):
+class ActionItemFilter(ApiFilterSet):
     agency = CharInFilter(
         field_name="owner_agency__acronym",
         help_text=_("Owner agency acronyms, comma-separated (RCMP,CBSA)."),
@@ -89,7 +157,7 @@ class ActionItemFilter(filters.FilterSet):
     due_before = filters.DateFilter(
         field_name="due_date", lookup_expr="lte", help_text=_("Due on or before this date.")
     )
-    updated_after = filters.IsoDateTimeFilter(
+    updated_after = UtcDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text=_("Changed at or after this moment (ISO 8601), to synchronise a copy."),
@@ -114,7 +182,7 @@ class ActionItemFilter(filters.FilterSet):
         help_text=_("Sort by these fields, comma-separated; a leading minus sign reverses one."),
     )
 
-    class Meta:
+    class Meta(ApiFilterSet.Meta):
         model = ActionItem
         fields: list[str] = []
 
@@ -127,7 +195,7 @@ class ActionItemFilter(filters.FilterSet):
         return queryset.filter(stale) if value else queryset.exclude(stale)
 
 
-class RecommendationFilter(filters.FilterSet):
+class RecommendationFilter(ApiFilterSet):
     theme = CharInFilter(field_name="theme__key", help_text=_("Theme keys, comma-separated."))
     section = ChoiceInFilter(
         field_name="theme__section",
@@ -159,7 +227,7 @@ class RecommendationFilter(filters.FilterSet):
         help_text=_("Sort by these fields, comma-separated; a leading minus sign reverses one."),
     )
 
-    class Meta:
+    class Meta(ApiFilterSet.Meta):
         model = Recommendation
         fields: list[str] = []
 
@@ -170,8 +238,8 @@ class RecommendationFilter(filters.FilterSet):
         return queryset.filter(Q(lead_agency__acronym=value) | Q(pk__in=supported))
 
 
-class ProgressUpdateFilter(filters.FilterSet):
-    action_item = filters.NumberFilter(field_name="action_item_id", help_text=_("An item id."))
+class ProgressUpdateFilter(ApiFilterSet):
+    action_item = IdFilter(field_name="action_item_id", help_text=_("An item id."))
     agency = CharInFilter(
         field_name="action_item__owner_agency__acronym",
         help_text=_("Owner agency acronyms of the items, comma-separated."),
@@ -182,17 +250,17 @@ class ProgressUpdateFilter(filters.FilterSet):
     status_after = ChoiceInFilter(
         choices=Status.choices, help_text=_("Statuses after the update, comma-separated.")
     )
-    recorded_after = filters.IsoDateTimeFilter(
+    recorded_after = UtcDateTimeFilter(
         field_name="created_at",
         lookup_expr="gte",
         help_text=_("Recorded at or after this moment (ISO 8601)."),
     )
-    recorded_before = filters.IsoDateTimeFilter(
+    recorded_before = UtcDateTimeFilter(
         field_name="created_at",
         lookup_expr="lt",
         help_text=_("Recorded before this moment (ISO 8601)."),
     )
 
-    class Meta:
+    class Meta(ApiFilterSet.Meta):
         model = ProgressUpdate
         fields: list[str] = []

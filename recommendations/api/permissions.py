@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -32,7 +33,7 @@ class ActionItemPermission(BasePermission):
             return True
         if policies.can_edit_item_definition(request.user):
             return True
-        self.message = _("Only coordinators may add action items.")
+        self.message = gettext("Only coordinators may add action items.")
         return False
 
     def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
@@ -41,7 +42,7 @@ class ActionItemPermission(BasePermission):
         assert isinstance(obj, ActionItem)
         if policies.can_record_progress(request.user, obj):
             return True
-        self.message = _(
+        self.message = gettext(
             "Only the owner agency (%(agency)s) and coordinators may change this item."
         ) % {"agency": obj.owner_agency.acronym}
         return False
@@ -57,7 +58,7 @@ class ProgressUpdatePermission(BasePermission):
         assert isinstance(obj, ActionItem)
         if policies.can_add_note(request.user, obj):
             return True
-        self.message = _(
+        self.message = gettext(
             "Only the agencies working on this recommendation may add notes to this item."
         )
         return False

@@ -2,7 +2,10 @@
 
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
@@ -77,7 +80,7 @@ def etag_header(*codes: int) -> OpenApiParameter:
     )
 
 
-def if_match_header(*, required: bool, description: str) -> OpenApiParameter:
+def if_match_header(*, required: bool, description: str | Promise) -> OpenApiParameter:
     return OpenApiParameter(
         "If-Match",
         OpenApiTypes.STR,
@@ -85,3 +88,15 @@ def if_match_header(*, required: bool, description: str) -> OpenApiParameter:
         required=required,
         description=description,
     )
+
+
+class StrictInputSerializerExtension(OpenApiSerializerExtension):
+    """Request bodies that refuse unknown fields say so: ``additionalProperties: false``."""
+
+    target_class = "recommendations.api.serializers.StrictInputSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        return schema

@@ -38,7 +38,36 @@ class StrictInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class ActiveUsernameField(serializers.SlugRelatedField):
+class JsonStringField(serializers.CharField):
+    """Text given as a JSON string: a number is refused rather than silently made into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonIntegerField(serializers.IntegerField):
+    """A JSON number: the text "50" is refused rather than read as 50."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class NamedObjectField(serializers.SlugRelatedField):
+    """An object named by a unique text (a code, an acronym, a username). A name that no row
+    can hold (not text, or with a NUL character, which PostgreSQL refuses in a query) is
+    refused before the database is asked."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ActiveUsernameField(NamedObjectField):
     """A person named by username; only active accounts can be named."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -64,8 +93,10 @@ class RecommendationSerializer(serializers.ModelSerializer):
     title = serializers.CharField(read_only=True, help_text=_("In the language of the request."))
     description = serializers.CharField(read_only=True)
     theme = ThemeSerializer(read_only=True)
-    lead_agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
-    supporting_agencies = serializers.SlugRelatedField(
+    lead_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
+    supporting_agencies: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
         slug_field="acronym", many=True, read_only=True
     )
     progress = serializers.FloatField(
@@ -116,11 +147,17 @@ class ActionItemSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(
         read_only=True, help_text=_("Recommendation code and item number, e.g. PSC-01.2.")
     )
-    recommendation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    recommendation: serializers.SlugRelatedField[Recommendation] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     title = serializers.CharField(read_only=True, help_text=_("In the language of the request."))
     description = serializers.CharField(read_only=True)
-    owner_agency = serializers.SlugRelatedField(slug_field="acronym", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    owner_agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
+        slug_field="acronym", read_only=True
+    )
+    assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     is_overdue = serializers.BooleanField(read_only=True)
     is_stale = serializers.BooleanField(read_only=True)
     etag = serializers.CharField(
@@ -164,11 +201,13 @@ class ActionItemSerializer(serializers.ModelSerializer):
 
 
 class ProgressUpdateSerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    assignee_before = serializers.SlugRelatedField(
+    author: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
-    assignee_after = serializers.SlugRelatedField(
+    assignee_before: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    assignee_after: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 
@@ -199,14 +238,14 @@ class ActionItemChangeSerializer(StrictInputSerializer):
     """``PATCH /action-items/{id}/``: any of these, and an optional note saying why."""
 
     status = serializers.ChoiceField(choices=Status.choices, required=False)
-    percent_complete = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    percent_complete = JsonIntegerField(min_value=0, max_value=100, required=False)
     due_date = serializers.DateField(required=False)
     assignee = ActiveUsernameField(
         required=False,
         allow_null=True,
         help_text=_("Username of an active member of the owner agency, or null to unassign."),
     )
-    note = serializers.CharField(
+    note = JsonStringField(
         required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, help_text=_("Why.")
     )
 
@@ -215,21 +254,19 @@ class ProgressUpdateCreateSerializer(StrictInputSerializer):
     """``POST /action-items/{id}/updates/``: a note, a new status or percent, or all three."""
 
     status = serializers.ChoiceField(choices=Status.choices, required=False)
-    percent_complete = serializers.IntegerField(min_value=0, max_value=100, required=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    percent_complete = JsonIntegerField(min_value=0, max_value=100, required=False)
+    note = JsonStringField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
 
 
 class ActionItemCreateSerializer(StrictInputSerializer):
     """``POST /action-items/`` (coordinators)."""
 
-    recommendation = serializers.SlugRelatedField(
-        slug_field="code", queryset=Recommendation.objects.all()
-    )
-    title_en = serializers.CharField(max_length=300)
-    title_fr = serializers.CharField(max_length=300)
-    description_en = serializers.CharField(required=False, allow_blank=True, default="")
-    description_fr = serializers.CharField(required=False, allow_blank=True, default="")
-    owner_agency = serializers.SlugRelatedField(slug_field="acronym", queryset=Agency.objects.all())
+    recommendation = NamedObjectField(slug_field="code", queryset=Recommendation.objects.all())
+    title_en = JsonStringField(max_length=300)
+    title_fr = JsonStringField(max_length=300)
+    description_en = JsonStringField(required=False, allow_blank=True, default="")
+    description_fr = JsonStringField(required=False, allow_blank=True, default="")
+    owner_agency = NamedObjectField(slug_field="acronym", queryset=Agency.objects.all())
     due_date = serializers.DateField()
     assignee = ActiveUsernameField(
         required=False,

@@ -30,7 +30,7 @@ from agencies.models import User
 from recommendations import policies, selectors, services
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation
 
-from .base import LOOKUP_TEXT, TrackerApiMixin
+from .base import LOOKUP_TEXT, TrackerApiMixin, signed_in_user
 from .exceptions import PreconditionRequired
 from .filters import (
     ActionItemFilter,
@@ -64,15 +64,17 @@ def refuse_fields_not_writable(user: User, item: ActionItem, fields: Iterable[st
     refused = set(fields) - policies.action_item_writable_fields(user, item)
     agency = item.owner_agency.acronym
     if refused & {"status", "percent_complete"}:
-        message = _(
+        message = gettext(
             "Only the owner agency (%(agency)s) and coordinators may change this item's status."
         ) % {"agency": agency}
     elif refused & {"due_date", "assignee"}:
-        message = _(
+        message = gettext(
             "Only managers of %(agency)s and coordinators may assign or re-date this item."
         ) % {"agency": agency}
     elif refused:
-        message = _("Only the agencies working on this recommendation may add notes to this item.")
+        message = gettext(
+            "Only the agencies working on this recommendation may add notes to this item."
+        )
     else:
         return
     raise exceptions.PermissionDenied(message)
@@ -225,7 +227,7 @@ class ActionItemViewSet(
         try:
             item = services.action_item_create(
                 recommendation=data["recommendation"],
-                actor=request.user,
+                actor=signed_in_user(request),
                 title_en=data["title_en"],
                 title_fr=data["title_fr"],
                 description_en=data["description_en"],
@@ -242,14 +244,16 @@ class ActionItemViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item = self.get_object()
         refuse_fields_not_writable(
-            request.user, item, requested_fields(request.data, ActionItemChangeSerializer)
+            signed_in_user(request),
+            item,
+            requested_fields(request.data, ActionItemChangeSerializer),
         )
         expected_version = if_match_version(request, item, required=True)
         serializer = ActionItemChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         change = services.action_item_change(
             item=item,
-            actor=request.user,
+            actor=signed_in_user(request),
             expected_version=expected_version,
             **serializer.validated_data,
         )
@@ -260,7 +264,7 @@ class ActionItemViewSet(
     get=extend_schema(
         summary=_("List an action item's progress updates"),
         description=_("Its timeline, newest first."),
-        responses={200: ProgressUpdateSerializer(many=True), **errors(403, 404)},
+        responses={200: ProgressUpdateSerializer(many=True), **errors(400, 403, 404)},
     ),
     post=extend_schema(
         summary=_("Record a progress update"),
@@ -300,7 +304,7 @@ class ActionItemUpdatesView(TrackerApiMixin, generics.ListCreateAPIView):
         )
         self.check_object_permissions(request, item)
         fields = requested_fields(request.data, ProgressUpdateCreateSerializer)
-        refuse_fields_not_writable(request.user, item, fields)
+        refuse_fields_not_writable(signed_in_user(request), item, fields)
         expected_version = if_match_version(
             request, item, required=bool(fields & {"status", "percent_complete"})
         )
@@ -308,7 +312,7 @@ class ActionItemUpdatesView(TrackerApiMixin, generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         change = services.action_item_change(
             item=item,
-            actor=request.user,
+            actor=signed_in_user(request),
             expected_version=expected_version,
             **serializer.validated_data,
         )

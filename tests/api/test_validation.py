@@ -32,15 +32,19 @@ def assert_nothing_written(item: ActionItem) -> None:
         ("percent_complete", "half"),
         ("percent_complete", True),
         ("percent_complete", 10**40),
+        ("percent_complete", "50"),
         ("due_date", "not-a-date"),
         ("due_date", "2027-02-30"),
         ("due_date", 20270101),
         ("due_date", None),
         ("assignee", "nobody-by-this-name"),
         ("assignee", 42),
+        ("assignee", {"username": "staff"}),
+        ("assignee", "sta\x00ff"),
         ("note", "x" * 4001),
         ("note", "nul\x00byte"),
         ("note", {"text": "hi"}),
+        ("note", 12345),
     ],
 )
 def test_an_invalid_value_gets_400_with_a_message_for_its_field(roles, client_for, field, value):
@@ -158,6 +162,8 @@ def test_progress_update_validation(roles, client_for, body, field):
         ({"due_date": "31/12/2030"}, "due_date"),
         ({"due_date": None}, "due_date"),
         ({"assignee": "nobody"}, "assignee"),
+        ({"recommendation": "T-\x00"}, "recommendation"),
+        ({"owner_agency": 7}, "owner_agency"),
         ({"sequence": 9}, "sequence"),
     ],
 )
@@ -198,10 +204,44 @@ def test_create_with_missing_fields_names_each(roles, client_for):
         {"priority": "urgent"},
         {"agency": "RC\x00MP"},
         {"search": "pill\x00press"},
+        {"due_before": ""},
+        {"overdue": "maybe"},
+        {"overdue": ""},
+        {"status": "blocked,"},
+        {"agency": "RCMP,,CBSA"},
+        {"updated_after": "2026-01-01T00:00:00+05:00", "due_after": ""},
+        {"updated_after": "9999-12-31T23:30:00-05:00"},
+        {"page": "abc"},
+        {"page": "0"},
+        {"page": ""},
+        {"page_size": "ten"},
+        {"page_size": "-5"},
     ],
 )
 def test_an_invalid_filter_gets_400_with_a_message_for_it(roles, client_for, query):
     response = client_for(roles.staff).get("/api/v1/action-items/", query)
+    assert response.status_code == 400
+    assert set(response.json()) == {name for name, value in query.items() if "+05" not in value}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"recorded_before": "2026-10-09T01:18:53-21:54"},  # beyond what PostgreSQL accepts
+        {"recorded_after": "0001-01-01T12:00:00+05:00"},
+        {"page": "99999999999999999999999999"},
+    ],
+)
+def test_extreme_but_readable_values_get_an_answer_not_a_500(roles, client_for, query):
+    response = client_for(roles.staff).get("/api/v1/progress-updates/", query)
+    assert response.status_code in {200, 404}, response.content
+
+
+@pytest.mark.parametrize(
+    "query", [{"action_item": "1e300"}, {"action_item": "1.5"}, {"recorded_after": "1 May"}]
+)
+def test_progress_update_filters_refuse_what_they_cannot_read(roles, client_for, query):
+    response = client_for(roles.staff).get("/api/v1/progress-updates/", query)
     assert response.status_code == 400
     assert set(response.json()) == set(query)
 
@@ -220,11 +260,13 @@ def test_an_invalid_filter_gets_400_with_a_message_for_it(roles, client_for, que
         "/api/v1/agencies/A%2FB/",
         "/api/v1/users/%00/",
         "/api/v1/recommendations/x%2F..%2F/",
+        "/api/v1/action-items/%0A/updates/",
+        "/api/v1/agencies/RC%0AMP/",
     ],
 )
 def test_odd_addresses_and_queries_get_a_json_answer_not_a_500(roles, client_for, path):
     response = client_for(roles.staff).get(path)
-    assert response.status_code in {200, 404}
+    assert response.status_code in {200, 400, 404}
     assert response["Content-Type"] == "application/json"
 
 
