@@ -15,7 +15,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from recommendations import selectors
 from recommendations.services import ActionItemConflict
+
+from .serializers import ActionItemSerializer
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -41,12 +44,9 @@ def validation_error_detail(error: ValidationError) -> dict[str, list[str]]:
 
 def conflict_response(conflict: ActionItemConflict, context: dict[str, Any]) -> Response:
     """412 with the item as it is now, so the caller can merge and retry with the new ETag."""
-    # Imported here: serializers import this package's other modules, not the other way round.
-    from recommendations import selectors
-
-    from .serializers import ActionItemSerializer
-
-    current = selectors.action_item_queryset().get(pk=conflict.current.pk)
+    current = selectors.action_item_queryset().filter(pk=conflict.current.pk).first()
+    if current is None:  # Deleted (by an administrator) since: there is nothing to merge with.
+        return Response({"detail": str(exceptions.NotFound.default_detail)}, status=404)
     return Response(
         {
             "detail": str(conflict),

@@ -3,6 +3,7 @@ and validate a request body: the writing itself is done by ``recommendations.ser
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -139,7 +140,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField())
     def get_action_items_url(self, recommendation: Recommendation) -> str:
         url = reverse("api:action-item-list", request=self.context.get("request"))
-        return f"{url}?recommendation={recommendation.code}"
+        return f"{url}?{urlencode({'recommendation': recommendation.code})}"
 
 
 class ActionItemSerializer(serializers.ModelSerializer):

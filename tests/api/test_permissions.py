@@ -32,7 +32,7 @@ def assert_nothing_written(item: ActionItem) -> None:
 
 
 WRITES = {
-    # name: (method, body, who may)
+    # name: (body, who may send it)
     "patch status": ({"status": "in_progress"}, {"coordinator", "manager", "staff"}),
     "patch percent": ({"percent_complete": 30}, {"coordinator", "manager", "staff"}),
     "patch due date": ({"due_date": "2031-01-31"}, {"coordinator", "manager"}),

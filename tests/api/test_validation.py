@@ -292,3 +292,36 @@ def test_a_token_user_gets_messages_in_their_language(roles, client_for):
     assert response.status_code == 400
     assert "100" in response.json()["percent_complete"][0]
     assert "Assurez-vous" in response.json()["percent_complete"][0]
+
+
+ADDRESSES = [
+    "/api/v1/",
+    "/api/v1/action-items/",
+    "/api/v1/action-items/{item}/",
+    "/api/v1/action-items/{item}/updates/",
+    "/api/v1/agencies/",
+    "/api/v1/agencies/RCMP/",
+    "/api/v1/users/",
+    "/api/v1/users/staff/",
+    "/api/v1/me/",
+    "/api/v1/auth/token/",
+    "/api/v1/recommendations/",
+    "/api/v1/progress-updates/",
+    "/api/schema/",
+    "/api/docs/",
+]
+
+
+@pytest.mark.parametrize("signed_in", [True, False], ids=["coordinator", "anonymous"])
+@pytest.mark.parametrize("method", ["get", "head", "options", "post", "put", "patch", "delete"])
+def test_every_method_on_every_address_gets_an_answer_not_a_500(
+    roles, client_for, method, signed_in
+):
+    for address in ADDRESSES:
+        client = client_for(roles.coordinator if signed_in else None)
+        path = address.format(item=roles.item.pk)
+        if method in {"post", "put", "patch", "delete"}:
+            response = getattr(client, method)(path, {}, format="json")
+        else:
+            response = getattr(client, method)(path)
+        assert response.status_code < 500, (method, path)
