@@ -91,3 +91,30 @@ def report_scope(user: User | object) -> frozenset[int] | None:
     if roles.sees_everything:
         return None
     return roles.member_of
+
+
+# Which rule governs each writable field of an action item. The API asks before it parses a body,
+# so a caller learns that a field is not theirs to write (403) before anything about its value.
+_FIELD_RULES = {
+    "status": can_record_progress,
+    "percent_complete": can_record_progress,
+    "due_date": can_assign,
+    "assignee": can_assign,
+    "note": can_add_note,
+}
+
+
+def action_item_writable_fields(user: User | object, item: ActionItem) -> frozenset[str]:
+    """The fields of ``item`` that ``user`` may write: a subset of status, percent_complete,
+    due_date, assignee and note."""
+    return frozenset(name for name, rule in _FIELD_RULES.items() if rule(user, item))
+
+
+def can_see_contact_details(viewer: User | object, person: User) -> bool:
+    """A person's email is shown to themselves, to colleagues of one of their agencies, and to
+    coordinators. Reads the person's memberships, so prefetch them when listing people."""
+    roles = roles_of(viewer)
+    if roles.sees_everything or getattr(viewer, "pk", None) == person.pk:
+        return True
+    person_agency_ids = {membership.agency_id for membership in person.memberships.all()}
+    return bool(roles.member_of & person_agency_ids)

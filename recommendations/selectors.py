@@ -266,3 +266,10 @@ def action_item_updates_since(
     if not missed:
         return []
     return list(action_item_timeline(item=item)[:missed])
+
+
+def progress_update_queryset() -> QuerySet[ProgressUpdate]:
+    """Progress updates, newest first, with the people they name loaded in the same query."""
+    return ProgressUpdate.objects.select_related(
+        "author", "assignee_before", "assignee_after"
+    ).order_by("-created_at", "-id")

@@ -18,6 +18,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from recommendations import policies
+from recommendations.api.base import TrackerApiMixin
+from recommendations.api.permissions import IsTrackerMember
+from recommendations.api.schema import errors
 from recommendations.models import Priority, Status
 
 from .forms import ReportFilterForm
@@ -126,8 +129,17 @@ class ItemListSerializer(serializers.Serializer):
     items = ListedItemSerializer(many=True)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-04"})
+class MonthField(serializers.DateField):
+    """A calendar month, written YYYY-MM (not a full date, so not ``format: date``)."""
+
+    def to_representation(self, value: Any) -> str:
+        # Not strftime: it does not pad years before 1000 on every platform.
+        return f"{value.year:04d}-{value.month:02d}"
+
+
 class MonthPointSerializer(serializers.Serializer):
-    month = serializers.DateField(format="%Y-%m", help_text="YYYY-MM, in the site's time zone.")
+    month = MonthField(help_text="YYYY-MM, in the site's time zone.")
     completed = serializers.IntegerField()
     open_at_end = serializers.IntegerField()
 
@@ -177,15 +189,17 @@ _FILTER_PARAMETERS = [
 ]
 
 
-class ReportSummaryView(APIView):
+class ReportSummaryView(TrackerApiMixin, APIView):
     """The progress report's numbers for the caller's scope: coordinators see every agency;
     managers and staff their agencies' items and those of the recommendations they lead or
     support."""
 
+    permission_classes = [IsTrackerMember]
+
     @extend_schema(
         operation_id="reports_summary",
         parameters=_FILTER_PARAMETERS,
-        responses=ReportSummarySerializer,
+        responses={200: ReportSummarySerializer, **errors(400, 403)},
     )
     def get(self, request: Request) -> Response:
         if not policies.can_view_reports(request.user):

@@ -1,10 +1,34 @@
-"""The REST API under /api/v1/. Each app contributes its endpoints here."""
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
 
-from django.urls import path
-
+from recommendations.api.directory import AgencyViewSet, AuthTokenView, MeView, UserViewSet
+from recommendations.api.views import (
+    ActionItemUpdatesView,
+    ActionItemViewSet,
+    ProgressUpdateViewSet,
+    RecommendationViewSet,
+)
 from reports.api import ReportSummaryView
 
 app_name = "api"
+
+router = DefaultRouter()
+# Codes and acronyms may contain dots; "/api/v1/recommendations/PSC-1.json" is not a format.
+router.include_format_suffixes = False
+router.register("agencies", AgencyViewSet, basename="agency")
+router.register("users", UserViewSet, basename="user")
+router.register("recommendations", RecommendationViewSet, basename="recommendation")
+router.register("action-items", ActionItemViewSet, basename="action-item")
+router.register("progress-updates", ProgressUpdateViewSet, basename="progress-update")
+
 urlpatterns: list = [
+    path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
+    path("me/", MeView.as_view(), name="me"),
+    path(
+        "action-items/<int:pk>/updates/",
+        ActionItemUpdatesView.as_view(),
+        name="action-item-updates",
+    ),
     path("reports/summary/", ReportSummaryView.as_view(), name="reports-summary"),
+    path("", include(router.urls)),
 ]

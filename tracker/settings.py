@@ -273,8 +273,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    # ?page= and ?page_size= (at most 200).
+    "DEFAULT_PAGINATION_CLASS": "recommendations.api.pagination.ApiPagination",
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", default=50),
+    # Maps the services' ValidationError, PermissionDenied and ActionItemConflict to 400, 403, 412.
+    "EXCEPTION_HANDLER": "recommendations.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -283,6 +286,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+        # POST /api/v1/auth/token/, per address: slows down password guessing.
+        "auth_token": env.str("API_THROTTLE_AUTH_TOKEN", default="10/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -293,6 +298,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies get their own components, without the read-only fields of the responses.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Operations are tagged by resource (action-items, agencies...), not all as "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # One name for each choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "recommendations.models.Status"},
 }
 
 LOGGING = {

@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
 
 from agencies import views as agency_views
 from recommendations import views as recommendation_views
+from recommendations.api.views import ApiDocsView, api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,7 +14,10 @@ urlpatterns = [
     path("i18n/setlang/", agency_views.set_language, name="set_language"),
     path("api/v1/", include("tracker.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
+    # Any other API address gets a JSON 404, not the HTML page meant for people. (Only paths
+    # ending in a slash: without one, CommonMiddleware first redirects to the slashed address.)
+    re_path(r"^api/[\s\S]*/$", api_not_found),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("", recommendation_views.my_work, name="home"),

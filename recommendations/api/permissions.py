@@ -1,0 +1,64 @@
+"""DRF permission classes. Each asks ``recommendations.policies``; none holds a rule of its own."""
+
+from typing import Any
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from recommendations import policies
+from recommendations.models import ActionItem
+
+
+class IsTrackerMember(IsAuthenticated):
+    """Signed in (otherwise 401) and a member of an agency, or a coordinator (otherwise 403)."""
+
+    message = _(
+        "Your account does not belong to any agency yet. Ask a coordinator to add you to yours."
+    )
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return super().has_permission(request, view) and policies.can_view_tracker(request.user)
+
+
+class ActionItemPermission(BasePermission):
+    """Reads: any member. Create: coordinators. Change (PATCH): whoever may change any of the
+    item's workflow fields; which fields they may change is checked against the request body
+    by the view, with ``policies.action_item_writable_fields``."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in SAFE_METHODS or getattr(view, "action", None) != "create":
+            return True
+        if policies.can_edit_item_definition(request.user):
+            return True
+        self.message = gettext("Only coordinators may add action items.")
+        return False
+
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        assert isinstance(obj, ActionItem)
+        if policies.can_record_progress(request.user, obj):
+            return True
+        self.message = gettext(
+            "Only the owner agency (%(agency)s) and coordinators may change this item."
+        ) % {"agency": obj.owner_agency.acronym}
+        return False
+
+
+class ProgressUpdatePermission(BasePermission):
+    """Reading a timeline: any member. Adding to it: the agencies working on the recommendation
+    (a note), the owner agency and coordinators (status and percent, checked by the view)."""
+
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        assert isinstance(obj, ActionItem)
+        if policies.can_add_note(request.user, obj):
+            return True
+        self.message = gettext(
+            "Only the agencies working on this recommendation may add notes to this item."
+        )
+        return False

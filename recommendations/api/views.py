@@ -1,0 +1,357 @@
+"""Recommendations, action items and progress updates over HTTP.
+
+Each write follows the same steps, in this order, so that a caller always learns the most
+useful thing first: who you are (401), whether the item exists (404), whether you may write the
+fields you sent (403), whether you said which version you are changing (428) and whether it is
+still the current one (412), whether the values are valid (400); then one service call writes
+with a conditional UPDATE, so a writer who raced past the early 412 still cannot overwrite.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError
+from django.db.models import QuerySet
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularSwaggerView
+from rest_framework import exceptions, generics, mixins, status, viewsets
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.serializers import Serializer
+
+from agencies.models import User
+from recommendations import policies, selectors, services
+from recommendations.models import ActionItem, ProgressUpdate, Recommendation
+
+from .base import LOOKUP_TEXT, TrackerApiMixin, signed_in_user
+from .exceptions import PreconditionRequired
+from .filters import (
+    ActionItemFilter,
+    ApiSearchFilter,
+    ProgressUpdateFilter,
+    RecommendationFilter,
+)
+from .permissions import ActionItemPermission, IsTrackerMember, ProgressUpdatePermission
+from .schema import errors, etag_header, if_match_header
+from .serializers import (
+    ActionItemChangeSerializer,
+    ActionItemCreateSerializer,
+    ActionItemSerializer,
+    ProgressUpdateCreateSerializer,
+    ProgressUpdateSerializer,
+    RecommendationSerializer,
+)
+
+# Preconditions ---------------------------------------------------------------------------------
+
+
+def requested_fields(data: Any, serializer_class: type[Serializer]) -> set[str]:
+    """The writable fields a request body names (whatever their values)."""
+    if not isinstance(data, Mapping):
+        return set()
+    return set(data) & set(serializer_class().fields)
+
+
+def refuse_fields_not_writable(user: User, item: ActionItem, fields: Iterable[str]) -> None:
+    """403 if the body names a field this user may not write on this item, whatever its value."""
+    refused = set(fields) - policies.action_item_writable_fields(user, item)
+    agency = item.owner_agency.acronym
+    if refused & {"status", "percent_complete"}:
+        message = gettext(
+            "Only the owner agency (%(agency)s) and coordinators may change this item's status."
+        ) % {"agency": agency}
+    elif refused & {"due_date", "assignee"}:
+        message = gettext(
+            "Only managers of %(agency)s and coordinators may assign or re-date this item."
+        ) % {"agency": agency}
+    elif refused:
+        message = gettext(
+            "Only the agencies working on this recommendation may add notes to this item."
+        )
+    else:
+        return
+    raise exceptions.PermissionDenied(message)
+
+
+def if_match_version(request: Request, item: ActionItem, *, required: bool) -> int | None:
+    """The version the caller read, from If-Match; 428 if it is needed and missing, 412 (via
+    ActionItemConflict) if it is not the item's current ETag. ``*`` is refused: it would let a
+    caller overwrite changes they have never seen."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        if required:
+            raise PreconditionRequired()
+        return None
+    tags = {_quoted(tag.strip()) for tag in header.split(",") if tag.strip()}
+    if '"*"' in tags:
+        raise PreconditionRequired(
+            _("If-Match: * is not accepted; send the ETag of the version you read.")
+        )
+    if item.etag not in tags:
+        raise services.ActionItemConflict(item)
+    return item.version
+
+
+def _quoted(tag: str) -> str:
+    # Strong comparison (RFC 9110): a weak tag never matches. Unquoted tags are accepted as a
+    # courtesy to hand-written clients.
+    return tag if tag.startswith(('"', "W/")) else f'"{tag}"'
+
+
+class CreateConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _(
+        "Another item was added to this recommendation at the same moment; send the request again."
+    )
+    default_code = "conflict"
+
+
+# Views -----------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List recommendations"),
+        description=_("With their progress, rolled up from their action items."),
+        responses={200: RecommendationSerializer(many=True), **errors(400, 403, 404)},
+    ),
+    retrieve=extend_schema(
+        summary=_("Read a recommendation"),
+        responses={200: RecommendationSerializer, **errors(403, 404)},
+    ),
+)
+class RecommendationViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = RecommendationSerializer
+    permission_classes = [IsTrackerMember]
+    filter_backends = [DjangoFilterBackend, ApiSearchFilter]
+    filterset_class = RecommendationFilter
+    search_fields = ["code", "title_en", "title_fr"]
+    lookup_field = "code"
+    lookup_value_regex = LOOKUP_TEXT
+
+    def get_queryset(self) -> QuerySet[Recommendation]:
+        return selectors.recommendation_list_with_progress().prefetch_related("supporting_agencies")
+
+
+_PATCH_DESCRIPTION = _(
+    "Change any of status, percent_complete, due_date and assignee, with an optional note "
+    "saying why; the change is recorded as a progress update and notified as in the web pages. "
+    "Staff of the owner agency may change status and percent; only its managers and "
+    "coordinators may change due_date and assignee (a body naming a field you may not change is "
+    "refused with 403, whatever its value). Send the item's ETag in If-Match: without it the "
+    "request is refused with 428; if the item changed since, with 412 and the current item."
+)
+_UPDATE_DESCRIPTION = _(
+    "Record a progress update: a note, a new status or percent, or all three. Agencies "
+    "supporting the recommendation may add a note; only the owner agency and coordinators may "
+    "change status and percent. A note alone needs no If-Match (it overwrites nothing); a change "
+    "of status or percent needs the item's ETag in If-Match (428 without it, 412 if stale). The "
+    "response carries the item's new ETag."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List action items"),
+        responses={200: ActionItemSerializer(many=True), **errors(400, 403, 404)},
+    ),
+    retrieve=extend_schema(
+        summary=_("Read an action item"),
+        description=_("The ETag header is the value to send in If-Match to change it."),
+        parameters=[etag_header(200)],
+        responses={200: ActionItemSerializer, **errors(403, 404)},
+    ),
+    create=extend_schema(
+        summary=_("Add an action item (coordinators)"),
+        request=ActionItemCreateSerializer,
+        parameters=[etag_header(201)],
+        responses={201: ActionItemSerializer, **errors(400, 403, 409, 415)},
+    ),
+    partial_update=extend_schema(
+        summary=_("Change an action item"),
+        description=_PATCH_DESCRIPTION,
+        request=ActionItemChangeSerializer,
+        parameters=[
+            if_match_header(required=True, description=_("The ETag of the item as you read it.")),
+            etag_header(200, 412),
+        ],
+        responses={200: ActionItemSerializer, **errors(400, 403, 404, 412, 415, 428)},
+    ),
+)
+class ActionItemViewSet(
+    TrackerApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ActionItemSerializer
+    permission_classes = [IsTrackerMember, ActionItemPermission]
+    filter_backends = [DjangoFilterBackend, ApiSearchFilter]
+    filterset_class = ActionItemFilter
+    search_fields = ["title_en", "title_fr", "recommendation__code"]
+
+    def get_queryset(self) -> QuerySet[ActionItem]:
+        items = selectors.action_item_queryset()
+        if self.request.method not in SAFE_METHODS:
+            # Who may add a note depends on the recommendation's supporting agencies.
+            items = items.prefetch_related("recommendation__supporting_agencies")
+        return items
+
+    def _item_response(self, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+        # Read again through the selector: overdue and stale are computed by the database.
+        item = selectors.action_item_queryset().get(pk=pk)
+        headers = {"ETag": item.etag}
+        if status_code == status.HTTP_201_CREATED:
+            headers["Location"] = reverse(
+                "api:action-item-detail", kwargs={"pk": pk}, request=self.request
+            )
+        return Response(self.get_serializer(item).data, status=status_code, headers=headers)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        item = self.get_object()
+        return Response(self.get_serializer(item).data, headers={"ETag": item.etag})
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = ActionItemCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            item = services.action_item_create(
+                recommendation=data["recommendation"],
+                actor=signed_in_user(request),
+                title_en=data["title_en"],
+                title_fr=data["title_fr"],
+                description_en=data["description_en"],
+                description_fr=data["description_fr"],
+                owner_agency_id=data["owner_agency"].pk,
+                due_date=data["due_date"],
+                assignee=data["assignee"],
+            )
+        except IntegrityError as error:
+            # Another coordinator took the same item number a moment ago.
+            raise CreateConflict() from error
+        return self._item_response(item.pk, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        item = self.get_object()
+        refuse_fields_not_writable(
+            signed_in_user(request),
+            item,
+            requested_fields(request.data, ActionItemChangeSerializer),
+        )
+        expected_version = if_match_version(request, item, required=True)
+        serializer = ActionItemChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = services.action_item_change(
+            item=item,
+            actor=signed_in_user(request),
+            expected_version=expected_version,
+            **serializer.validated_data,
+        )
+        return self._item_response(change.item.pk)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("List an action item's progress updates"),
+        description=_("Its timeline, newest first."),
+        responses={200: ProgressUpdateSerializer(many=True), **errors(400, 403, 404)},
+    ),
+    post=extend_schema(
+        summary=_("Record a progress update"),
+        description=_UPDATE_DESCRIPTION,
+        request=ProgressUpdateCreateSerializer,
+        parameters=[
+            if_match_header(
+                required=False,
+                description=_(
+                    "The ETag of the item as you read it; required to change status or percent."
+                ),
+            ),
+            etag_header(201, 412),
+        ],
+        responses={201: ProgressUpdateSerializer, **errors(400, 403, 404, 412, 415, 428)},
+    ),
+)
+class ActionItemUpdatesView(TrackerApiMixin, generics.ListCreateAPIView):
+    serializer_class = ProgressUpdateSerializer
+    permission_classes = [IsTrackerMember, ProgressUpdatePermission]
+    filter_backends: list[type] = []
+
+    def get_queryset(self) -> QuerySet[ProgressUpdate]:
+        return selectors.progress_update_queryset().filter(action_item_id=self.kwargs["pk"])
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not ActionItem.objects.filter(pk=self.kwargs["pk"]).exists():
+            raise exceptions.NotFound()
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        item = get_object_or_404(
+            selectors.action_item_queryset().prefetch_related(
+                "recommendation__supporting_agencies"
+            ),
+            pk=self.kwargs["pk"],
+        )
+        self.check_object_permissions(request, item)
+        fields = requested_fields(request.data, ProgressUpdateCreateSerializer)
+        refuse_fields_not_writable(signed_in_user(request), item, fields)
+        expected_version = if_match_version(
+            request, item, required=bool(fields & {"status", "percent_complete"})
+        )
+        serializer = ProgressUpdateCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = services.action_item_change(
+            item=item,
+            actor=signed_in_user(request),
+            expected_version=expected_version,
+            **serializer.validated_data,
+        )
+        return Response(
+            self.get_serializer(change.update).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": change.item.etag},
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("List progress updates across items"),
+        description=_(
+            "Every progress update, newest first; filter by agency, item, author or time to "
+            "follow changes."
+        ),
+        responses={200: ProgressUpdateSerializer(many=True), **errors(400, 403, 404)},
+    ),
+)
+class ProgressUpdateViewSet(TrackerApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = ProgressUpdateSerializer
+    permission_classes = [IsTrackerMember]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProgressUpdateFilter
+
+    def get_queryset(self) -> QuerySet[ProgressUpdate]:
+        return selectors.progress_update_queryset()
+
+
+@csrf_exempt  # A 404 is the answer whatever the method; CSRF would turn a POST into a 403.
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any address under /api/ that names no endpoint: a 404 in JSON, like the API's others."""
+    return JsonResponse({"detail": gettext("No such address in the API.")}, status=404)
+
+
+class ApiDocsView(SpectacularSwaggerView):
+    """Swagger UI for /api/schema/, from drf-spectacular-sidecar's local files. GET only: its
+    HTML renderer has no template for the metadata DRF returns to OPTIONS (a 500 otherwise)."""
+
+    http_method_names = ["get", "head"]

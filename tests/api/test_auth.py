@@ -1,0 +1,127 @@
+"""Token and session sign-in, token revocation, and throttling."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
+
+from tests.api.conftest import item_url
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
+
+
+def obtain(username: str, password: str = PASSWORD, client: APIClient | None = None):
+    return (client or APIClient()).post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
+    )
+
+
+def test_a_token_is_obtained_with_username_and_password_and_then_used(roles):
+    response = obtain("staff")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert obtain("staff").json() == {"token": token}
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/me/").json()["username"] == "staff"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"username": "staff", "password": "wrong"}, "non_field_errors"),
+        ({"username": "nobody", "password": PASSWORD}, "non_field_errors"),
+        ({"username": "staff"}, "password"),
+        ({"password": PASSWORD}, "username"),
+        ({"username": "staff", "password": PASSWORD, "scope": "all"}, "scope"),
+    ],
+)
+def test_bad_credentials_get_400_and_no_token(roles, body, field):
+    response = APIClient().post("/api/v1/auth/token/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Token.objects.exists()
+
+
+def test_an_inactive_account_gets_no_token(roles):
+    roles.staff.is_active = False
+    roles.staff.save(update_fields=["is_active"])
+    assert obtain("staff").status_code == 400
+
+
+def test_a_session_works_too_and_its_cookie_does_not_get_in_the_way_of_a_token(roles):
+    client = APIClient(enforce_csrf_checks=True)
+    assert client.login(username="staff", password=PASSWORD)
+    assert client.get("/api/v1/me/").json()["username"] == "staff"
+    # A signed-in browser asking for a token needs no CSRF token: the password is the proof.
+    assert obtain("manager", client=client).status_code == 200
+
+
+def test_a_session_write_needs_the_csrf_token(roles):
+    client = APIClient(enforce_csrf_checks=True)
+    client.login(username="staff", password=PASSWORD)
+    response = client.patch(
+        item_url(roles.item.pk), {"status": "blocked"}, format="json", HTTP_IF_MATCH=roles.item.etag
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_a_revoked_token_is_refused(roles):
+    token = obtain("staff").json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    assert not Token.objects.filter(user=roles.staff).exists()
+    refused = client.get("/api/v1/action-items/")
+    assert refused.status_code == 401
+    assert obtain("staff").json()["token"] != token
+
+
+def test_revoking_needs_a_signed_in_caller(roles):
+    assert APIClient().delete("/api/v1/auth/token/").status_code == 401
+
+
+def test_anonymous_callers_get_401_with_the_scheme_to_use(roles):
+    response = APIClient().get("/api/v1/action-items/")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Token"
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert bad.get("/api/v1/action-items/").status_code == 401
+
+
+@pytest.fixture
+def low_rates(monkeypatch):
+    """Throttle rates as an operator would set them, low enough to reach in a test."""
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"anon": "3/minute", "user": "5/minute", "auth_token": "2/minute"},
+    )
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_anonymous_callers_are_throttled(roles, low_rates, monkeypatch):
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "auth_token", "100/minute")
+    codes = [obtain("staff", "guess").status_code for _ in range(4)]
+    assert codes == [400, 400, 400, 429]
+    assert APIClient().get("/api/schema/").status_code == 429
+
+
+def test_signed_in_callers_are_throttled_per_user(roles, client_for, low_rates):
+    staff, manager = client_for(roles.staff), client_for(roles.manager)
+    codes = [staff.get("/api/v1/agencies/").status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+    assert "Retry-After" in staff.get("/api/v1/agencies/").headers
+    assert manager.get("/api/v1/agencies/").status_code == 200
+
+
+def test_token_requests_are_throttled_more_tightly(roles, low_rates):
+    codes = [obtain("staff", "guess").status_code for _ in range(3)]
+    assert codes == [400, 400, 429]

@@ -1,0 +1,103 @@
+"""The number of queries a list costs does not depend on the page size or the amount of data.
+
+Each list is read at two data sizes and two page sizes; an N+1 (a query per row) fails here.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agencies.models import Membership
+from recommendations.models import ActionItem
+from recommendations.services import action_item_change
+from tests.factories import (
+    ActionItemFactory,
+    AgencyFactory,
+    MembershipFactory,
+    RecommendationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def add_data(roles, count: int) -> None:
+    """``count`` recommendations, each with two supporting agencies, an assigned item with a
+    progress update, and a new member in a new agency."""
+    for _ in range(count):
+        agency = AgencyFactory()
+        member = MembershipFactory(agency=agency, role=Membership.Role.MANAGER).user
+        MembershipFactory(user=member, agency=roles.owner)
+        recommendation = RecommendationFactory(lead_agency=agency)
+        recommendation.supporting_agencies.add(roles.supporting, roles.unrelated)
+        item = ActionItemFactory(
+            recommendation=recommendation, owner_agency=agency, assignee=member
+        )
+        action_item_change(
+            item=item, actor=member, expected_version=None, percent_complete=10, note="n"
+        )
+
+
+def queries_for(client, path: str) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    rows = len(body["results"]) if isinstance(body, dict) and "results" in body else 1
+    return len(queries), rows
+
+
+LISTS = {
+    # path: queries (token, roles, count, rows, and one per prefetched relation)
+    "/api/v1/action-items/": 4,
+    "/api/v1/action-items/?overdue=false&stale=false&status=not_started,in_progress&ordering=-recommendation": 4,
+    "/api/v1/action-items/?search=Action": 4,
+    "/api/v1/recommendations/": 5,
+    "/api/v1/recommendations/?agency=CBSA&ordering=-progress": 5,
+    "/api/v1/agencies/": 4,
+    "/api/v1/users/": 5,
+    "/api/v1/users/?agency=RCMP&role=staff": 5,
+    "/api/v1/progress-updates/": 4,
+    "/api/v1/action-items/{item}/updates/": 5,
+}
+
+
+@pytest.mark.parametrize(("path", "expected"), list(LISTS.items()))
+def test_a_list_costs_the_same_number_of_queries_at_any_size(roles, client_for, path, expected):
+    client = client_for(roles.coordinator)
+    path = path.format(item=roles.item.pk)
+    separator = "&" if "?" in path else "?"
+    add_data(roles, 2)
+    action_item_change(item=roles.item, actor=roles.staff, expected_version=None, note="one")
+    small, small_rows = queries_for(client, f"{path}{separator}page_size=200")
+    add_data(roles, 25)
+    for n in range(25):
+        action_item_change(
+            item=ActionItem.objects.get(pk=roles.item.pk),
+            actor=roles.staff,
+            expected_version=None,
+            note=f"{n}",
+        )
+    large, large_rows = queries_for(client, f"{path}{separator}page_size=200")
+    paged, paged_rows = queries_for(client, f"{path}{separator}page_size=2")
+    assert large_rows > small_rows
+    assert paged_rows <= 2
+    assert small == large == paged == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/api/v1/action-items/{item}/", 3),  # token, roles, the item with its relations
+        ("/api/v1/recommendations/{code}/", 4),
+        ("/api/v1/users/staff/", 4),
+        ("/api/v1/me/", 3),
+    ],
+)
+def test_a_detail_costs_a_fixed_number_of_queries(
+    roles, client_for, django_assert_num_queries, path, expected
+):
+    add_data(roles, 3)
+    path = path.format(item=roles.item.pk, code=roles.item.recommendation.code)
+    client = client_for(roles.coordinator)
+    with django_assert_num_queries(expected):
+        assert client.get(path).status_code == 200
