@@ -302,6 +302,8 @@ def _event_email(recipient: User, notification: Notification) -> EmailMultiAlter
         ProgressUpdate.objects.select_related("author")
         .filter(pk=notification.progress_update_id)
         .first()
+        if notification.progress_update_id is not None
+        else None
     )
     status_labels = dict(Status.choices)
     if notification.kind == NotificationKind.ASSIGNED:

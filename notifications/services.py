@@ -13,6 +13,7 @@ How "once and only once" holds:
 """
 
 import datetime
+import functools
 import json
 import logging
 import smtplib
@@ -251,7 +252,7 @@ def notifications_dispatch_due(*, now: datetime.datetime | None = None) -> int:
     ]
     for batch in batches:
         # robust: a broker that is down must not undo the rows; the retry task will queue them.
-        transaction.on_commit(lambda batch=batch: notifications_send.delay(batch), robust=True)
+        transaction.on_commit(functools.partial(notifications_send.delay, batch), robust=True)
     return len(batches)
 
 
