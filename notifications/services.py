@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from agencies.models import User
 from recommendations import policies
-from recommendations.models import OPEN_STATUSES, ActionItem
+from recommendations.models import ActionItem
 
 from . import emails, rules, selectors
 from .models import (
@@ -320,11 +320,7 @@ def _still_wanted(notification: Notification, preference: NotificationPreference
     if preference is not None and not preference.receives(notification.kind):
         return False
     item = notification.action_item
-    return not (
-        notification.kind in REMINDER_KINDS
-        and item is not None
-        and item.status not in OPEN_STATUSES
-    )
+    return not (notification.kind in REMINDER_KINDS and item is not None and not item.is_open)
 
 
 def _mark(ids: Sequence[int], **values: object) -> None:
