@@ -378,13 +378,13 @@ def notifications_send(
             if recipient is None:
                 continue
             claimed = _claim(recipient_id=recipient_id, now=now)
-            unwanted = [
-                n.pk for n in claimed if not _still_wanted(n, preferences.get(recipient_id))
-            ]
+            preference = preferences.get(recipient_id)
+            wanted = [n for n in claimed if _still_wanted(n, preference)]
+            wanted_ids = {n.pk for n in wanted}
+            unwanted = [n.pk for n in claimed if n.pk not in wanted_ids]
             if unwanted:
                 _mark(unwanted, state=Notification.State.CANCELLED, claim_token=None)
                 result.cancelled += len(unwanted)
-            wanted = [n for n in claimed if n.pk not in set(unwanted)]
             if not wanted:
                 continue
             prepared = emails.emails_for_recipient(
