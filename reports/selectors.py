@@ -77,19 +77,6 @@ class ReportFilters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return not any(
-            (
-                self.agency,
-                self.theme,
-                self.recommendation,
-                self.priority,
-                self.date_from,
-                self.date_to,
-            )
-        )
-
 
 def _in_language(english: str, french: str) -> str:
     return (french or english) if get_language() == "fr" else (english or french)

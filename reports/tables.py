@@ -231,10 +231,10 @@ def report_document(
         if summary.scope is None
         else ", ".join(agency.acronym for agency in summary.scope) or _("None")
     )
-    if summary.history:
+    if summary.history_start and summary.history_end:
         history_period = _("%(start)s to %(end)s, by month") % {
-            "start": summary.history[0].month.strftime("%Y-%m"),
-            "end": summary.history[-1].month.strftime("%Y-%m"),
+            "start": summary.history_start.strftime("%Y-%m"),
+            "end": summary.history_end.strftime("%Y-%m"),
         }
     else:
         history_period = _("None")
