@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from .auth import signed_in_user
 from .forms import ProfileForm
 from .models import Language, Membership, User
 
@@ -70,8 +71,7 @@ class LoginView(auth_views.LoginView):
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """Name, email and preferred language, and the person's agencies and roles."""
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     # A copy, so that a refused form never shows unsaved values elsewhere on the page.
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
     if request.method == "POST" and form.is_valid():

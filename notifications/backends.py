@@ -3,6 +3,8 @@ which any mail program (Outlook, Thunderbird, Apple Mail) opens with its HTML pa
 
 import uuid
 from collections.abc import Sequence
+from email.generator import BytesGenerator
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,15 @@ class EmlFileBackend(BaseEmailBackend):
             name = f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
             # Written under a temporary name, then renamed: a reader never sees half a message.
             partial = self.directory / f".{name}.partial"
-            partial.write_bytes(message.message().as_bytes(linesep="\r\n"))
+            partial.write_bytes(_eml_bytes(message))
             partial.rename(self.directory / name)
             sent += 1
         return sent
+
+
+def _eml_bytes(message: EmailMessage) -> bytes:
+    """The message as an .eml file: CRLF line ends, as mail programs expect, and lines starting
+    with "From " left as they are (what Django's own ``as_bytes`` does)."""
+    buffer = BytesIO()
+    BytesGenerator(buffer, mangle_from_=False).flatten(message.message(), linesep="\r\n")
+    return buffer.getvalue()

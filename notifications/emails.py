@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agencies.models import User
-from recommendations.models import ActionItem, Status
+from recommendations.models import ActionItem, ProgressUpdate, Status
 
 from .models import OPTIONAL_KINDS, REMINDER_KINDS, Notification, NotificationKind
 
@@ -194,6 +194,16 @@ def emails_for_recipient(
     Reminders (due soon, overdue, escalation, stale) become one email listing them; a digest and
     each immediate event (assignment, status change) is an email of its own.
     """
+    events = (NotificationKind.ASSIGNED, NotificationKind.STATUS_CHANGED)
+    # The updates the event emails describe, in one query for all of them.
+    update_ids = [
+        n.progress_update_id
+        for n in notifications
+        if n.kind in events and n.progress_update_id is not None
+    ]
+    updates = (
+        ProgressUpdate.objects.select_related("author").in_bulk(update_ids) if update_ids else {}
+    )
     prepared: list[Prepared] = []
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         reminders = [n for n in notifications if n.kind in REMINDER_KINDS]
@@ -208,8 +218,13 @@ def emails_for_recipient(
                     prepared.append(
                         (_digest_email(recipient, notification, digest, today), [notification.pk])
                     )
-            elif notification.kind in (NotificationKind.ASSIGNED, NotificationKind.STATUS_CHANGED):
-                prepared.append((_event_email(recipient, notification), [notification.pk]))
+            elif notification.kind in events:
+                update = (
+                    updates.get(notification.progress_update_id)
+                    if notification.progress_update_id is not None
+                    else None
+                )
+                prepared.append((_event_email(recipient, notification, update), [notification.pk]))
     return prepared
 
 
@@ -293,16 +308,12 @@ def _digest_email(
     )
 
 
-def _event_email(recipient: User, notification: Notification) -> EmailMultiAlternatives:
-    from recommendations.models import ProgressUpdate
-
+def _event_email(
+    recipient: User, notification: Notification, update: ProgressUpdate | None
+) -> EmailMultiAlternatives:
+    """An assignment or status change, described by ``update`` (None if it was deleted since)."""
     item = notification.action_item
     assert item is not None  # immediate notifications are always about an item
-    update = (
-        ProgressUpdate.objects.select_related("author")
-        .filter(pk=notification.progress_update_id)
-        .first()
-    )
     status_labels = dict(Status.choices)
     if notification.kind == NotificationKind.ASSIGNED:
         subject = _("Assigned to you: %(reference)s %(title)s (due %(date)s)") % {

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from agencies.models import Membership, User
 from agencies.selectors import user_roles
-from recommendations.models import OPEN_STATUSES, ActionItem, Status, stale_cutoff
+from recommendations.models import (
+    ActionItem,
+    Status,
+    open_condition,
+    overdue_condition,
+    stale_condition,
+)
 
 from .models import OPTIONAL_KINDS, Notification, NotificationKind, NotificationPreference, Watch
 
@@ -230,14 +236,12 @@ def digest_for(*, user: User, today: datetime.date, now: datetime.datetime) -> D
         if not roles.manager_of:
             return None
         items = items.filter(owner_agency_id__in=roles.manager_of)
-    open_items = items.filter(status__in=OPEN_STATUSES)
+    open_items = items.filter(open_condition())
     week_ago = now - datetime.timedelta(days=7)
     counts = items.aggregate(
-        open_count=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        overdue_count=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=today)),
-        stale_count=Count(
-            "pk", filter=Q(status__in=OPEN_STATUSES, last_progress_at__lt=stale_cutoff(now))
-        ),
+        open_count=Count("pk", filter=open_condition()),
+        overdue_count=Count("pk", filter=overdue_condition(today)),
+        stale_count=Count("pk", filter=stale_condition(now)),
         updated_last_week=Count("pk", filter=Q(last_progress_at__gte=week_ago)),
         **{f"status_{s}": Count("pk", filter=Q(status=s)) for s in Status.values},
     )

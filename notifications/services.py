@@ -13,6 +13,7 @@ How "once and only once" holds:
 """
 
 import datetime
+import functools
 import json
 import logging
 import smtplib
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from agencies.models import User
 from recommendations import policies
-from recommendations.models import OPEN_STATUSES, ActionItem
+from recommendations.models import ActionItem
 
 from . import emails, rules, selectors
 from .models import (
@@ -251,7 +252,7 @@ def notifications_dispatch_due(*, now: datetime.datetime | None = None) -> int:
     ]
     for batch in batches:
         # robust: a broker that is down must not undo the rows; the retry task will queue them.
-        transaction.on_commit(lambda batch=batch: notifications_send.delay(batch), robust=True)
+        transaction.on_commit(functools.partial(notifications_send.delay, batch), robust=True)
     return len(batches)
 
 
@@ -319,11 +320,7 @@ def _still_wanted(notification: Notification, preference: NotificationPreference
     if preference is not None and not preference.receives(notification.kind):
         return False
     item = notification.action_item
-    return not (
-        notification.kind in REMINDER_KINDS
-        and item is not None
-        and item.status not in OPEN_STATUSES
-    )
+    return not (notification.kind in REMINDER_KINDS and item is not None and not item.is_open)
 
 
 def _mark(ids: Sequence[int], **values: object) -> None:
@@ -381,13 +378,13 @@ def notifications_send(
             if recipient is None:
                 continue
             claimed = _claim(recipient_id=recipient_id, now=now)
-            unwanted = [
-                n.pk for n in claimed if not _still_wanted(n, preferences.get(recipient_id))
-            ]
+            preference = preferences.get(recipient_id)
+            wanted = [n for n in claimed if _still_wanted(n, preference)]
+            wanted_ids = {n.pk for n in wanted}
+            unwanted = [n.pk for n in claimed if n.pk not in wanted_ids]
             if unwanted:
                 _mark(unwanted, state=Notification.State.CANCELLED, claim_token=None)
                 result.cancelled += len(unwanted)
-            wanted = [n for n in claimed if n.pk not in set(unwanted)]
             if not wanted:
                 continue
             prepared = emails.emails_for_recipient(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agencies.auth import signed_in_user
 from recommendations.models import ActionItem
 
 from . import emails, selectors, services
@@ -25,12 +26,13 @@ from .models import OPTIONAL_KINDS, NotificationKind
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    preference = selectors.preference_for(request.user)
+    user = signed_in_user(request)
+    preference = selectors.preference_for(user)
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
             services.preferences_update(
-                user=request.user,
+                user=user,
                 kinds=form.cleaned_data["kinds"],
                 digest_weekday=form.cleaned_data["digest_weekday"],
                 language=form.cleaned_data["language"],
@@ -42,7 +44,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             initial={
                 "kinds": [kind.value for kind in OPTIONAL_KINDS if preference.receives(kind)],
                 "digest_weekday": preference.digest_weekday,
-                "language": request.user.language,
+                "language": user.language,
             }
         )
     calendar_url = ""
@@ -60,7 +62,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_reset(request: HttpRequest) -> HttpResponse:
-    services.calendar_token_reset(user=request.user)
+    services.calendar_token_reset(user=signed_in_user(request))
     messages.success(
         request, _("Your calendar has a new address. The old address no longer works.")
     )
@@ -83,7 +85,7 @@ def calendar(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def watch(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(ActionItem.objects.select_related("recommendation"), pk=item_id)
-    watching = services.watch_toggle(user=request.user, item=item)
+    watching = services.watch_toggle(user=signed_in_user(request), item=item)
     if request.headers.get("HX-Request"):
         return render(
             request, "notifications/_item_watch.html", {"item": item, "is_watching": watching}

@@ -155,31 +155,46 @@ def stale_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
     return (now or timezone.now()) - datetime.timedelta(days=settings.REMINDER_STALE_DAYS)
 
 
+# The one definition of open, overdue and stale as SQL conditions: for filters, conditional
+# counts (``Count(filter=...)``) and annotations alike.
+
+
+def open_condition() -> Q:
+    return Q(status__in=OPEN_STATUSES)
+
+
+def overdue_condition(today: datetime.date | None = None) -> Q:
+    """Open and past its due date."""
+    return open_condition() & Q(due_date__lt=today or timezone.localdate())
+
+
+def stale_condition(now: datetime.datetime | None = None) -> Q:
+    """Open with no progress update for ``REMINDER_STALE_DAYS``."""
+    return open_condition() & Q(last_progress_at__lt=stale_cutoff(now))
+
+
 class ActionItemQuerySet(models.QuerySet["ActionItem"]):
     """Overdue and stale are derived in SQL, never stored and never computed in a Python loop."""
 
     def open(self) -> "ActionItemQuerySet":
-        return self.filter(status__in=OPEN_STATUSES)
+        return self.filter(open_condition())
 
     def overdue(self, today: datetime.date | None = None) -> "ActionItemQuerySet":
-        return self.open().filter(due_date__lt=today or timezone.localdate())
+        return self.filter(overdue_condition(today))
 
     def stale(self, now: datetime.datetime | None = None) -> "ActionItemQuerySet":
-        return self.open().filter(last_progress_at__lt=stale_cutoff(now))
+        return self.filter(stale_condition(now))
 
     def with_flags(
         self, *, today: datetime.date | None = None, now: datetime.datetime | None = None
     ) -> "ActionItemQuerySet":
         """Annotate ``overdue`` and ``stale`` booleans, computed by the database."""
-        open_q = Q(status__in=OPEN_STATUSES)
         return self.annotate(
             overdue=models.ExpressionWrapper(
-                open_q & Q(due_date__lt=today or timezone.localdate()),
-                output_field=models.BooleanField(),
+                overdue_condition(today), output_field=models.BooleanField()
             ),
             stale=models.ExpressionWrapper(
-                open_q & Q(last_progress_at__lt=stale_cutoff(now)),
-                output_field=models.BooleanField(),
+                stale_condition(now), output_field=models.BooleanField()
             ),
         )
 

@@ -74,10 +74,9 @@ def can_view_reports(user: User | object) -> bool:
 
     Staff read the same report as their manager: it only counts work that every member can
     already read in the tracker, and a team that sees its own figures fixes them sooner.
-    Someone with no membership (an outsider) is refused.
+    Someone with no membership (an outsider) is refused: the readers of the tracker itself.
     """
-    roles = roles_of(user)
-    return roles.sees_everything or bool(roles.member_of)
+    return can_view_tracker(user)
 
 
 def report_scope(user: User | object) -> frozenset[int] | None:

@@ -14,13 +14,14 @@ from agencies.selectors import user_roles
 
 from .models import (
     CLOSED_STATUSES,
-    OPEN_STATUSES,
     ActionItem,
     ProgressUpdate,
     Recommendation,
     Status,
     Theme,
-    stale_cutoff,
+    open_condition,
+    overdue_condition,
+    stale_condition,
 )
 
 
@@ -161,7 +162,7 @@ def my_work_items(
         )
     )
     if filters.status == OPEN:
-        items = items.filter(status__in=OPEN_STATUSES)
+        items = items.filter(open_condition())
     elif filters.status:
         items = items.filter(status=filters.status)
     if filters.theme_id is not None:
@@ -170,14 +171,14 @@ def my_work_items(
         items = items.filter(recommendation_id=filters.recommendation_id)
     if filters.due_within_days is not None:
         items = items.filter(
-            status__in=OPEN_STATUSES,
+            open_condition(),
             due_date__gte=today,
             due_date__lte=today + datetime.timedelta(days=filters.due_within_days),
         )
     if filters.overdue:
-        items = items.filter(status__in=OPEN_STATUSES, due_date__lt=today)
+        items = items.filter(overdue_condition(today))
     if filters.stale:
-        items = items.filter(status__in=OPEN_STATUSES, last_progress_at__lt=stale_cutoff())
+        items = items.filter(stale_condition())
     search = filters.search.strip()
     if search:
         matches = (
@@ -199,20 +200,20 @@ def my_work_items(
 def my_work_counts(*, user: User, scope: str, today: datetime.date | None = None) -> dict[str, int]:
     """The numbers at the top of My work, for ``scope``, in one query."""
     today = today or timezone.localdate()
-    open_q = Q(status__in=OPEN_STATUSES)
+    open_q = open_condition()
     member_of = user_roles(user).member_of
     return ActionItem.objects.filter(_scope_filter(user=user, scope=scope)).aggregate(
         open=Count("pk", filter=open_q),
         assigned_to_me=Count("pk", filter=open_q & Q(assignee_id=user.pk)),
         my_agencies=Count("pk", filter=open_q & Q(owner_agency_id__in=member_of)),
-        overdue=Count("pk", filter=open_q & Q(due_date__lt=today)),
+        overdue=Count("pk", filter=overdue_condition(today)),
         due_soon=Count(
             "pk",
             filter=open_q
             & Q(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=7)),
         ),
         blocked=Count("pk", filter=Q(status=Status.BLOCKED)),
-        stale=Count("pk", filter=open_q & Q(last_progress_at__lt=stale_cutoff())),
+        stale=Count("pk", filter=stale_condition()),
     )
 
 

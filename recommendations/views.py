@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from agencies.auth import signed_in_user
 from agencies.models import User
 
 from . import hooks, policies, selectors, services
@@ -55,19 +56,13 @@ def tracker_member_required(view: View) -> View:
     return wrapped
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 # My work ---------------------------------------------------------------------------------------
 
 
 @tracker_member_required
 def my_work(request: HttpRequest) -> HttpResponse:
     """The first page after sign-in: the items to act on, assigned ones first."""
-    user = _user(request)
+    user = signed_in_user(request)
     form = MyWorkFilterForm(
         request.GET or None, default_scope=selectors.my_work_default_scope(user=user)
     )
@@ -140,7 +135,7 @@ def _recommendation_values(form: RecommendationForm) -> dict[str, Any]:
 
 @tracker_member_required
 def recommendation_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     if not policies.can_edit_recommendation(user):
         raise PermissionDenied(_("Only coordinators may create recommendations."))
     form = RecommendationForm(request.POST or None)
@@ -167,7 +162,7 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
 
 @tracker_member_required
 def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     recommendation = get_object_or_404(Recommendation, pk=pk)
     if not policies.can_edit_recommendation(user, recommendation):
         raise PermissionDenied(_("Only coordinators may edit recommendations."))
@@ -303,7 +298,7 @@ def _item_page(
     conflict: Conflict | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     allowed = ItemPermissions.of(user, item)
     if allowed.record_progress:
         progress_form = progress_form or ProgressForm(item=item)
@@ -359,7 +354,7 @@ def _rebind_on_current(
 @require_POST
 def action_item_record_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a progress update (owner agency), or a note only (supporting agencies)."""
-    user = _user(request)
+    user = signed_in_user(request)
     item = selectors.action_item_detail(pk=pk)
     allowed = ItemPermissions.of(user, item)
     form: ProgressForm | NoteForm
@@ -420,7 +415,7 @@ def action_item_record_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_item_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign the item and set its due date (managers of the owner agency, coordinators)."""
-    user = _user(request)
+    user = signed_in_user(request)
     item = selectors.action_item_detail(pk=pk)
     if not policies.can_assign(user, item):
         raise PermissionDenied(
@@ -464,7 +459,7 @@ def _item_definition(form: ActionItemCreateForm | ActionItemEditForm) -> dict[st
 
 @tracker_member_required
 def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     recommendation = get_object_or_404(Recommendation, pk=pk)
     if not policies.can_edit_recommendation(user, recommendation):
         raise PermissionDenied(_("Only coordinators may add action items."))
@@ -495,7 +490,7 @@ def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tracker_member_required
 def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     item = selectors.action_item_detail(pk=pk)
     if not policies.can_edit_item_definition(user, item):
         raise PermissionDenied(_("Only coordinators may edit action items."))

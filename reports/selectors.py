@@ -77,19 +77,6 @@ class ReportFilters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return not any(
-            (
-                self.agency,
-                self.theme,
-                self.recommendation,
-                self.priority,
-                self.date_from,
-                self.date_to,
-            )
-        )
-
 
 def _in_language(english: str, french: str) -> str:
     return (french or english) if get_language() == "fr" else (english or french)
@@ -338,10 +325,6 @@ def _tally(row: dict[str, Any]) -> StatusTally:
     )
 
 
-def _share(count: int, total: int) -> float | None:
-    return 100.0 * count / total if total else None
-
-
 def _month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
@@ -465,14 +448,14 @@ def _history(
     ]
 
 
-def _slippage_bands(row: dict[str, Any], total: int) -> list[SlippageBand]:
+def _slippage_bands(row: dict[str, Any], totals: StatusTally) -> list[SlippageBand]:
     return [
         SlippageBand(
             key=key,
             lowest=lowest,
             highest=highest,
             count=row[f"band_{key}"],
-            share=_share(row[f"band_{key}"], total),
+            share=totals.share(row[f"band_{key}"]),
         )
         for key, lowest, highest in SLIPPAGE_BANDS
     ]
@@ -528,7 +511,7 @@ def report_summary(
             name_en=row["name_en"],
             name_fr=row["name_fr"],
             tally=_tally(row),
-            share_of_all=_share(row["total"], totals.total),
+            share_of_all=totals.share(row["total"]),
         )
         for row in _grouped(
             flagged,
@@ -548,7 +531,7 @@ def report_summary(
             title_fr=row["title_fr"],
             section=row["section"],
             tally=_tally(row),
-            share_of_all=_share(row["total"], totals.total),
+            share_of_all=totals.share(row["total"]),
         )
         for row in _grouped(
             flagged,
@@ -573,7 +556,7 @@ def report_summary(
             priority=row["priority"],
             theme=themes_by_id.get(row["theme"]),
             tally=_tally(row),
-            share_of_all=_share(row["total"], totals.total),
+            share_of_all=totals.share(row["total"]),
         )
         for row in _grouped(
             flagged,
@@ -610,7 +593,7 @@ def report_summary(
         by_agency=agency_rows,
         by_theme=theme_rows,
         by_recommendation=recommendation_rows,
-        slippage=_slippage_bands(totals_row, totals.total),
+        slippage=_slippage_bands(totals_row, totals),
         most_slipped=ItemList(total=totals.slipped, items=most_slipped),
         overdue=ItemList(total=totals.overdue, items=overdue),
         stale=ItemList(total=totals.stale, items=stale),

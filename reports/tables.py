@@ -180,6 +180,36 @@ def _item_columns() -> list[Column]:
     ]
 
 
+def _count_columns(label: str) -> list[Column]:
+    """A label, how many items, and their share of all the items."""
+    return [
+        Column(label),
+        Column(_("Items"), Kind.COUNT),
+        Column(_("Share of items (%)"), Kind.PERCENT),
+    ]
+
+
+def _follow_up_columns(date_label: str, days_label: str) -> list[Column]:
+    """An item to chase: who has it, where it stands, the date that matters and how long ago."""
+    return [
+        *_item_columns(),
+        Column(_("Assignee")),
+        Column(_("Status")),
+        Column(date_label, Kind.DATE),
+        Column(days_label, Kind.COUNT),
+    ]
+
+
+def _follow_up_cells(item: ActionItem, since: datetime.date, today: datetime.date) -> list[Any]:
+    return [
+        *_item_cells(item),
+        item.assignee.display_name if item.assignee else "",
+        item.get_status_display(),
+        since,
+        (today - since).days,
+    ]
+
+
 def _list_note(shown: int, total: int, complete: str) -> str:
     """Says when a list shows only its first rows; otherwise ``complete`` (how many in all)."""
     if total > shown:
@@ -201,10 +231,10 @@ def report_document(
         if summary.scope is None
         else ", ".join(agency.acronym for agency in summary.scope) or _("None")
     )
-    if summary.history:
+    if summary.history_start and summary.history_end:
         history_period = _("%(start)s to %(end)s, by month") % {
-            "start": summary.history[0].month.strftime("%Y-%m"),
-            "end": summary.history[-1].month.strftime("%Y-%m"),
+            "start": summary.history_start.strftime("%Y-%m"),
+            "end": summary.history_end.strftime("%Y-%m"),
         }
     else:
         history_period = _("None")
@@ -213,11 +243,7 @@ def report_document(
         key="key_figures",
         title=_("Key figures"),
         sheet_name=_("Key figures"),
-        columns=[
-            Column(_("Figure")),
-            Column(_("Items"), Kind.COUNT),
-            Column(_("Share of items (%)"), Kind.PERCENT),
-        ],
+        columns=_count_columns(_("Figure")),
         rows=[
             [_("Action items"), totals.total, _round(100.0) if totals.total else None],
             [pgettext("items", "Open"), totals.open, _round(totals.share(totals.open))],
@@ -249,11 +275,7 @@ def report_document(
         key="by_status",
         title=_("Items by status"),
         sheet_name=_("By status"),
-        columns=[
-            Column(_("Status")),
-            Column(_("Items"), Kind.COUNT),
-            Column(_("Share of items (%)"), Kind.PERCENT),
-        ],
+        columns=_count_columns(_("Status")),
         rows=[
             [str(Status(status).label), count, _round(share)]
             for status, count, share in summary.by_status
@@ -320,11 +342,7 @@ def report_document(
         key="slippage",
         title=_("Slippage: due date against the first planned date"),
         sheet_name=_("Slippage"),
-        columns=[
-            Column(_("Slippage")),
-            Column(_("Items"), Kind.COUNT),
-            Column(_("Share of items (%)"), Kind.PERCENT),
-        ],
+        columns=_count_columns(_("Slippage")),
         rows=[[_band_label(band), band.count, _round(band.share)] for band in summary.slippage],
     )
     most_slipped = ReportTable(
@@ -360,23 +378,8 @@ def report_document(
         key="overdue",
         title=_("Overdue items"),
         sheet_name=_("Overdue"),
-        columns=[
-            *_item_columns(),
-            Column(_("Assignee")),
-            Column(_("Status")),
-            Column(_("Due date"), Kind.DATE),
-            Column(_("Days overdue"), Kind.COUNT),
-        ],
-        rows=[
-            [
-                *_item_cells(item),
-                item.assignee.display_name if item.assignee else "",
-                item.get_status_display(),
-                item.due_date,
-                (today - item.due_date).days,
-            ]
-            for item in summary.overdue.items
-        ],
+        columns=_follow_up_columns(_("Due date"), _("Days overdue")),
+        rows=[_follow_up_cells(item, item.due_date, today) for item in summary.overdue.items],
         note=_list_note(
             len(summary.overdue.items),
             summary.overdue.total,
@@ -388,21 +391,9 @@ def report_document(
         key="stale",
         title=_("Stale items"),
         sheet_name=_("Stale"),
-        columns=[
-            *_item_columns(),
-            Column(_("Assignee")),
-            Column(_("Status")),
-            Column(_("Last progress"), Kind.DATE),
-            Column(_("Days without progress"), Kind.COUNT),
-        ],
+        columns=_follow_up_columns(_("Last progress"), _("Days without progress")),
         rows=[
-            [
-                *_item_cells(item),
-                item.assignee.display_name if item.assignee else "",
-                item.get_status_display(),
-                timezone.localdate(item.last_progress_at),
-                (today - timezone.localdate(item.last_progress_at)).days,
-            ]
+            _follow_up_cells(item, timezone.localdate(item.last_progress_at), today)
             for item in summary.stale.items
         ],
         note=_list_note(

@@ -1,5 +1,6 @@
 """The reports page and its exports: thin views over ``report_summary`` and ``report_document``."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -90,29 +91,32 @@ def report_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filename(extension: str) -> str:
-    return f"progress-report-{timezone.localdate().isoformat()}.{extension}"
+def _export(
+    request: HttpRequest,
+    write: Callable[[ReportDocument], str | bytes],
+    *,
+    content_type: str,
+    extension: str,
+) -> HttpResponse:
+    """The report as a file to download, or the filter errors (400)."""
+    report = _report_request(request)
+    if report.document is None:
+        return _bad_filters(report)
+    response = HttpResponse(write(report.document), content_type=content_type)
+    filename = f"progress-report-{timezone.localdate().isoformat()}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required
 @require_GET
 def report_export_csv(request: HttpRequest) -> HttpResponse:
-    report = _report_request(request)
-    if report.document is None:
-        return _bad_filters(report)
-    response = HttpResponse(
-        exports.report_csv(report.document), content_type="text/csv; charset=utf-8"
+    return _export(
+        request, exports.report_csv, content_type="text/csv; charset=utf-8", extension="csv"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
-    return response
 
 
 @login_required
 @require_GET
 def report_export_xlsx(request: HttpRequest) -> HttpResponse:
-    report = _report_request(request)
-    if report.document is None:
-        return _bad_filters(report)
-    response = HttpResponse(exports.report_xlsx(report.document), content_type=exports.XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
-    return response
+    return _export(request, exports.report_xlsx, content_type=exports.XLSX_TYPE, extension="xlsx")

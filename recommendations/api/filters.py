@@ -10,7 +10,6 @@ from typing import Any
 import django_filters as filters
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import BaseCSVField, IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
@@ -19,14 +18,14 @@ from rest_framework.filters import SearchFilter
 from rest_framework.request import Request
 
 from recommendations.models import (
-    OPEN_STATUSES,
     ActionItem,
     Priority,
     ProgressUpdate,
     Recommendation,
     Status,
     ThemeSection,
-    stale_cutoff,
+    overdue_condition,
+    stale_condition,
 )
 
 
@@ -187,11 +186,11 @@ class ActionItemFilter(ApiFilterSet):
         fields: list[str] = []
 
     def filter_overdue(self, queryset: QuerySet[ActionItem], name: str, value: bool) -> QuerySet:
-        overdue = Q(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
+        overdue = overdue_condition()
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_stale(self, queryset: QuerySet[ActionItem], name: str, value: bool) -> QuerySet:
-        stale = Q(status__in=OPEN_STATUSES, last_progress_at__lt=stale_cutoff())
+        stale = stale_condition()
         return queryset.filter(stale) if value else queryset.exclude(stale)
 
 

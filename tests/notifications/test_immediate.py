@@ -1,6 +1,9 @@
 """Immediate emails: on assignment, and on a status change of an item someone watches."""
 
+import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from notifications import selectors, services
 from notifications.models import Notification, NotificationPreference, Watch
@@ -104,3 +107,37 @@ def test_the_same_change_announced_twice_sends_once(
             previous_assignee_id=None,
         )
     assert len(mail.outbox) == 1
+
+
+def _pending_assignments(world: World, count: int) -> None:
+    """``count`` assignment emails waiting for Alice, each about its own progress update."""
+    for day in range(count):
+        item = world.item(due=f"2026-04-{10 + day}")
+        # The on-commit announcement is not run: the rows are queued below, by hand.
+        action_item_change(
+            expected_version=None, item=item, actor=world.manager, assignee=world.alice
+        )
+        update = item.updates.get()
+        Notification.objects.create(
+            recipient=world.alice,
+            action_item=item,
+            kind="assigned",
+            period=f"update:{update.pk}",
+            progress_update_id=update.pk,
+        )
+
+
+@pytest.mark.parametrize("count", [2, 5])
+def test_the_updates_of_a_recipients_event_emails_are_read_in_one_query(
+    world: World, count: int
+) -> None:
+    _pending_assignments(world, count)
+    with CaptureQueriesContext(connection) as queries:
+        result = services.notifications_send(recipient_ids=[world.alice.pk])
+    assert result.emails_sent == count
+    update_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and "recommendations_progressupdate" in q["sql"]
+    ]
+    assert len(update_reads) == 1
