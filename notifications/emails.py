@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from agencies.models import User
 from recommendations.models import ActionItem, ProgressUpdate, Status
@@ -236,6 +236,19 @@ _KIND_ORDER = {
 }
 
 
+# "2 escalations", "1 overdue": each kind counted with its own plural, in each language.
+_KIND_COUNT_PHRASES = {
+    NotificationKind.ESCALATION: ngettext_lazy(
+        "%(count)d escalation", "%(count)d escalations", "count"
+    ),
+    NotificationKind.OVERDUE: ngettext_lazy("%(count)d overdue", "%(count)d overdue", "count"),
+    NotificationKind.DUE_SOON: ngettext_lazy("%(count)d due soon", "%(count)d due soon", "count"),
+    NotificationKind.STALE: ngettext_lazy(
+        "%(count)d without a recent update", "%(count)d without a recent update", "count"
+    ),
+}
+
+
 def _reminder_email(
     recipient: User, reminders: Sequence[Notification], today: datetime.date
 ) -> EmailMultiAlternatives:
@@ -264,9 +277,11 @@ def _reminder_email(
     else:
         counts: dict[str, int] = {}
         for entry in entries:
-            label = str(NotificationKind(entry.notification.kind).label).lower()
-            counts[label] = counts.get(label, 0) + 1
-        summary = ", ".join(f"{count} {label}" for label, count in counts.items())
+            counts[entry.notification.kind] = counts.get(entry.notification.kind, 0) + 1
+        summary = ", ".join(
+            _KIND_COUNT_PHRASES[NotificationKind(kind)] % {"count": count}
+            for kind, count in counts.items()
+        )
         subject = ngettext(
             "%(count)d reminder for %(date)s: %(summary)s",
             "%(count)d reminders for %(date)s: %(summary)s",
