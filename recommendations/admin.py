@@ -17,12 +17,17 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 class ActionItemInline(admin.TabularInline):
+    """The recommendation's items, to read and open; they change through the tracker's services."""
+
     model = ActionItem
     extra = 0
     fields = ("sequence", "title_en", "owner_agency", "assignee", "status", "due_date")
-    readonly_fields = ("status",)
-    autocomplete_fields = ["owner_agency", "assignee"]
+    readonly_fields = fields
+    can_delete = False
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Recommendation)
@@ -63,8 +68,10 @@ class ActionItemAdmin(admin.ModelAdmin):
     list_select_related = ("recommendation", "owner_agency", "assignee")
     autocomplete_fields = ["owner_agency", "assignee", "recommendation"]
     date_hierarchy = "due_date"
-    # Workflow fields change only through the tracker's services, which leave a progress update.
+    # Workflow fields, and the owner (which decides who may act), change only through the
+    # tracker's services and pages, which check the rules and leave a progress update.
     readonly_fields = (
+        "owner_agency",
         "status",
         "percent_complete",
         "due_date",
@@ -73,13 +80,21 @@ class ActionItemAdmin(admin.ModelAdmin):
         "last_progress_at",
         "completed_at",
         "original_due_date",
+        "updated_at",
     )
     inlines = [ProgressUpdateInline]
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         # When adding an item the due date and owner must be entered.
         if obj is None:
-            return ("status", "percent_complete", "version", "last_progress_at", "completed_at")
+            return (
+                "status",
+                "percent_complete",
+                "version",
+                "last_progress_at",
+                "completed_at",
+                "updated_at",
+            )
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]

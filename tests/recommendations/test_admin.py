@@ -1,0 +1,55 @@
+"""The admin reads everything but cannot bypass the rules the services enforce."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import AgencyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_admin_pages_list_and_show_items(admin_client, roles):
+    for name in ("actionitem", "recommendation", "progressupdate"):
+        assert (
+            admin_client.get(reverse(f"admin:recommendations_{name}_changelist")).status_code == 200
+        )
+    page = admin_client.get(
+        reverse("admin:recommendations_actionitem_change", args=[roles.item.pk])
+    )
+    assert page.status_code == 200
+    recommendation = roles.item.recommendation
+    page = admin_client.get(
+        reverse("admin:recommendations_recommendation_change", args=[recommendation.pk])
+    )
+    assert page.status_code == 200
+
+
+def test_admin_cannot_change_an_items_owner_or_status(admin_client, roles):
+    other = AgencyFactory(acronym="OTHER")
+    item = roles.item
+    url = reverse("admin:recommendations_actionitem_change", args=[item.pk])
+    admin_client.post(
+        url,
+        {
+            "recommendation": item.recommendation_id,
+            "sequence": item.sequence,
+            "title_en": "Renamed",
+            "title_fr": "Renommée",
+            "owner_agency": other.pk,
+            "status": "completed",
+            "due_date": "2030-01-01",
+            "updates-TOTAL_FORMS": 0,
+            "updates-INITIAL_FORMS": 0,
+        },
+    )
+    item.refresh_from_db()
+    assert item.title_en == "Renamed"
+    assert item.owner_agency == roles.owner
+    assert item.status == "not_started"
+    assert item.due_date != "2030-01-01"
