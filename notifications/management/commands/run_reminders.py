@@ -24,7 +24,10 @@ class Command(BaseCommand):
     def handle(self, *args: object, at: str | None, dry_run: bool, **options: object) -> None:
         moment = timezone.now()
         if at:
-            parsed = parse_datetime(at)
+            try:
+                parsed = parse_datetime(at)
+            except ValueError:  # well formed but not a real moment, e.g. 30 February
+                parsed = None
             if parsed is None:
                 raise CommandError(f"--at {at!r} is not an ISO-8601 date and time.")
             moment = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
