@@ -1,6 +1,7 @@
 """The fixed interfaces of the product brief ("Interfaces that people and scripts rely on"), checked
 as an operator or an integration would use them, and the `make run` path on a fresh database."""
 
+import datetime
 import io
 
 import pytest
@@ -164,3 +165,13 @@ def test_add_member_refuses_bad_values_and_creates_nobody(roles, arguments, mess
     with pytest.raises(CommandError, match=message):
         call_command("add_member", *arguments, stdout=io.StringIO())
     assert User.objects.count() == before
+
+
+def test_a_dry_run_names_each_recipient_by_username(roles):
+    roles.item.due_date = datetime.date(2021, 6, 8)
+    roles.item.assignee = roles.staff
+    roles.item.save(update_fields=["due_date", "assignee"])
+    out = io.StringIO()
+    call_command("run_reminders", "--at", "2021-06-01T08:00", "--dry-run", stdout=out)
+    assert "  staff " in out.getvalue()
+    assert "due_soon" in out.getvalue()
