@@ -17,12 +17,18 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 class ActionItemInline(admin.TabularInline):
+    """The recommendation's items, to read and open. Editing them here would re-assign and
+    re-date without a progress update, and adding them would skip the item admin's save_model
+    (original due date), so both happen on the item's own admin page."""
+
     model = ActionItem
     extra = 0
     fields = ("sequence", "title_en", "owner_agency", "assignee", "status", "due_date")
-    readonly_fields = ("status",)
-    autocomplete_fields = ["owner_agency", "assignee"]
+    readonly_fields = fields
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Recommendation)
@@ -80,7 +86,9 @@ class ActionItemAdmin(admin.ModelAdmin):
         # When adding an item the due date and owner must be entered.
         if obj is None:
             return ("status", "percent_complete", "version", "last_progress_at", "completed_at")
-        return self.readonly_fields
+        # Moving an item to another agency must unassign it and is recorded: the coordinators'
+        # edit page does both (services.action_item_update_definition); the admin would do neither.
+        return (*self.readonly_fields, "owner_agency")
 
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
         if not change:
