@@ -37,19 +37,22 @@ def web_client(user) -> Client:
     return client
 
 
-def emails_about(item: ActionItem) -> list[tuple[list[str], str, str, list[str]]]:
+def emails_about(item: ActionItem) -> list[tuple]:
     """The emails about ``item``, with its reference and address replaced by placeholders."""
 
     def neutral(text: str) -> str:
         text = text.replace(item.reference, "<REF>")
-        return re.sub(rf"/items/{item.pk}/", "/items/<ID>/", text)
+        text = re.sub(rf"/items/{item.pk}/", "/items/<ID>/", text)
+        # One-click unsubscribe links are signed with the moment they were made.
+        return re.sub(r"/unsubscribe/[^/\s\"'>]+/", "/unsubscribe/<TOKEN>/", text)
 
     found = []
     for message in mail.outbox:
         if item.reference not in message.subject + message.body:
             continue
         html = [neutral(content) for content, _ in getattr(message, "alternatives", [])]
-        found.append((message.to, neutral(message.subject), neutral(message.body), html))
+        headers = sorted(message.extra_headers)
+        found.append((message.to, neutral(message.subject), neutral(message.body), html, headers))
     return sorted(found)
 
 
