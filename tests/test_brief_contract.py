@@ -175,3 +175,22 @@ def test_a_dry_run_names_each_recipient_by_username(roles):
     call_command("run_reminders", "--at", "2021-06-01T08:00", "--dry-run", stdout=out)
     assert "  staff " in out.getvalue()
     assert "due_soon" in out.getvalue()
+
+
+def test_assignee_is_written_as_a_username_and_null_unassigns(roles):
+    client = token_client("manager")
+    url = f"/api/v1/action-items/{roles.item.pk}/"
+    assigned = client.patch(
+        url, {"assignee": "staff"}, format="json", HTTP_IF_MATCH=client.get(url)["ETag"]
+    )
+    assert assigned.status_code == 200
+    assert assigned.json()["assignee"] == "staff"
+    unassigned = client.patch(
+        url, {"assignee": None}, format="json", HTTP_IF_MATCH=assigned["ETag"]
+    )
+    assert unassigned.status_code == 200
+    assert unassigned.json()["assignee"] is None
+    assert [u["assignee_after"] for u in client.get(url + "updates/").json()["results"]] in (
+        [None, "staff"],
+        ["staff", None],
+    )
