@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from .models import Agency, Language, Membership, User
@@ -25,6 +27,23 @@ def member_add(
         )
     if language is not None and language not in Language.values:
         raise ValueError(f"Unknown language {language!r}; choose en or fr.")
+    # Checked here because get_or_create() and save() skip model validation: an operator's typo
+    # must not create an account nobody can sign in to, or one whose reminders cannot be sent.
+    max_length = User._meta.get_field("username").max_length or 150
+    try:
+        User.username_validator(username)
+        username_ok = 0 < len(username) <= max_length
+    except ValidationError:
+        username_ok = False
+    if not username_ok:
+        raise ValueError(
+            f"Invalid username {username!r}: 1 to {max_length} letters, digits and @ . + - _ only."
+        )
+    if email is not None:
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise ValueError(f"Invalid email address {email!r}.") from error
     user, created = User.objects.get_or_create(username=username)
     changed_fields: list[str] = []
     if email is not None:

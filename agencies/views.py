@@ -73,7 +73,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     """Name, email and preferred language, and the person's agencies and roles."""
     user = signed_in_user(request)
     # A copy, so that a refused form never shows unsaved values elsewhere on the page.
-    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None, instance=User.objects.get(pk=user.pk)
+    )
     if request.method == "POST" and form.is_valid():
         user = form.save()
         translation.activate(user.language)

@@ -138,7 +138,8 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     if not policies.can_edit_recommendation(user):
         raise PermissionDenied(_("Only coordinators may create recommendations."))
-    form = RecommendationForm(request.POST or None)
+    # Not ``request.POST or None``: an empty POST is still a submission and must show its errors.
+    form = RecommendationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             recommendation = services.recommendation_create(
@@ -166,7 +167,9 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = get_object_or_404(Recommendation, pk=pk)
     if not policies.can_edit_recommendation(user, recommendation):
         raise PermissionDenied(_("Only coordinators may edit recommendations."))
-    form = RecommendationForm(request.POST or None, instance=recommendation)
+    form = RecommendationForm(
+        request.POST if request.method == "POST" else None, instance=recommendation
+    )
     conflict: Recommendation | None = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -463,7 +466,7 @@ def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = get_object_or_404(Recommendation, pk=pk)
     if not policies.can_edit_recommendation(user, recommendation):
         raise PermissionDenied(_("Only coordinators may add action items."))
-    form = ActionItemCreateForm(request.POST or None)
+    form = ActionItemCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             item = services.action_item_create(
@@ -494,7 +497,7 @@ def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.action_item_detail(pk=pk)
     if not policies.can_edit_item_definition(user, item):
         raise PermissionDenied(_("Only coordinators may edit action items."))
-    form = ActionItemEditForm(request.POST or None, instance=item)
+    form = ActionItemEditForm(request.POST if request.method == "POST" else None, instance=item)
     conflict: Conflict | None = None
     if request.method == "POST" and form.is_valid():
         values = {**_item_definition(form), "owner_agency": form.cleaned_data["owner_agency"]}

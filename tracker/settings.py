@@ -55,8 +55,10 @@ if not DEBUG:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Links in emails and calendar feeds point here.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in emails and calendar feeds point here; by default, where `make run` serves (PORT).
+SITE_URL = env.str(
+    "SITE_URL", default=f"http://127.0.0.1:{env.str('PORT', default='8000')}"
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

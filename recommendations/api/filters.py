@@ -127,6 +127,12 @@ class ActionItemFilter(ApiFilterSet):
         field_name="owner_agency__acronym",
         help_text=_("Owner agency acronyms, comma-separated (RCMP,CBSA)."),
     )
+    # The same filter under the name of the field each item carries: a script that writes
+    # ?owner_agency=RCMP must not get every item back, as an unknown parameter is ignored.
+    owner_agency = CharInFilter(
+        field_name="owner_agency__acronym",
+        help_text=_("Owner agency acronyms, comma-separated (RCMP,CBSA)."),
+    )
     status = ChoiceInFilter(
         choices=Status.choices, help_text=_("Statuses, comma-separated (in_progress,blocked).")
     )

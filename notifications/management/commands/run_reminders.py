@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from agencies.models import User
 from notifications import services
 
 
@@ -24,7 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args: object, at: str | None, dry_run: bool, **options: object) -> None:
         moment = timezone.now()
         if at:
-            parsed = parse_datetime(at)
+            try:
+                parsed = parse_datetime(at)
+            except ValueError:  # well formed but not a real moment, e.g. 30 February
+                parsed = None
             if parsed is None:
                 raise CommandError(f"--at {at!r} is not an ISO-8601 date and time.")
             moment = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
@@ -38,11 +42,17 @@ class Command(BaseCommand):
                 f"Reminder day {result.reminder_day}: {len(result.planned)} notification(s) "
                 "would be sent."
             )
+            # Operators read people by username, not by database id (one query for them all).
+            usernames = dict(
+                User.objects.filter(pk__in={p.recipient_id for p in result.planned}).values_list(
+                    "pk", "username"
+                )
+            )
             for planned in result.planned:
                 item = f"item {planned.action_item_id}" if planned.action_item_id else "-"
+                recipient = usernames.get(planned.recipient_id, f"user {planned.recipient_id}")
                 self.stdout.write(
-                    f"  user {planned.recipient_id:<6} {planned.kind:<15} {item:<12} "
-                    f"{planned.period}"
+                    f"  {recipient:<20} {planned.kind:<15} {item:<12} {planned.period}"
                 )
             return
         self.stdout.write(

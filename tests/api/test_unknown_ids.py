@@ -1,0 +1,29 @@
+"""An unknown id in the API is a JSON 404, whichever address and method."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+UNKNOWN = 987654321
+
+
+def test_an_unknown_id_in_the_api_is_a_json_404(roles, client_for):
+    client = client_for(roles.coordinator)
+    for path in (
+        f"/api/v1/action-items/{UNKNOWN}/",
+        f"/api/v1/action-items/{UNKNOWN}/updates/",
+        "/api/v1/recommendations/NOPE-99/",
+        "/api/v1/agencies/NOPE/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"] == "application/json"
+    patch = client.patch(
+        f"/api/v1/action-items/{UNKNOWN}/",
+        {"status": "blocked"},
+        format="json",
+        HTTP_IF_MATCH='"1-1"',
+    )
+    assert patch.status_code in {404, 412}
+    post = client.post(f"/api/v1/action-items/{UNKNOWN}/updates/", {"note": "x"}, format="json")
+    assert post.status_code == 404

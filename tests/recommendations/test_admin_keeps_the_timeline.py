@@ -1,0 +1,90 @@
+"""The admin is no back door around the timeline: the action items shown under a recommendation
+cannot be re-assigned, re-dated or added there without a progress update (or crash doing so)."""
+
+import datetime
+
+import pytest
+from django.test import Client
+
+from recommendations.models import ActionItem, ProgressUpdate
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client_(db: None) -> Client:
+    client = Client()
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def form_values(response) -> dict[str, object]:
+    """What a browser would post back from an admin change form, unchanged."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data: dict[str, object] = {}
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            if isinstance(value, (list, tuple)):
+                data[form.add_prefix(name)] = [str(v) for v in value]
+            elif value is True:
+                data[form.add_prefix(name)] = "on"
+            else:
+                data[form.add_prefix(name)] = str(getattr(value, "pk", value))
+    return data
+
+
+def test_items_under_a_recommendation_cannot_be_reassigned_or_redated_in_the_admin(
+    admin_client_, roles
+):
+    url = f"/admin/recommendations/recommendation/{roles.item.recommendation_id}/change/"
+    page = admin_client_.get(url)
+    assert page.status_code == 200
+    data = form_values(page)
+    data["action_items-0-assignee"] = str(roles.staff.pk)
+    data["action_items-0-due_date"] = "2030-01-01"
+    response = admin_client_.post(url, data)
+    assert response.status_code in {200, 302}
+    item = ActionItem.objects.get(pk=roles.item.pk)
+    assert (item.assignee_id, item.due_date) == (roles.item.assignee_id, roles.item.due_date)
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_adding_an_item_under_a_recommendation_in_the_admin_does_not_crash(admin_client_, roles):
+    url = f"/admin/recommendations/recommendation/{roles.item.recommendation_id}/change/"
+    data = form_values(admin_client_.get(url))
+    data.update(
+        {
+            "action_items-TOTAL_FORMS": "2",
+            "action_items-1-sequence": "9",
+            "action_items-1-title_en": "New",
+            "action_items-1-owner_agency": str(roles.owner.pk),
+            "action_items-1-due_date": datetime.date(2030, 1, 1).isoformat(),
+        }
+    )
+    response = admin_client_.post(url, data)  # the test client re-raises a crash
+    assert response.status_code in {200, 302}
+    for item in ActionItem.objects.all():
+        assert item.original_due_date is not None
+
+
+def test_the_item_admin_cannot_move_an_assigned_item_to_another_agency_behind_the_timeline(
+    admin_client_, roles
+):
+    roles.item.assignee = roles.staff
+    roles.item.save(update_fields=["assignee"])
+    url = f"/admin/recommendations/actionitem/{roles.item.pk}/change/"
+    data = form_values(admin_client_.get(url))
+    data["owner_agency"] = str(roles.unrelated.pk)
+    data["title_en"] = "Renamed in the admin"
+    response = admin_client_.post(url, data)
+    assert response.status_code == 302
+    assert ActionItem.objects.get(pk=roles.item.pk).title_en == "Renamed in the admin"
+    item = ActionItem.objects.get(pk=roles.item.pk)
+    # The owner stays with the assignee's agency; the coordinators' page moves items properly.
+    assert (item.owner_agency_id, item.assignee_id) == (roles.owner.pk, roles.staff.pk)
