@@ -173,6 +173,15 @@ def stale_condition(now: datetime.datetime | None = None) -> Q:
     return open_condition() & Q(last_progress_at__lt=stale_cutoff(now))
 
 
+def progress_average(path: str = "") -> models.Avg:
+    """Progress of a group of items: the mean percent complete of those not cancelled.
+
+    ``path`` reaches the items from the queried model (``"action_items__"`` from a
+    recommendation). Every progress figure (pages, API, reports) is this one expression.
+    """
+    return models.Avg(f"{path}percent_complete", filter=~Q(**{f"{path}status": Status.CANCELLED}))
+
+
 class ActionItemQuerySet(models.QuerySet["ActionItem"]):
     """Overdue and stale are derived in SQL, never stored and never computed in a Python loop."""
 

@@ -4,7 +4,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Avg, Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,6 +21,7 @@ from .models import (
     Theme,
     open_condition,
     overdue_condition,
+    progress_average,
     stale_condition,
 )
 
@@ -28,14 +29,14 @@ from .models import (
 def recommendation_list_with_progress() -> QuerySet[Recommendation]:
     """Recommendations with their progress derived from their action items, in one query.
 
-    Progress is the mean percent complete of the items that are not cancelled; ``item_count``,
+    Progress is ``progress_average`` (items not cancelled); ``item_count``,
     ``completed_count`` and ``open_count`` come from the same GROUP BY.
     """
     active = ~Q(action_items__status=Status.CANCELLED)
     return (
         Recommendation.objects.select_related("theme", "lead_agency")
         .annotate(
-            progress=Coalesce(Avg("action_items__percent_complete", filter=active), 0.0),
+            progress=Coalesce(progress_average("action_items__"), 0.0),
             item_count=Count("action_items", filter=active),
             completed_count=Count("action_items", filter=Q(action_items__status=Status.COMPLETED)),
             open_count=Count("action_items", filter=~Q(action_items__status__in=CLOSED_STATUSES)),

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
-    Avg,
     Case,
     Count,
     F,
@@ -46,6 +45,7 @@ from recommendations.models import (
     Recommendation,
     Status,
     Theme,
+    progress_average,
 )
 
 # How many rows the overdue, stale and most-slipped lists show; their totals are always exact.
@@ -289,7 +289,7 @@ def _tally_aggregates() -> dict[str, Any]:
     aggregates["n_stale"] = Count("id", filter=Q(stale=True))
     aggregates["n_slipped"] = Count("id", filter=Q(slip_days__gt=0))
     aggregates["sum_slip_days"] = Coalesce(Sum("slip_days", filter=Q(slip_days__gt=0)), 0)
-    aggregates["progress"] = Avg("percent_complete", filter=~Q(status=Status.CANCELLED))
+    aggregates["progress"] = progress_average()
     return aggregates
 
 
