@@ -87,3 +87,8 @@ def user_directory() -> QuerySet[User]:
         )
         .order_by("username")
     )
+
+
+def user_memberships(*, user: User) -> QuerySet[Membership]:
+    """The user's memberships with their agencies, by acronym (one query)."""
+    return Membership.objects.filter(user=user).select_related("agency").order_by("agency__acronym")

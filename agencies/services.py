@@ -65,3 +65,17 @@ def member_add(
     )
     user_roles_forget(user)
     return user, membership, created
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Save ``language`` as the user's preferred language. Returns whether it changed.
+
+    The language switcher and the sign-in page (a choice made before signing in) both call this.
+    """
+    if language not in Language.values:
+        raise ValueError(f"Unknown language {language!r}; choose en or fr.")
+    if user.language == language:
+        return False
+    user.language = language
+    user.save(update_fields=["language"])
+    return True

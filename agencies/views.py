@@ -11,7 +11,9 @@ from django.views.i18n import set_language as django_set_language
 
 from .auth import signed_in_user
 from .forms import ProfileForm
-from .models import Language, Membership, User
+from .models import Language, User
+from .selectors import user_memberships
+from .services import user_language_set
 
 # Where an anonymous visitor's explicit choice waits until they sign in.
 _CHOSEN_LANGUAGE_SESSION_KEY = "chosen_language"
@@ -43,9 +45,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
         assert isinstance(user, User)
-        if user.language != language:
-            user.language = language
-            user.save(update_fields=["language"])
+        user_language_set(user=user, language=language)
     else:
         request.session[_CHOSEN_LANGUAGE_SESSION_KEY] = language
     return response
@@ -60,9 +60,8 @@ class LoginView(auth_views.LoginView):
         chosen = self.request.session.pop(_CHOSEN_LANGUAGE_SESSION_KEY, None)
         response = super().form_valid(form)
         user = form.get_user()
-        if chosen in Language.values and chosen != user.language:
-            user.language = chosen
-            user.save(update_fields=["language"])
+        if chosen in Language.values:
+            user_language_set(user=user, language=chosen)
         # The cookie keeps the sign-in page in this language after signing out.
         _remember_language(response, user.language)
         return response
@@ -83,9 +82,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         response = redirect("profile")
         _remember_language(response, user.language)
         return response
-    memberships = (
-        Membership.objects.filter(user=user).select_related("agency").order_by("agency__acronym")
-    )
+    memberships = user_memberships(user=user)
     return render(
         request,
         "agencies/profile.html",
