@@ -20,6 +20,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from agencies.middleware import LANGUAGE_PARAMETER
 from agencies.models import User
 from recommendations.models import ActionItem, ProgressUpdate, Status
 
@@ -29,7 +30,11 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
 def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    """``path`` on SITE_URL, carrying the language the email is written in (``?lang=fr``), so the
+    page it opens is in that language before (or without) signing in."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    separator = "&" if "?" in path else "?"
+    return f"{settings.SITE_URL}{path}{separator}{LANGUAGE_PARAMETER}={language}"
 
 
 def item_url(item: ActionItem) -> str:
