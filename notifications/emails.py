@@ -77,7 +77,7 @@ class Entry:
 
 
 def _reason(recipient: User, notification: Notification, item: ActionItem) -> str:
-    agency = item.owner_agency.acronym
+    agency = item.owner_agency.local_acronym
     if notification.kind == NotificationKind.ESCALATION:
         if item.owner_agency_id in _manager_agency_ids(recipient):
             return _("You are a manager of %(agency)s, which owns this item.") % {"agency": agency}

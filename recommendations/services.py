@@ -80,7 +80,7 @@ def _validate_change(
     ):
         errors["assignee"] = _("%(user)s is not an active member of %(agency)s.") % {
             "user": assignee.username,
-            "agency": item.owner_agency.acronym,
+            "agency": item.owner_agency.local_acronym,
         }
     if errors:
         raise ValidationError(errors)
@@ -90,12 +90,12 @@ def _check_permissions(*, actor: User, item: ActionItem, fields: set[str]) -> No
     if fields & {"status", "percent_complete"} and not policies.can_record_progress(actor, item):
         raise PermissionDenied(
             _("Only the owner agency (%(agency)s) and coordinators may change this item's status.")
-            % {"agency": item.owner_agency.acronym}
+            % {"agency": item.owner_agency.local_acronym}
         )
     if fields & {"due_date", "assignee"} and not policies.can_assign(actor, item):
         raise PermissionDenied(
             _("Only managers of %(agency)s and coordinators may assign or re-date this item.")
-            % {"agency": item.owner_agency.acronym}
+            % {"agency": item.owner_agency.local_acronym}
         )
     if "note" in fields and not policies.can_add_note(actor, item):
         raise PermissionDenied(
@@ -439,12 +439,12 @@ def action_item_update_definition(
     if "owner_agency_id" in changes:
         described.append(
             _("owner agency (%(before)s → %(after)s)")
-            % {"before": item.owner_agency.acronym, "after": owner_agency.acronym}
+            % {"before": item.owner_agency.local_acronym, "after": owner_agency.local_acronym}
         )
     note = _("Definition edited: %(changes)s.") % {"changes": ", ".join(described)}
     if "assignee_id" in changes:
         note += " " + _("Unassigned, because the assignee is not a member of %(agency)s.") % {
-            "agency": owner_agency.acronym
+            "agency": owner_agency.local_acronym
         }
 
     now = timezone.now()

@@ -371,7 +371,7 @@ def action_item_record_progress(request: HttpRequest, pk: int) -> HttpResponse:
                     "Only the owner agency (%(agency)s) and coordinators may change this "
                     "item's status."
                 )
-                % {"agency": item.owner_agency.acronym}
+                % {"agency": item.owner_agency.local_acronym}
             )
         form = NoteForm(request.POST, item=item)
     else:
@@ -423,7 +423,7 @@ def action_item_assign(request: HttpRequest, pk: int) -> HttpResponse:
     if not policies.can_assign(user, item):
         raise PermissionDenied(
             _("Only managers of %(agency)s and coordinators may assign or re-date this item.")
-            % {"agency": item.owner_agency.acronym}
+            % {"agency": item.owner_agency.local_acronym}
         )
     form = AssignForm(request.POST, item=item)
     if not form.is_valid():
