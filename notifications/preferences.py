@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from agencies.models import User
+from agencies.services import user_language_set
 from recommendations import policies
 from recommendations.models import ActionItem
 
@@ -46,9 +47,8 @@ def preferences_update(
             setattr(preference, kind, kind in chosen)
         preference.digest_weekday = digest_weekday
         preference.save()
-        if user.language != language:
-            user.language = language
-            user.save(update_fields=["language"])
+        # The language of their emails is the language of their pages: one setting, one writer.
+        user_language_set(user=user, language=language)
     return preference
 
 
