@@ -83,15 +83,35 @@ def retry_delay_seconds(attempts: int) -> int:
     return int(min(60 * 2 ** max(0, attempts - 1), settings.NOTIFICATION_RETRY_MAX_DELAY))
 
 
-# The server said no for good (bad address, message refused): retrying will not help.
-PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
+# Refusals of the session rather than of a message (greeting, HELO, sign-in): whatever their code,
+# they say nothing about the message, so it waits for the retry like after a lost connection.
+SESSION_ERRORS = (smtplib.SMTPConnectError, smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError)
 
 
-def _is_permanent(error: BaseException) -> bool:
-    if isinstance(error, PERMANENT_ERRORS):
-        return True
+def _reply_codes(error: BaseException) -> list[int]:
+    """The SMTP reply codes an error carries about the message: one per refused recipient, or the
+    server's reply to the message; none for a connection or session failure."""
+    if isinstance(error, SESSION_ERRORS):
+        return []
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return [code for code, _message in error.recipients.values()]
     code = getattr(error, "smtp_code", None)
-    return isinstance(code, int) and 500 <= code < 600
+    return [code] if isinstance(code, int) else []
+
+
+def is_permanent(error: BaseException) -> bool:
+    """Whether retrying cannot help: the server refused with a 5xx reply (bad address, message
+    refused) for every recipient of the message. A 4xx reply (greylisting, a full queue, "try
+    later") and anything without a reply code (connection refused or dropped, a time-out) are
+    transient: the message is tried again with a backoff."""
+    codes = _reply_codes(error)
+    return bool(codes) and all(500 <= code < 600 for code in codes)
+
+
+def _connection_lost(error: BaseException) -> bool:
+    """No reply at all: the connection is gone, so the rest of the batch waits for the retry. After
+    a 4xx or 5xx reply the session is still usable and the next message is tried."""
+    return not _reply_codes(error)
 
 
 def _claim(*, recipient_id: int, now: datetime.datetime) -> list[Notification]:
@@ -127,7 +147,7 @@ def _record_failure(ids: Sequence[int], error: BaseException, now: datetime.date
     rows = list(Notification.objects.filter(pk__in=ids).values_list("pk", "attempts"))
     attempts = max((a for _pk, a in rows), default=0) + 1
     message = f"{type(error).__name__}: {error}"[:2000]
-    if _is_permanent(error) or attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+    if is_permanent(error) or attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         _mark(
             ids,
             state=Notification.State.FAILED,
@@ -157,8 +177,10 @@ def notifications_send(
     """Send the pending notifications of these recipients over one mail connection.
 
     For each recipient: claim their pending rows (one conditional UPDATE), drop those no longer
-    wanted, build their emails, send each, and record each result. When the mail server fails,
-    the rows go back to pending with a backoff and the remaining recipients are left for the retry.
+    wanted, build their emails, send each, and record each result as soon as it is known. A
+    refusal is judged per message by its reply code (``is_permanent``): 5xx fails that message,
+    4xx backs it off, and the batch goes on. A lost connection backs off the message in flight and
+    leaves the remaining recipients to the retry.
     """
     now = now or timezone.now()
     result = SendResult()
@@ -167,6 +189,9 @@ def notifications_send(
     today = rules.reminder_day(now)
     connection = get_connection(fail_silently=False)
     opened = False
+    # Recipients with a message backed off by a transient failure (in order), and the soonest retry.
+    retry_ids: dict[int, None] = {}
+    shortest: int | None = None
     try:
         for position, recipient_id in enumerate(recipient_ids):
             recipient = users.get(recipient_id)
@@ -201,25 +226,34 @@ def notifications_send(
                     connection.send_messages([message])
                 except Exception as error:
                     delay = _record_failure(ids, error, now)
+                    if delay:
+                        retry_ids[recipient_id] = None
+                        shortest = min(shortest or delay, delay)
+                    if not _connection_lost(error):
+                        continue  # the server answered for this message; try the next one
+                    # The connection is gone: leave the rest of the batch to the retry, untried.
                     unsent = [pk for _m, later in prepared[index + 1 :] for pk in later]
                     _mark(
                         unsent, state=Notification.State.PENDING, claim_token=None, claimed_at=None
                     )
-                    if _is_permanent(error):
-                        continue
-                    # The connection is likely broken: leave the rest to the retry.
-                    result.retry_recipient_ids = list(recipient_ids[position:])
-                    result.retry_in_seconds = delay or None
+                    retry_ids.update(dict.fromkeys(recipient_ids[position:]))
+                    result.retry_recipient_ids = list(retry_ids)
+                    result.retry_in_seconds = shortest
                     return result
-                _mark(
-                    ids,
-                    state=Notification.State.SENT,
-                    sent_at=timezone.now(),
-                    last_error="",
-                    claim_token=None,
-                )
+                # Recorded the moment the server accepted it, in its own transaction: a crash
+                # from here on can double at most the one message in flight.
+                with transaction.atomic():
+                    _mark(
+                        ids,
+                        state=Notification.State.SENT,
+                        sent_at=timezone.now(),
+                        last_error="",
+                        claim_token=None,
+                    )
                 result.emails_sent += 1
                 result.notifications_sent += len(ids)
+        result.retry_recipient_ids = list(retry_ids)
+        result.retry_in_seconds = shortest
     finally:
         if opened:
             try:
