@@ -264,9 +264,7 @@ REMINDER_HOLIDAYS_SUBDIVISION = env_choice(
 )
 # A notification claimed by a worker that died is sent again after this many seconds; longer than
 # any one send can take (EMAIL_TIMEOUT), so a slow send is never doubled.
-NOTIFICATION_LEASE_SECONDS = env_int(
-    "NOTIFICATION_LEASE_SECONDS", default=600, minimum=EMAIL_TIMEOUT + 1
-)
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", default=600, minimum=1)
 # Longest wait between two attempts at a failed send (the backoff doubles up to this): with the
 # defaults, a send is retried for about seven hours before it is marked failed.
 NOTIFICATION_RETRY_MAX_DELAY = env_int("NOTIFICATION_RETRY_MAX_DELAY", default=3600, minimum=60)
