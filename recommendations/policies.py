@@ -4,6 +4,9 @@ Each function takes the user's ``Roles`` (one query per request, see ``agencies.
 that checking a whole page of items costs nothing more.
 """
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
 from agencies.models import User
 from agencies.selectors import Roles, user_roles
 
@@ -117,3 +120,71 @@ def can_see_contact_details(viewer: User | object, person: User) -> bool:
         return True
     person_agency_ids = {membership.agency_id for membership in person.memberships.all()}
     return bool(roles.member_of & person_agency_ids)
+
+
+# Refusals: each rule's message is written once, here. ``require_*`` raises Django's
+# ``PermissionDenied(message)``; services call them, and web views and the API only translate the
+# exception into a 403 page or a DRF 403 carrying the same message.
+
+
+def refusal_record_progress(item: ActionItem) -> str:
+    return _(
+        "Only the owner agency (%(agency)s) and coordinators may change this item's status."
+    ) % {"agency": item.owner_agency.acronym}
+
+
+def refusal_assign(item: ActionItem) -> str:
+    return _("Only managers of %(agency)s and coordinators may assign or re-date this item.") % {
+        "agency": item.owner_agency.acronym
+    }
+
+
+def refusal_add_note() -> str:
+    return _("Only the agencies working on this recommendation may add notes to this item.")
+
+
+def require_record_progress(user: User | object, item: ActionItem) -> None:
+    if not can_record_progress(user, item):
+        raise PermissionDenied(refusal_record_progress(item))
+
+
+def require_add_note(user: User | object, item: ActionItem) -> None:
+    if not can_add_note(user, item):
+        raise PermissionDenied(refusal_add_note())
+
+
+def require_assign(user: User | object, item: ActionItem) -> None:
+    if not can_assign(user, item):
+        raise PermissionDenied(refusal_assign(item))
+
+
+def require_add_action_item(user: User | object, recommendation: Recommendation | None) -> None:
+    if not can_edit_recommendation(user, recommendation):
+        raise PermissionDenied(_("Only coordinators may add action items."))
+
+
+def require_edit_item_definition(user: User | object, item: ActionItem | None) -> None:
+    if not can_edit_item_definition(user, item):
+        raise PermissionDenied(_("Only coordinators may edit action items."))
+
+
+def require_create_recommendation(user: User | object) -> None:
+    if not can_edit_recommendation(user):
+        raise PermissionDenied(_("Only coordinators may create recommendations."))
+
+
+def require_edit_recommendation(user: User | object, recommendation: Recommendation) -> None:
+    if not can_edit_recommendation(user, recommendation):
+        raise PermissionDenied(_("Only coordinators may edit recommendations."))
+
+
+def require_writable_fields(user: User | object, item: ActionItem, fields: set[str]) -> None:
+    """PermissionDenied naming the first rule that refuses one of ``fields`` (workflow fields
+    and ``note``), in the order status/percent, due date/assignee, note."""
+    refused = set(fields) - action_item_writable_fields(user, item)
+    if refused & {"status", "percent_complete"}:
+        raise PermissionDenied(refusal_record_progress(item))
+    if refused & {"due_date", "assignee"}:
+        raise PermissionDenied(refusal_assign(item))
+    if refused:
+        raise PermissionDenied(refusal_add_note())

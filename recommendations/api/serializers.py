@@ -11,7 +11,6 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from agencies.models import Agency, User
-from recommendations import policies
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation, Status, Theme
 from recommendations.services import NOTE_MAX_LENGTH
 
@@ -275,19 +274,7 @@ class ActionItemCreateSerializer(StrictInputSerializer):
         default=None,
         help_text=_("Username of an active member of the owner agency."),
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        assignee = attrs.get("assignee")
-        # The rule that holds for every assignment: a member of the agency that owns the item.
-        unsaved = ActionItem(owner_agency=attrs["owner_agency"])
-        if assignee is not None and not policies.can_be_assigned(assignee, unsaved):
-            raise serializers.ValidationError(
-                {
-                    "assignee": _("%(user)s is not an active member of %(agency)s.")
-                    % {"user": assignee.username, "agency": attrs["owner_agency"].acronym}
-                }
-            )
-        return attrs
+    # Whether the assignee belongs to the owner agency is the service's rule (action_item_create).
 
 
 # Errors, for the schema ------------------------------------------------------------------------

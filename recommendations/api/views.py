@@ -61,24 +61,9 @@ def requested_fields(data: Any, serializer_class: type[Serializer]) -> set[str]:
 
 
 def refuse_fields_not_writable(user: User, item: ActionItem, fields: Iterable[str]) -> None:
-    """403 if the body names a field this user may not write on this item, whatever its value."""
-    refused = set(fields) - policies.action_item_writable_fields(user, item)
-    agency = item.owner_agency.acronym
-    if refused & {"status", "percent_complete"}:
-        message = gettext(
-            "Only the owner agency (%(agency)s) and coordinators may change this item's status."
-        ) % {"agency": agency}
-    elif refused & {"due_date", "assignee"}:
-        message = gettext(
-            "Only managers of %(agency)s and coordinators may assign or re-date this item."
-        ) % {"agency": agency}
-    elif refused:
-        message = gettext(
-            "Only the agencies working on this recommendation may add notes to this item."
-        )
-    else:
-        return
-    raise exceptions.PermissionDenied(message)
+    """403 if the body names a field this user may not write on this item, whatever its value
+    (the policy's message, turned into a DRF 403 by the exception handler)."""
+    policies.require_writable_fields(user, item, set(fields))
 
 
 def if_match_version(request: Request, item: ActionItem, *, required: bool) -> int | None:
