@@ -90,6 +90,19 @@ def if_match_header(*, required: bool, description: str | Promise) -> OpenApiPar
     )
 
 
+def if_none_match_header() -> OpenApiParameter:
+    return OpenApiParameter(
+        "If-None-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=_(
+            "The ETag of the copy you hold: if it is still current the answer is 304 with no "
+            "body, so polling costs little."
+        ),
+    )
+
+
 class StrictInputSerializerExtension(OpenApiSerializerExtension):
     """Request bodies that refuse unknown fields say so: ``additionalProperties: false``."""
 

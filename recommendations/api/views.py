@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.permissions import SAFE_METHODS
@@ -40,7 +40,7 @@ from .filters import (
     RecommendationFilter,
 )
 from .permissions import ActionItemPermission, IsTrackerMember, ProgressUpdatePermission
-from .schema import errors, etag_header, if_match_header
+from .schema import errors, etag_header, if_match_header, if_none_match_header
 from .serializers import (
     ActionItemChangeSerializer,
     ActionItemCreateSerializer,
@@ -83,6 +83,16 @@ def if_match_version(request: Request, item: ActionItem, *, required: bool) -> i
     if item.etag not in tags:
         raise services.ActionItemConflict(item)
     return item.version
+
+
+def if_none_match(request: Request, etag: str) -> bool:
+    """Whether If-None-Match names ``etag`` (or ``*``): the caller's copy is current, so a GET
+    answers 304 with no body. Weak comparison, as RFC 9110 prescribes for If-None-Match."""
+    header = request.headers.get("If-None-Match", "").strip()
+    if not header:
+        return False
+    tags = {_quoted(tag.strip()).removeprefix("W/") for tag in header.split(",") if tag.strip()}
+    return '"*"' in tags or etag.removeprefix("W/") in tags
 
 
 def _quoted(tag: str) -> str:
@@ -132,7 +142,9 @@ _PATCH_DESCRIPTION = _(
     "Staff of the owner agency may change status and percent; only its managers and "
     "coordinators may change due_date and assignee (a body naming a field you may not change is "
     "refused with 403, whatever its value). Send the item's ETag in If-Match: without it the "
-    "request is refused with 428; if the item changed since, with 412 and the current item."
+    "request is refused with 428; if the item changed since, with 412 and the current item. "
+    "A PATCH whose values equal the current ones (and no note) writes nothing and answers 200 "
+    "with the item and its unchanged ETag."
 )
 _UPDATE_DESCRIPTION = _(
     "Record a progress update: a note, a new status or percent, or all three. Agencies "
@@ -150,9 +162,16 @@ _UPDATE_DESCRIPTION = _(
     ),
     retrieve=extend_schema(
         summary=_("Read an action item"),
-        description=_("The ETag header is the value to send in If-Match to change it."),
-        parameters=[etag_header(200)],
-        responses={200: ActionItemSerializer, **errors(403, 404)},
+        description=_(
+            "The ETag header is the value to send in If-Match to change it. Send it in "
+            "If-None-Match to poll: 304 with no body while the item is unchanged."
+        ),
+        parameters=[etag_header(200, 304), if_none_match_header()],
+        responses={
+            200: ActionItemSerializer,
+            304: OpenApiResponse(description=_("Not modified: your copy is current.")),
+            **errors(403, 404),
+        },
     ),
     create=extend_schema(
         summary=_("Add an action item (coordinators)"),
@@ -202,6 +221,8 @@ class ActionItemViewSet(
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item = self.get_object()
+        if if_none_match(request, item.etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": item.etag})
         return Response(self.get_serializer(item).data, headers={"ETag": item.etag})
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -237,12 +258,16 @@ class ActionItemViewSet(
         expected_version = if_match_version(request, item, required=True)
         serializer = ActionItemChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        change = services.action_item_change(
-            item=item,
-            actor=signed_in_user(request),
-            expected_version=expected_version,
-            **serializer.validated_data,
-        )
+        try:
+            change = services.action_item_change(
+                item=item,
+                actor=signed_in_user(request),
+                expected_version=expected_version,
+                **serializer.validated_data,
+            )
+        except services.NothingToRecord:
+            # Idempotent: a sync client pushing the state it holds gets the item, unchanged.
+            return self._item_response(item.pk)
         return self._item_response(change.item.pk)
 
 
