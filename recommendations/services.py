@@ -281,6 +281,23 @@ def action_item_change(
     )
 
 
+def validate_new_action_item(
+    *, owner_agency_id: int, due_date: datetime.date | None, assignee: User | None
+) -> None:
+    """The rules a new item obeys beyond its model's (ValidationError per field). The admin's
+    add form calls this to show the errors on its fields; ``action_item_create`` calls it too."""
+    errors: dict[str, str] = {}
+    problem = due_date_problem(due_date) if isinstance(due_date, datetime.date) else None
+    if problem:
+        errors["due_date"] = problem
+    if assignee is not None and not policies.can_be_assigned(
+        assignee, ActionItem(owner_agency_id=owner_agency_id)
+    ):
+        errors["assignee"] = _assignee_refusal(assignee, owner_agency_id)
+    if errors:
+        raise ValidationError(errors)
+
+
 def action_item_create(
     *,
     recommendation: Recommendation,
@@ -297,16 +314,7 @@ def action_item_create(
     """Add an action item to a recommendation, numbered after its last one."""
     if actor is not None:
         policies.require_add_action_item(actor, recommendation)
-    errors: dict[str, str] = {}
-    problem = due_date_problem(due_date) if isinstance(due_date, datetime.date) else None
-    if problem:
-        errors["due_date"] = problem
-    if assignee is not None and not policies.can_be_assigned(
-        assignee, ActionItem(owner_agency_id=owner_agency_id)
-    ):
-        errors["assignee"] = _assignee_refusal(assignee, owner_agency_id)
-    if errors:
-        raise ValidationError(errors)
+    validate_new_action_item(owner_agency_id=owner_agency_id, due_date=due_date, assignee=assignee)
     with transaction.atomic():
         if sequence is None:
             last = recommendation.action_items.aggregate(last=Max("sequence"))["last"]
