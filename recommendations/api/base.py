@@ -8,13 +8,14 @@ from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.request import Request
 
 from agencies.models import User
+from apis.query import StrictQueryParametersMixin
 
 # Acronyms, codes and usernames in URLs: anything but a slash, and never NUL, which PostgreSQL
 # refuses in a query (the URL then matches nothing and gets a JSON 404).
 LOOKUP_TEXT = r"[^/\x00]+"
 
 
-class TrackerApiMixin:
+class TrackerApiMixin(StrictQueryParametersMixin):
     # Bodies are JSON, and only JSON: one format to document, validate and test.
     parser_classes: Sequence[type[BaseParser]] = [JSONParser]
 

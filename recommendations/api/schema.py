@@ -25,7 +25,11 @@ VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
 
 _ERRORS: dict[int, OpenApiResponse] = {
     400: OpenApiResponse(
-        VALIDATION_ERROR_SCHEMA, description=_("The request is invalid; nothing was written.")
+        VALIDATION_ERROR_SCHEMA,
+        description=_(
+            "The request is invalid; nothing was written. On a list, also a query parameter it "
+            "does not know (the message names the ones it accepts)."
+        ),
     ),
     401: OpenApiResponse(
         ErrorSerializer,

@@ -266,6 +266,8 @@ class ActionItemViewSet(
                 **serializer.validated_data,
             )
         except services.NothingToRecord:
+            if not serializer.validated_data:
+                raise  # an empty body names nothing to change: a mistake, not a sync
             # Idempotent: a sync client pushing the state it holds gets the item, unchanged.
             return self._item_response(item.pk)
         return self._item_response(change.item.pk)

@@ -83,11 +83,17 @@ def test_an_inactive_person_cannot_be_assigned(roles, client_for):
     assert "assignee" in response.json()
 
 
-def test_a_change_that_changes_nothing_gets_400(roles, client_for):
-    response = patch(client_for(roles.staff), roles.item, {"status": roles.item.status})
-    assert response.status_code == 400
-    assert response.json()["non_field_errors"]
-    assert patch(client_for(roles.staff), roles.item, {}).status_code == 400
+def test_a_patch_that_names_no_field_gets_400_but_one_equal_to_the_current_values_gets_200(
+    roles, client_for
+):
+    empty = patch(client_for(roles.staff), roles.item, {})
+    assert empty.status_code == 400
+    assert empty.json()["non_field_errors"] == [
+        "Nothing to record: change a value or write a note."
+    ]
+    same = patch(client_for(roles.staff), roles.item, {"status": roles.item.status})
+    assert same.status_code == 200
+    assert_nothing_written(roles.item)
 
 
 def test_completing_at_less_than_100_percent_is_refused_with_the_fields_message(roles, client_for):
