@@ -8,19 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from agencies.models import User
-from agencies.selectors import Roles, user_roles
+from agencies.policies import can_see_contact_details, can_view_tracker, roles_of
+from agencies.selectors import user_roles
 
 from .models import ActionItem, Recommendation
 
-
-def roles_of(user: User | object) -> Roles:
-    return user_roles(user)
-
-
-def can_view_tracker(user: User | object) -> bool:
-    """Members of any agency read everything: the work is shared across agencies."""
-    roles = roles_of(user)
-    return roles.sees_everything or bool(roles.member_of)
+__all__ = ["can_see_contact_details", "can_view_tracker", "roles_of"]
 
 
 def _supporting_agency_ids(item: ActionItem) -> set[int]:
@@ -72,29 +65,6 @@ def can_watch(user: User | object, item: ActionItem) -> bool:
     return can_view_tracker(user)
 
 
-def can_view_reports(user: User | object) -> bool:
-    """Progress reports: coordinators (every agency), managers and staff (their agencies).
-
-    Staff read the same report as their manager: it only counts work that every member can
-    already read in the tracker, and a team that sees its own figures fixes them sooner.
-    Someone with no membership (an outsider) is refused: the readers of the tracker itself.
-    """
-    return can_view_tracker(user)
-
-
-def report_scope(user: User | object) -> frozenset[int] | None:
-    """The agencies whose work a user's report covers; ``None`` means every agency.
-
-    A report for agencies A covers the items they own and the items of the recommendations they
-    lead or support (see ``reports.selectors.report_summary``). Call ``can_view_reports`` first:
-    an outsider's scope is empty, not everything.
-    """
-    roles = roles_of(user)
-    if roles.sees_everything:
-        return None
-    return roles.member_of
-
-
 # Which rule governs each writable field of an action item. The API asks before it parses a body,
 # so a caller learns that a field is not theirs to write (403) before anything about its value.
 _FIELD_RULES = {
@@ -110,16 +80,6 @@ def action_item_writable_fields(user: User | object, item: ActionItem) -> frozen
     """The fields of ``item`` that ``user`` may write: a subset of status, percent_complete,
     due_date, assignee and note."""
     return frozenset(name for name, rule in _FIELD_RULES.items() if rule(user, item))
-
-
-def can_see_contact_details(viewer: User | object, person: User) -> bool:
-    """A person's email is shown to themselves, to colleagues of one of their agencies, and to
-    coordinators. Reads the person's memberships, so prefetch them when listing people."""
-    roles = roles_of(viewer)
-    if roles.sees_everything or getattr(viewer, "pk", None) == person.pk:
-        return True
-    person_agency_ids = {membership.agency_id for membership in person.memberships.all()}
-    return bool(roles.member_of & person_agency_ids)
 
 
 # Refusals: each rule's message is written once, here. ``require_*`` raises Django's

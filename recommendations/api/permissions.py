@@ -2,24 +2,15 @@
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from agencies.permissions import IsTrackerMember
 from recommendations import policies
 from recommendations.models import ActionItem
 
-
-class IsTrackerMember(IsAuthenticated):
-    """Signed in (otherwise 401) and a member of an agency, or a coordinator (otherwise 403)."""
-
-    message = _(
-        "Your account does not belong to any agency yet. Ask a coordinator to add you to yours."
-    )
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return super().has_permission(request, view) and policies.can_view_tracker(request.user)
+__all__ = ["ActionItemPermission", "IsTrackerMember", "ProgressUpdatePermission"]
 
 
 class ActionItemPermission(BasePermission):

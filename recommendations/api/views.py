@@ -28,17 +28,13 @@ from rest_framework.reverse import reverse
 from rest_framework.serializers import Serializer
 
 from agencies.models import User
+from apis.filters import ApiSearchFilter
 from recommendations import policies, selectors, services
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation
 
 from .base import LOOKUP_TEXT, TrackerApiMixin, signed_in_user
 from .exceptions import PreconditionRequired
-from .filters import (
-    ActionItemFilter,
-    ApiSearchFilter,
-    ProgressUpdateFilter,
-    RecommendationFilter,
-)
+from .filters import ActionItemFilter, ProgressUpdateFilter, RecommendationFilter
 from .permissions import ActionItemPermission, IsTrackerMember, ProgressUpdatePermission
 from .schema import errors, etag_header, if_match_header, if_none_match_header
 from .serializers import (
