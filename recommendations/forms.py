@@ -109,7 +109,7 @@ class MyWorkFilterForm(TrackerFormMixin, forms.Form):
         label=_("Search"),
         required=False,
         max_length=200,
-        help_text=_("Words of the title, a recommendation code, or a reference such as GAP-1.2."),
+        help_text=_("Words of the title, a recommendation code, or a reference such as RT21-07.1."),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     scope = forms.ChoiceField(label=_("Show"), choices=SCOPE_CHOICES, required=False)

@@ -98,7 +98,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
 class ActionItemSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:action-item-detail")
     reference = serializers.CharField(
-        read_only=True, help_text=_("Recommendation code and item number, e.g. PSC-01.2.")
+        read_only=True, help_text=_("Recommendation code and item number, e.g. RT21-07.1.")
     )
     recommendation: serializers.SlugRelatedField[Recommendation] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
