@@ -5,19 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from agencies.models import Agency
+from recommendations.forms import AgencyChoiceField, RecommendationChoiceField
 from recommendations.models import Priority, Recommendation, Theme
 
 from .selectors import CHANGE_PERIODS, ReportFilters
-
-
-class AgencyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Agency) -> str:
-        return f"{obj.local_acronym} \N{EN DASH} {obj.name}"
-
-
-class RecommendationChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Recommendation) -> str:
-        return f"{obj.code} {obj.title}"
 
 
 class ReportFilterForm(forms.Form):
