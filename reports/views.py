@@ -63,7 +63,11 @@ def _report_request(request: HttpRequest, *, list_limit: int | None = LIST_LIMIT
 
 def _bad_filters(report: ReportRequest) -> HttpResponse:
     lines = [
-        f"{report.form.fields[name].label if name in report.form.fields else name}: {message}"
+        _("%(label)s: %(value)s")
+        % {
+            "label": report.form.fields[name].label if name in report.form.fields else name,
+            "value": message,
+        }
         for name, messages in report.form.errors.items()
         for message in messages
     ]
