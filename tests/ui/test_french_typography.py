@@ -24,7 +24,7 @@ NON_BREAKING = "\u00a0\u202f"
 # non-breaking space. Addresses (http://…?a=b) and times (14:05) are not followed by a space.
 # A mark standing alone between spaces is a symbol (an icon such as "!"), not punctuation.
 BAD_MARK = re.compile(rf"(?:(?<=[^\s{NON_BREAKING}])|(?<=[^\s] ))[:;?!](?=\s|$)")
-BAD_PERCENT = re.compile(rf"\d(?: )?%|\d%")
+BAD_PERCENT = re.compile(r"\d(?: )?%|\d%")
 # Literal protocol text shown as code: HTTP header names keep their colon.
 LITERALS = ("Authorization: Token", "If-Match:", "Content-Type:")
 
