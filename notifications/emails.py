@@ -261,17 +261,26 @@ def _reminder_email(
         reminders,
         key=lambda n: (_KIND_ORDER[NotificationKind(n.kind)], n.item_due_date or today, n.pk),
     )
-    entries = [
-        Entry(
+    # One entry per item: an item both overdue and stale is listed once, under its most urgent
+    # kind, with the other reminders' headlines beside it (the subject then counts items).
+    entries: list[Entry] = []
+    by_item: dict[int, Entry] = {}
+    for n in ordered:
+        if n.action_item is None:
+            continue
+        headline = _headline(n, n.action_item, today)
+        if n.action_item.pk in by_item:
+            by_item[n.action_item.pk].headline += " · " + headline
+            continue
+        entry = Entry(
             notification=n,
             item=n.action_item,
-            headline=_headline(n, n.action_item, today),
+            headline=headline,
             reason=_reason(recipient, n, n.action_item),
             url=item_url(n.action_item),
         )
-        for n in ordered
-        if n.action_item is not None
-    ]
+        by_item[n.action_item.pk] = entry
+        entries.append(entry)
     if len(entries) == 1:
         entry = entries[0]
         subject = _("%(what)s: %(reference)s %(title)s") % {
