@@ -62,7 +62,11 @@ def unsubscribe_url(*, user_id: int, kinds: Sequence[str]) -> str:
 
 
 def _date(day: datetime.date) -> str:
-    return formats.date_format(day, "DATE_FORMAT")
+    text = formats.date_format(day, "DATE_FORMAT")
+    # French writes the first of a month as an ordinal: « 1er octobre ».
+    if day.day == 1 and translation.get_language() == "fr" and text.startswith("1 "):
+        text = "1er " + text[2:]
+    return text
 
 
 @dataclass

@@ -125,3 +125,17 @@ def test_the_scan_finds_a_plain_space_or_none_before_a_mark_and_a_percent():
     assert (
         offences("Organisme\u00a0: GRC · 50\u00a0% · vraiment\u202f? https://x.ca/?a=b 14:05") == []
     )
+
+
+def test_a_french_email_writes_the_first_of_the_month_as_1er():
+    import datetime as dt
+
+    from django.utils import translation
+
+    from notifications.emails import _date
+
+    with translation.override("fr"):
+        assert _date(dt.date(2026, 10, 1)) == "1er octobre 2026"
+        assert _date(dt.date(2026, 10, 2)) == "2 octobre 2026"
+    with translation.override("en"):
+        assert "1er" not in _date(dt.date(2026, 10, 1))
