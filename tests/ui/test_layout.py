@@ -45,6 +45,11 @@ def measure(page) -> dict[str, object]:  # type: ignore[no-untyped-def]
             .filter(el => el.scrollWidth - el.clientWidth > 1)
             .map(el => (el.id || el.querySelector('table')?.id || el.className)
                  + ' by ' + (el.scrollWidth - el.clientWidth) + 'px');
+          // Text running out of its cell into the next one (fixed-layout tables).
+          const overlapping = [...document.querySelectorAll('.recommendations-table th, .recommendations-table td')]
+            .filter(el => el.scrollWidth - el.clientWidth > 1)
+            .map(el => el.textContent.trim().slice(0, 40));
+          clipped.push(...overlapping);
           return {page: document.documentElement.scrollWidth - window.innerWidth, clipped};
         }"""
     )
