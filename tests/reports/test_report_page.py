@@ -226,7 +226,7 @@ def test_the_report_is_rendered_in_the_users_language(
     assert f'<th scope="col" class="number">{status}</th>' in html
     if language == "fr":
         # French number formatting: a comma before decimals, a space before the percent sign.
-        assert re.search(r"\(\d+,\d %\)", html)
+        assert re.search(r"\(\d+,\d\u00a0%\)", html)
         assert "Mesures terminées chaque mois" in html
 
 
