@@ -6,7 +6,15 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install migrate data demo lint typecheck messages benchmark-reminders benchmark-reports clean
+# `make run` is a local trial that behaves like production (DEBUG off: the designed, translated
+# error pages, collected static files) without asking for anything: a SECRET_KEY generated once
+# into var/secret_key, and loopback host names. Any of them set in the environment wins.
+LOCAL_SECRET_KEY_FILE := var/secret_key
+LOCAL_ENV = DEBUG="$${DEBUG:-0}" \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET_KEY_FILE))}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
+
+.PHONY: run test install migrate data demo lint typecheck messages benchmark-reminders benchmark-reports soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,18 +27,22 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-migrate: install
-	$(BIN)/python manage.py migrate --no-input
+$(LOCAL_SECRET_KEY_FILE):
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+migrate: install $(LOCAL_SECRET_KEY_FILE)
+	$(LOCAL_ENV) $(BIN)/python manage.py migrate --no-input
 
 data: migrate
-	$(BIN)/python manage.py load_roundtable
+	$(LOCAL_ENV) $(BIN)/python manage.py load_roundtable
 
 demo: data
-	$(BIN)/python manage.py load_demo
+	$(LOCAL_ENV) $(BIN)/python manage.py load_demo
 
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT) with a Celery worker and beat. Ctrl-C stops all three."
-	$(BIN)/honcho start
+	$(LOCAL_ENV) $(BIN)/honcho start
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -40,13 +52,13 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy agencies recommendations notifications reports tracker
+	DEBUG=1 $(BIN)/mypy agencies recommendations notifications reports tracker
 
 # Regenerate the catalogues after changing strings (needs GNU gettext), then translate the
 # new entries in locale/fr/... and compile; the compiled .mo files are committed.
 messages: install
-	$(BIN)/python manage.py makemessages -l fr --ignore '.venv/*' --ignore 'var/*'
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	DEBUG=1 $(BIN)/python manage.py makemessages -l fr --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 # Benchmarks (not tests): see the docstrings of benchmarks/*.py. The reports benchmark wants
 # DATABASE_URL pointing at a PostgreSQL database it may fill (100,000 items, 1,000,000 updates).
@@ -55,6 +67,10 @@ benchmark-reminders: install
 
 benchmark-reports: install
 	$(BIN)/python -m benchmarks.reports --generate
+
+# The fault soak (not a test; minutes, not seconds): see benchmarks/soak.py.
+soak: install
+	$(BIN)/python -m benchmarks.soak
 
 clean:
 	rm -rf var

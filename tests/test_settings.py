@@ -55,7 +55,7 @@ def test_a_bad_boolean_stops_start_up_naming_the_value(tmp_path):
 
 def test_defaults_need_nothing_installed(tmp_path):
     result = _settings(
-        {"VAR_DIR": str(tmp_path)},
+        {"VAR_DIR": str(tmp_path), "DEBUG": "1"},
         "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.EMAIL_BACKEND",
     )
     assert result.returncode == 0, result.stderr
@@ -68,6 +68,7 @@ def test_environment_switches_to_postgresql_redis_and_smtp(tmp_path):
     result = _settings(
         {
             "VAR_DIR": str(tmp_path),
+            "DEBUG": "1",
             "DATABASE_URL": "postgres://u@db.internal:5432/tracker",
             "REDIS_URL": "redis://cache.internal:6379/0",
             "EMAIL_HOST": "smtp.internal",

@@ -54,7 +54,9 @@ def test_every_configuration_variable_of_the_brief_is_read(tmp_path):
 
 
 def test_links_follow_the_port_make_run_serves_on_when_site_url_is_not_set(tmp_path):
-    result = _settings({"VAR_DIR": str(tmp_path), "PORT": "8123"}, "settings.SITE_URL")
+    result = _settings(
+        {"VAR_DIR": str(tmp_path), "PORT": "8123", "DEBUG": "1"}, "settings.SITE_URL"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "http://127.0.0.1:8123"
 
