@@ -4,10 +4,11 @@ from collections.abc import Sequence
 
 from django.utils import translation
 from rest_framework.exceptions import NotAuthenticated
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 
 from agencies.models import User
+from tracker.parsers import BoundedJSONParser
 
 # Acronyms, codes and usernames in URLs: anything but a slash, and never NUL, which PostgreSQL
 # refuses in a query (the URL then matches nothing and gets a JSON 404).
@@ -15,8 +16,9 @@ LOOKUP_TEXT = r"[^/\x00]+"
 
 
 class TrackerApiMixin:
-    # Bodies are JSON, and only JSON: one format to document, validate and test.
-    parser_classes: Sequence[type[BaseParser]] = [JSONParser]
+    # Bodies are JSON, and only JSON: one format to document, validate and test. Bounded in
+    # size and depth, so that no body exhausts memory or the stack (413/400, never a 500).
+    parser_classes: Sequence[type[BaseParser]] = [BoundedJSONParser]
 
     def perform_authentication(self, request: Request) -> None:
         # A caller signed in by token gets messages in their profile's language unless the
