@@ -70,7 +70,7 @@ class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
                     code="invalid_pk_value",
                     params={"pk": pk},
                 )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class ThemeChoiceField(forms.ModelChoiceField):

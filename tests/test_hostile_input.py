@@ -11,13 +11,24 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
+from agencies.services import api_token_create
 from recommendations.models import ActionItem
-from tests.api.conftest import client_for, item_url  # noqa: F401  (a fixture)
+from tests.api.conftest import item_url
 from tests.ui.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def client_for(db):
+    def make(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
+        return client
+
+    return make
 
 
 def test_deeply_nested_json_is_refused_without_signing_in():
@@ -55,7 +66,7 @@ def test_a_body_over_the_size_limit_gets_413(roles, client_for, settings):
         assert "larger than 10000 bytes" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("value", ["²", "٣", "１", "9" * 5000, "-1", "0", "1.5"])
+@pytest.mark.parametrize("value", ["²", "٣", "１", "9" * 5000, "-1", "0", "1.5"])  # noqa: RUF001
 @pytest.mark.parametrize("parameter", ["page", "page_size"])
 def test_page_numbers_must_be_plain_whole_numbers(roles, client_for, parameter, value):
     response = client_for(roles.staff).get("/api/v1/action-items/", {parameter: value})

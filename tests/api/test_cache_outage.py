@@ -71,7 +71,7 @@ def test_the_api_keeps_answering_when_redis_stops(roles, client_for, redis_cache
     process = redis_cache
     client = client_for(roles.staff)
     assert client.get("/api/v1/action-items/").status_code == 200
-    assert caches["default"].get("throttle_user_%s" % roles.staff.pk) is not None
+    assert caches["default"].get(f"throttle_user_{roles.staff.pk}") is not None
     process.terminate()
     process.wait(timeout=10)
     with caplog.at_level(logging.ERROR, logger="tracker.cache"):
