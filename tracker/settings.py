@@ -280,7 +280,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     # ?page= and ?page_size= (at most 200).
-    "DEFAULT_PAGINATION_CLASS": "recommendations.api.pagination.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "apis.pagination.ApiPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", default=50),
     # Maps the services' ValidationError, PermissionDenied and ActionItemConflict to 400, 403, 412.
     "EXCEPTION_HANDLER": "recommendations.api.exceptions.api_exception_handler",
@@ -343,7 +343,7 @@ if REDIS_URL:
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", default=32)
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
-    "tracker.parsers.BoundedJSONParser",
+    "apis.parsers.BoundedJSONParser",
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]

@@ -24,7 +24,7 @@ from rest_framework.views import exception_handler
 
 from recommendations import selectors
 from recommendations.services import ActionItemConflict
-from tracker.parsers import RequestTooLarge
+from apis.parsers import RequestTooLarge
 
 from .serializers import ActionItemSerializer
 

@@ -24,18 +24,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from agencies import throttling
+from agencies import policies, throttling
 from agencies.forms import throttled_error
 from agencies.models import Agency, ApiToken, Membership, User
+from agencies.permissions import IsTrackerMember, signed_in_user
 from agencies.selectors import agency_list, user_directory
 from agencies.services import api_token_create, api_token_revoke, api_tokens_revoke_all
-from recommendations import policies
-
-from .base import LOOKUP_TEXT, TrackerApiMixin, signed_in_user
-from .filters import ApiFilterSet, ApiSearchFilter, CharInFilter, ChoiceInFilter
-from .permissions import IsTrackerMember
-from .schema import errors
-from .serializers import JsonStringField, StrictInputSerializer
+from apis.base import LOOKUP_TEXT, TrackerApiMixin
+from apis.filters import ApiFilterSet, ApiSearchFilter, CharInFilter, ChoiceInFilter
+from apis.schema import errors
+from apis.serializers import JsonStringField, StrictInputSerializer
 
 # Serializers -----------------------------------------------------------------------------------
 
