@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from recommendations.forms import AgencyChoiceField, RecommendationChoiceField
 from recommendations.models import Priority, Recommendation, Theme
 
 from .selectors import ReportFilters
@@ -12,16 +13,6 @@ from .selectors import ReportFilters
 # The range of due dates a report may be filtered on.
 REPORT_DATE_MIN = datetime.date(1900, 1, 1)
 REPORT_DATE_MAX = datetime.date(2999, 12, 31)
-
-
-class AgencyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Agency) -> str:
-        return f"{obj.acronym} \N{EN DASH} {obj.name}"
-
-
-class RecommendationChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Recommendation) -> str:
-        return f"{obj.code} {obj.title}"
 
 
 class ReportFilterForm(forms.Form):

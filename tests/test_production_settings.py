@@ -50,7 +50,13 @@ def test_check_deploy_is_clean_under_the_documented_production_settings(tmp_path
 
 def test_debug_is_off_unless_asked_for(tmp_path):
     result = _settings(
-        {"VAR_DIR": str(tmp_path), "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "a.example"},
+        {
+            "VAR_DIR": str(tmp_path),
+            "DEBUG": None,
+            "SECRET_KEY": "s" * 60,
+            "ALLOWED_HOSTS": "a.example",
+            "SITE_URL": "https://a.example",
+        },
         "settings.DEBUG",
     )
     assert result.returncode == 0, result.stderr

@@ -8,7 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _settings(env: dict[str, str], expression: str) -> subprocess.CompletedProcess[str]:
+def _settings(env: dict[str, str | None], expression: str) -> subprocess.CompletedProcess[str]:
+    """The settings in a fresh interpreter. DEBUG is 1 (a developer's machine) unless ``env``
+    says otherwise; a variable given as None is left unset."""
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -23,7 +25,11 @@ def _settings(env: dict[str, str], expression: str) -> subprocess.CompletedProce
             f"from django.conf import settings; print({expression})",
         ],
         cwd=ROOT,
-        env={**clean, **env},
+        env={
+            name: value
+            for name, value in {**clean, "DEBUG": "1", **env}.items()
+            if value is not None
+        },
         capture_output=True,
         text=True,
         timeout=60,

@@ -22,9 +22,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from apis.parsers import RequestTooLarge
 from recommendations import selectors
 from recommendations.services import ActionItemConflict
-from apis.parsers import RequestTooLarge
 
 from .serializers import ActionItemSerializer
 
