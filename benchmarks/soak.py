@@ -294,7 +294,7 @@ class Soak:
             "LOG_LEVEL": "WARNING",
             # A crashed send is retried within the soak's minutes, not the production ten.
             "NOTIFICATION_LEASE_SECONDS": "30",
-            "NOTIFICATION_RETRY_MAX_DELAY": "20",
+            "NOTIFICATION_RETRY_MAX_DELAY": "60",
             "NOTIFICATION_MAX_ATTEMPTS": "40",
             "API_THROTTLE_USER": "100000/minute",
             "API_THROTTLE_ANON": "100000/minute",
