@@ -100,7 +100,7 @@ def test_a_calendar_address_that_cannot_be_a_token_is_not_found(client, db, toke
 
 
 def test_the_calendar_feed_survives_the_last_day_of_the_calendar(client, roles):
-    from notifications.services import calendar_token_reset
+    from notifications.preferences import calendar_token_reset
 
     ActionItem.objects.filter(pk=roles.item.pk).update(due_date=datetime.date.max)
     token = calendar_token_reset(user=roles.staff).calendar_token
