@@ -25,35 +25,54 @@ _UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 _RETRY_SECONDS = 5.0
 
 
+class _Outage:
+    """Whether a Redis server is down, shared by the cache objects of every thread of the
+    process (Django makes one per thread), so that an outage is logged once per process."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.until = 0.0
+        self.lock = threading.Lock()
+
+
+_OUTAGES: dict[str, _Outage] = {}
+_OUTAGES_LOCK = threading.Lock()
+
+
+def _outage_of(server: str) -> _Outage:
+    with _OUTAGES_LOCK:
+        return _OUTAGES.setdefault(server, _Outage())
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
+        # LocMemCache's storage is per process under one name: every thread shares the fallback.
         self._fallback = LocMemCache("tracker-cache-fallback", {"MAX_ENTRIES": 10_000})
-        self._down_until = 0.0
-        self._down = False
-        self._lock = threading.Lock()
+        self._outage = _outage_of(str(server))
 
     def _call(self, name: str, fallback: Callable[[], T], call: Callable[[], T]) -> T:
-        if self._down and time.monotonic() < self._down_until:
+        outage = self._outage
+        if outage.down and time.monotonic() < outage.until:
             return fallback()
         try:
             result = call()
         except _UNREACHABLE as error:
-            with self._lock:
-                if not self._down:
+            with outage.lock:
+                if not outage.down:
                     logger.error(
                         "Cache unreachable (%s: %s): using a local cache until it is back.",
                         type(error).__name__,
                         error,
                     )
-                self._down = True
-                self._down_until = time.monotonic() + _RETRY_SECONDS
+                outage.down = True
+                outage.until = time.monotonic() + _RETRY_SECONDS
             return fallback()
-        if self._down:
-            with self._lock:
-                if self._down:
-                    logger.warning("Cache reachable again after %s.", name)
-                    self._down = False
+        if outage.down:
+            with outage.lock:
+                if outage.down:
+                    logger.warning("Cache reachable again (%s).", name)
+                    outage.down = False
         return result
 
     def add(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> bool:
