@@ -2,10 +2,10 @@
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from agencies.models import ApiToken
 from tests.api.conftest import item_url
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +23,36 @@ def test_a_token_is_obtained_with_username_and_password_and_then_used(roles):
     response = obtain("staff")
     assert response.status_code == 200
     token = response.json()["token"]
-    assert obtain("staff").json() == {"token": token}
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/me/").json()["username"] == "staff"
+
+
+def test_each_sign_in_returns_a_new_token_and_the_earlier_ones_keep_working(roles):
+    first, second = obtain("staff").json()["token"], obtain("staff").json()["token"]
+    assert first != second
+    for token in (first, second):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.get("/api/v1/me/").status_code == 200
+
+
+def test_tokens_are_stored_hashed_never_in_clear(roles):
+    token = obtain("staff").json()["token"]
+    row = ApiToken.objects.get(user=roles.staff)
+    assert token not in (row.digest, row.prefix, row.name)
+    assert row.digest == ApiToken.digest_of(token)
+    assert row.prefix == token[:8]
+
+
+def test_a_token_may_be_named_for_the_profile_page(roles):
+    response = APIClient().post(
+        "/api/v1/auth/token/",
+        {"username": "staff", "password": PASSWORD, "name": "dashboard"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert ApiToken.objects.get(user=roles.staff).name == "dashboard"
 
 
 @pytest.mark.parametrize(
@@ -43,7 +69,7 @@ def test_bad_credentials_get_400_and_no_token(roles, body, field):
     response = APIClient().post("/api/v1/auth/token/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_an_inactive_account_gets_no_token(roles):
@@ -74,11 +100,16 @@ def test_a_revoked_token_is_refused(roles):
     token = obtain("staff").json()["token"]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    other = obtain("staff").json()["token"]
     assert client.delete("/api/v1/auth/token/").status_code == 204
-    assert not Token.objects.filter(user=roles.staff).exists()
     refused = client.get("/api/v1/action-items/")
     assert refused.status_code == 401
-    assert obtain("staff").json()["token"] != token
+    assert "Obtain a new one" in refused.json()["detail"]
+    # Only the token the request was signed with: the other one still works.
+    still = APIClient()
+    still.credentials(HTTP_AUTHORIZATION=f"Token {other}")
+    assert still.get("/api/v1/me/").status_code == 200
+    assert obtain("staff").json()["token"] not in (token, other)
 
 
 def test_revoking_needs_a_signed_in_caller(roles):
@@ -100,15 +131,14 @@ def low_rates(monkeypatch):
     monkeypatch.setattr(
         SimpleRateThrottle,
         "THROTTLE_RATES",
-        {"anon": "3/minute", "user": "5/minute", "auth_token": "2/minute"},
+        {"anon": "3/minute", "user": "5/minute"},
     )
     cache.clear()
     yield
     cache.clear()
 
 
-def test_anonymous_callers_are_throttled(roles, low_rates, monkeypatch):
-    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "auth_token", "100/minute")
+def test_anonymous_callers_are_throttled(roles, low_rates):
     codes = [obtain("staff", "guess").status_code for _ in range(4)]
     assert codes == [400, 400, 400, 429]
     assert APIClient().get("/api/schema/").status_code == 429
@@ -122,6 +152,15 @@ def test_signed_in_callers_are_throttled_per_user(roles, client_for, low_rates):
     assert manager.get("/api/v1/agencies/").status_code == 200
 
 
-def test_token_requests_are_throttled_more_tightly(roles, low_rates):
+def test_token_requests_are_paused_after_repeated_failures_even_with_the_right_password(
+    roles, settings
+):
+    settings.SIGNIN_FREE_ATTEMPTS = 3
+    cache.clear()
     codes = [obtain("staff", "guess").status_code for _ in range(3)]
-    assert codes == [400, 400, 429]
+    assert codes == [400, 400, 400]
+    refused = obtain("staff")
+    assert refused.status_code == 429
+    assert "try again in 1 minute" in refused.json()["detail"]
+    assert int(refused.headers["Retry-After"]) <= 60
+    assert not ApiToken.objects.exists()

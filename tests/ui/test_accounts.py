@@ -56,8 +56,11 @@ def test_password_change(client, roles):
     assert roles.staff.check_password("a-much-longer-passphrase-2026")
 
 
-def test_password_reset_by_email_works_end_to_end(client, roles):
-    response = client.post(reverse("password_reset"), {"email": roles.staff.email})
+def test_password_reset_by_email_works_end_to_end(
+    client, roles, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": roles.staff.email})
     assert response.status_code == 302
     assert "Check your email" in text(client.get(response["Location"]))
     assert len(mail.outbox) == 1
@@ -82,8 +85,11 @@ def test_password_reset_by_email_works_end_to_end(client, roles):
     assert "This link no longer works" in text(client.get(link.group(1), follow=True))
 
 
-def test_password_reset_reveals_nothing_about_unknown_addresses(client, roles):
-    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+def test_password_reset_reveals_nothing_about_unknown_addresses(
+    client, roles, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302
     assert mail.outbox == []
 
@@ -151,10 +157,13 @@ def test_signed_in_visitors_are_not_shown_the_sign_in_form(client, roles):
     assert response.status_code == 302
 
 
-def test_the_reset_email_is_in_the_language_the_user_chose(client, roles):
+def test_the_reset_email_is_in_the_language_the_user_chose(
+    client, roles, django_capture_on_commit_callbacks
+):
     roles.staff.language = "fr"
     roles.staff.save()
-    client.post(reverse("password_reset"), {"email": roles.staff.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": roles.staff.email})
     message = mail.outbox[0]
     assert message.subject == "Réinitialisation du mot de passe du suivi des recommandations"
     assert "est staff." in message.body
