@@ -8,12 +8,17 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from agencies.models import User
-from agencies.policies import can_see_contact_details, can_view_tracker, roles_of
+from agencies.policies import (
+    can_see_contact_details,
+    can_view_tracker,
+    require_view_tracker,
+    roles_of,
+)
 from agencies.selectors import user_roles
 
 from .models import ActionItem, Recommendation
 
-__all__ = ["can_see_contact_details", "can_view_tracker", "roles_of"]
+__all__ = ["can_see_contact_details", "can_view_tracker", "require_view_tracker", "roles_of"]
 
 
 def _supporting_agency_ids(item: ActionItem) -> set[int]:

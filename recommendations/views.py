@@ -44,13 +44,7 @@ def tracker_member_required(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not policies.can_view_tracker(request.user):
-            raise PermissionDenied(
-                _(
-                    "Your account is not a member of any agency yet, so the tracker has nothing "
-                    "to show you. Ask your coordinator to add you to your agency."
-                )
-            )
+        policies.require_view_tracker(request.user)
         return view(request, *args, **kwargs)
 
     return wrapped
