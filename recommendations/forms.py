@@ -224,7 +224,9 @@ def _note_field(*, required: bool, label: Any, help_text: Any) -> forms.CharFiel
         required=required,
         max_length=NOTE_MAX_LENGTH,
         help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        # Not restored by the browser on Back: a page fetched again after a save must not offer
+        # the sent note for sending again (its fresh one-time token would let it through).
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
     )
 
 
