@@ -48,6 +48,15 @@ class JsonIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """A JSON true or false: "yes", 1 or "false" are refused rather than guessed at."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class NamedObjectField(serializers.SlugRelatedField):
     """An object named by a unique text (a code, an acronym, a username). A name that no row
     can hold (not text, or with a NUL character, which PostgreSQL refuses in a query) is

@@ -4,8 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from . import services
+from . import policies, services
 from .models import ActionItem, ProgressUpdate, Recommendation, Source, Theme
 
 
@@ -63,6 +64,12 @@ class ActionItemAdminForm(forms.ModelForm):
     change made meanwhile) and, when adding, the service's rules shown on their fields."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Shown only on the add form, to coordinators (ActionItemAdmin.get_fields).
+    confirm_past_due_date = forms.BooleanField(
+        label=gettext_lazy("Confirm a due date in the past"),
+        required=False,
+        help_text=gettext_lazy("Coordinators only. The item will be overdue at once."),
+    )
 
     class Meta:
         model = ActionItem
@@ -97,6 +104,7 @@ class ActionItemAdminForm(forms.ModelForm):
                     owner_agency_id=data["owner_agency"].pk,
                     due_date=data["due_date"],
                     assignee=data.get("assignee"),
+                    confirm_past_due_date=bool(data.get("confirm_past_due_date")),
                 )
             except ValidationError as error:
                 for name, messages in error.message_dict.items():
@@ -149,6 +157,12 @@ class ActionItemAdmin(admin.ModelAdmin):
         # When adding an item its recommendation, owner, due date (and assignee) are entered.
         return self._always_read_only if obj is None else self.readonly_fields
 
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        fields = list(super().get_fields(request, obj))
+        if obj is not None or not policies.can_confirm_past_due_date(request.user):
+            fields.remove("confirm_past_due_date")
+        return fields
+
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
         data = form.cleaned_data
         if not change:
@@ -163,6 +177,7 @@ class ActionItemAdmin(admin.ModelAdmin):
                 due_date=data["due_date"],
                 assignee=data.get("assignee"),
                 sequence=data.get("sequence"),
+                confirm_past_due_date=bool(data.get("confirm_past_due_date")),
             )
             obj.pk = item.pk
             obj.refresh_from_db()

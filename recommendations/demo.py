@@ -174,6 +174,8 @@ def demo_history_create(*, seed: int = 2021, today: datetime.date | None = None)
                 expected_version=None,
                 notify=False,
                 due_date=new_due,
+                # The demo's history is in the past: its re-dates may be too, confirmed.
+                confirm_past_due_date=True,
                 note="Re-dated: consultations took longer than planned.",
                 at=finish,
             )

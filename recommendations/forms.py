@@ -5,6 +5,7 @@ help texts and errors to their fields with ``aria-describedby`` and sets ``aria-
 """
 
 import datetime
+import uuid
 from typing import Any
 
 from django import forms
@@ -214,12 +215,20 @@ class VersionedForm(TrackerFormMixin, forms.Form):
     """A form about one item, carrying the version the person saw when they opened it."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # A one-time token per rendering of the form: sent twice (Back, then submit again), the
+    # service refuses the second (services.DuplicateSubmission). Absent for scripted posts.
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, item: ActionItem, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("version", item.version)
+        kwargs["initial"].setdefault("submission", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.item = item
+
+    def submission_token(self) -> uuid.UUID | None:
+        token: uuid.UUID | None = self.cleaned_data.get("submission")
+        return token
 
 
 def _note_field(*, required: bool, label: Any, help_text: Any) -> forms.CharField:
@@ -228,8 +237,32 @@ def _note_field(*, required: bool, label: Any, help_text: Any) -> forms.CharFiel
         required=required,
         max_length=NOTE_MAX_LENGTH,
         help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        # Not restored by the browser on Back: a page fetched again after a save must not offer
+        # the sent note for sending again (its fresh one-time token would let it through).
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
     )
+
+
+def _confirm_past_due_date_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("Confirm a due date in the past"),
+        required=False,
+        help_text=_("Coordinators only. The item will be overdue at once."),
+    )
+
+
+class PastDueDateConfirmationMixin:
+    """Adds the coordinator's "past due date" checkbox when ``may_confirm_past_due_date``; the
+    service refuses a past date without it (services.past_due_date_problem)."""
+
+    def add_past_due_date_confirmation(self, may_confirm: bool) -> None:
+        if may_confirm:
+            fields: dict[str, forms.Field] = self.fields  # type: ignore[attr-defined]
+            fields["confirm_past_due_date"] = _confirm_past_due_date_field()
+
+    def confirm_past_due_date(self) -> bool:
+        data: dict[str, Any] = getattr(self, "cleaned_data", {})
+        return bool(data.get("confirm_past_due_date"))
 
 
 class ProgressForm(VersionedForm):
@@ -274,7 +307,7 @@ class NoteForm(VersionedForm):
     )
 
 
-class AssignForm(VersionedForm):
+class AssignForm(PastDueDateConfirmationMixin, VersionedForm):
     """Assignee and due date: for the owner agency's managers and coordinators."""
 
     prefix = "assign"
@@ -292,9 +325,16 @@ class AssignForm(VersionedForm):
         help_text=_("Required when you change the due date. It is recorded on the timeline."),
     )
 
-    def __init__(self, *args: Any, item: ActionItem, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        item: ActionItem,
+        may_confirm_past_due_date: bool = False,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("initial", {"assignee": item.assignee_id, "due_date": item.due_date})
         super().__init__(*args, item=item, **kwargs)
+        self.add_past_due_date_confirmation(may_confirm_past_due_date)
         assignee_field = self.fields["assignee"]
         assert isinstance(assignee_field, forms.ModelChoiceField)
         assignee_field.queryset = agency_members(agency=item.owner_agency)
@@ -394,8 +434,12 @@ class ActionItemForm(TrackerFormMixin, forms.ModelForm):
         pass
 
 
-class ActionItemCreateForm(ActionItemForm):
+class ActionItemCreateForm(PastDueDateConfirmationMixin, ActionItemForm):
     due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+
+    def __init__(self, *args: Any, may_confirm_past_due_date: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_past_due_date_confirmation(may_confirm_past_due_date)
 
 
 class ActionItemEditForm(ActionItemForm):

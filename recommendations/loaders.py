@@ -16,6 +16,7 @@ from django.db import models, transaction
 
 from agencies.models import Agency
 
+from . import services
 from .models import ActionItem, Recommendation, Source, Theme
 
 M = TypeVar("M", bound=models.Model)
@@ -178,12 +179,19 @@ def source_load(path: Path = ROUNDTABLE_2021) -> LoadResult:
                 due_date = _date(item_data.get("due_date"), f"{where}.due_date")
                 if due_date is None:
                     raise DataFileError(f"{where}: an action item needs a due_date.")
-                ActionItem.objects.create(
+                # Through the service, like every path; the file records history, so its past
+                # due dates are confirmed explicitly (by the system, not a person: actor=None).
+                services.action_item_create(
                     recommendation=recommendation,
+                    actor=None,
                     sequence=sequence,
                     due_date=due_date,
-                    original_due_date=due_date,
-                    **descriptive,
+                    title_en=descriptive["title_en"],
+                    title_fr=descriptive["title_fr"],
+                    description_en=descriptive["description_en"],
+                    description_fr=descriptive["description_fr"],
+                    owner_agency_id=descriptive["owner_agency"].pk,
+                    confirm_past_due_date=True,
                 )
                 result.created["actionitem"] += 1
             else:

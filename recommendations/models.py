@@ -372,6 +372,11 @@ class ProgressUpdate(models.Model):
         verbose_name=_("assignee after"),
     )
     note = models.TextField(_("note"), blank=True, max_length=4000)
+    # The one-time token of the web form that recorded this update: unique, so a form sent
+    # twice (Back, then "Record update" again) cannot record it twice, even at the same moment.
+    submission_token = models.UUIDField(
+        _("form submission"), null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

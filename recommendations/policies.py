@@ -8,12 +8,17 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from agencies.models import User
-from agencies.policies import can_see_contact_details, can_view_tracker, roles_of
+from agencies.policies import (
+    can_see_contact_details,
+    can_view_tracker,
+    require_view_tracker,
+    roles_of,
+)
 from agencies.selectors import user_roles
 
 from .models import ActionItem, Recommendation
 
-__all__ = ["can_see_contact_details", "can_view_tracker", "roles_of"]
+__all__ = ["can_see_contact_details", "can_view_tracker", "require_view_tracker", "roles_of"]
 
 
 def _supporting_agency_ids(item: ActionItem) -> set[int]:
@@ -45,6 +50,12 @@ def can_assign(user: User | object, item: ActionItem) -> bool:
 can_change_due_date = can_assign
 
 
+def can_confirm_past_due_date(user: User | object, item: ActionItem | None = None) -> bool:
+    """Set a due date in the past (a new item or a re-date), confirming it explicitly:
+    coordinators only, who record history agreed elsewhere."""
+    return roles_of(user).sees_everything
+
+
 def can_edit_item_definition(user: User | object, item: ActionItem | None = None) -> bool:
     """Create and edit recommendations and action items (titles, owners, agencies)."""
     return roles_of(user).sees_everything
@@ -73,12 +84,13 @@ _FIELD_RULES = {
     "due_date": can_assign,
     "assignee": can_assign,
     "note": can_add_note,
+    "confirm_past_due_date": can_confirm_past_due_date,
 }
 
 
 def action_item_writable_fields(user: User | object, item: ActionItem) -> frozenset[str]:
     """The fields of ``item`` that ``user`` may write: a subset of status, percent_complete,
-    due_date, assignee and note."""
+    due_date, assignee, note and confirm_past_due_date."""
     return frozenset(name for name, rule in _FIELD_RULES.items() if rule(user, item))
 
 
@@ -101,6 +113,15 @@ def refusal_assign(item: ActionItem) -> str:
 
 def refusal_add_note() -> str:
     return _("Only the agencies working on this recommendation may add notes to this item.")
+
+
+def refusal_confirm_past_due_date() -> str:
+    return _("Only coordinators may set a due date in the past.")
+
+
+def require_confirm_past_due_date(user: User | object, item: ActionItem | None = None) -> None:
+    if not can_confirm_past_due_date(user, item):
+        raise PermissionDenied(refusal_confirm_past_due_date())
 
 
 def require_record_progress(user: User | object, item: ActionItem) -> None:
@@ -139,12 +160,15 @@ def require_edit_recommendation(user: User | object, recommendation: Recommendat
 
 
 def require_writable_fields(user: User | object, item: ActionItem, fields: set[str]) -> None:
-    """PermissionDenied naming the first rule that refuses one of ``fields`` (workflow fields
-    and ``note``), in the order status/percent, due date/assignee, note."""
+    """PermissionDenied naming the first rule that refuses one of ``fields`` (workflow fields,
+    ``note`` and ``confirm_past_due_date``), in the order status/percent, due date/assignee,
+    past-date confirmation, note."""
     refused = set(fields) - action_item_writable_fields(user, item)
     if refused & {"status", "percent_complete"}:
         raise PermissionDenied(refusal_record_progress(item))
     if refused & {"due_date", "assignee"}:
         raise PermissionDenied(refusal_assign(item))
+    if "confirm_past_due_date" in refused:
+        raise PermissionDenied(refusal_confirm_past_due_date())
     if refused:
         raise PermissionDenied(refusal_add_note())

@@ -3,12 +3,13 @@ the tests all change an item through these functions, so every change obeys the 
 leaves the same trace."""
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +55,21 @@ def due_date_problem(due_date: datetime.date) -> str | None:
     return None
 
 
+def past_due_date_problem(
+    due_date: datetime.date, *, confirmed: bool, today: datetime.date | None = None
+) -> str | None:
+    """Why a past ``due_date`` is refused, or None. A new item or a re-date in the past is
+    overdue at once (and escalated the same night), so it is refused unless a coordinator
+    confirms it explicitly (``confirm_past_due_date``; who may confirm is
+    ``policies.can_confirm_past_due_date``)."""
+    if confirmed or due_date >= (today or timezone.localdate()):
+        return None
+    return _(
+        "%(date)s is in the past: choose today or a later date. Only a coordinator may set a "
+        "past due date, by confirming it explicitly."
+    ) % {"date": due_date.isoformat()}
+
+
 class NothingToRecord(ValidationError):
     """The values sent equal the current ones and there is no note: nothing was written.
 
@@ -62,6 +78,19 @@ class NothingToRecord(ValidationError):
 
     def __init__(self) -> None:
         super().__init__(_("Nothing to record: change a value or write a note."))
+
+
+class DuplicateSubmission(Exception):
+    """This form was already sent and recorded (its one-time token was used); nothing was
+    written this time."""
+
+    def __init__(self) -> None:
+        super().__init__(_("This update was already recorded; it was not recorded a second time."))
+
+
+def _require_fresh_submission(token: uuid.UUID | None) -> None:
+    if token is not None and ProgressUpdate.objects.filter(submission_token=token).exists():
+        raise DuplicateSubmission()
 
 
 class ActionItemConflict(Exception):
@@ -95,6 +124,7 @@ def _validate_change(
     due_date: Any,
     assignee: Any,
     note: str,
+    confirm_past_due_date: bool,
 ) -> None:
     errors: dict[str, str] = {}
     if status is not UNSET and status not in Status.values:
@@ -112,7 +142,9 @@ def _validate_change(
         if not isinstance(due_date, datetime.date):
             errors["due_date"] = _("Enter a valid date.")
         elif due_date != item.due_date:
-            message = due_date_problem(due_date)
+            message = due_date_problem(due_date) or past_due_date_problem(
+                due_date, confirmed=confirm_past_due_date
+            )
             if message:
                 errors["due_date"] = message
             elif not note:
@@ -147,6 +179,7 @@ def _versioned_write(
     note: str,
     changed_fields: frozenset[str],
     notify: bool,
+    submission_token: uuid.UUID | None = None,
 ) -> ActionItemChange:
     """The one way to write an action item: every service that changes one calls this.
 
@@ -163,49 +196,57 @@ def _versioned_write(
 
     ``values`` are model field names (``assignee`` may be given as ``assignee`` or
     ``assignee_id``); validation and permissions are the caller's job, done before this.
+    ``submission_token`` (a web form's one-time token) is stored on the ProgressUpdate, whose
+    unique constraint makes a second write with it fail: DuplicateSubmission, nothing written.
     """
     row_values: dict[str, Any] = {**values, "version": F("version") + 1, "updated_at": now}
     after = {
         name.removesuffix("_id"): value.pk if hasattr(value, "pk") else value
         for name, value in values.items()
     }
-    with transaction.atomic():
-        rows = ActionItem.objects.filter(pk=item.pk)
-        if expected_version is not None:
-            rows = rows.filter(version=expected_version)
-        if rows.update(**row_values) != 1:
-            raise ActionItemConflict(
-                ActionItem.objects.select_related("recommendation", "owner_agency", "assignee").get(
-                    pk=item.pk
+    try:
+        with transaction.atomic():
+            rows = ActionItem.objects.filter(pk=item.pk)
+            if expected_version is not None:
+                rows = rows.filter(version=expected_version)
+            if rows.update(**row_values) != 1:
+                raise ActionItemConflict(
+                    ActionItem.objects.select_related(
+                        "recommendation", "owner_agency", "assignee"
+                    ).get(pk=item.pk)
                 )
+            update = ProgressUpdate.objects.create(
+                action_item=item,
+                author=actor,
+                created_at=now,
+                status_before=item.status,
+                status_after=after.get("status", item.status),
+                percent_before=item.percent_complete,
+                percent_after=after.get("percent_complete", item.percent_complete),
+                due_date_before=item.due_date,
+                due_date_after=after.get("due_date", item.due_date),
+                assignee_before_id=item.assignee_id,
+                assignee_after_id=after.get("assignee", item.assignee_id),
+                note=note,
+                submission_token=submission_token,
             )
-        update = ProgressUpdate.objects.create(
-            action_item=item,
-            author=actor,
-            created_at=now,
-            status_before=item.status,
-            status_after=after.get("status", item.status),
-            percent_before=item.percent_complete,
-            percent_after=after.get("percent_complete", item.percent_complete),
-            due_date_before=item.due_date,
-            due_date_after=after.get("due_date", item.due_date),
-            assignee_before_id=item.assignee_id,
-            assignee_after_id=after.get("assignee", item.assignee_id),
-            note=note,
-        )
-        previous_assignee_id = item.assignee_id
-        item.refresh_from_db()
-        if notify:
-            transaction.on_commit(
-                lambda: action_item_changed.send(
-                    sender=ActionItem,
-                    action_item_id=item.pk,
-                    progress_update_id=update.pk,
-                    actor_id=actor.pk,
-                    changed_fields=changed_fields,
-                    previous_assignee_id=previous_assignee_id,
+            previous_assignee_id = item.assignee_id
+            item.refresh_from_db()
+            if notify:
+                transaction.on_commit(
+                    lambda: action_item_changed.send(
+                        sender=ActionItem,
+                        action_item_id=item.pk,
+                        progress_update_id=update.pk,
+                        actor_id=actor.pk,
+                        changed_fields=changed_fields,
+                        previous_assignee_id=previous_assignee_id,
+                    )
                 )
-            )
+    except IntegrityError:
+        if submission_token is not None:
+            _require_fresh_submission(submission_token)  # the same form, sent at the same moment
+        raise
     return ActionItemChange(item=item, update=update, changed_fields=changed_fields)
 
 
@@ -221,6 +262,8 @@ def action_item_change(
     note: str = "",
     at: datetime.datetime | None = None,
     notify: bool = True,
+    confirm_past_due_date: bool = False,
+    submission_token: uuid.UUID | None = None,
 ) -> ActionItemChange:
     """Change an action item and record the change on its timeline, in one transaction.
 
@@ -231,9 +274,12 @@ def action_item_change(
        ``expected_version=None`` skips that check (loaders and operator commands only).
     3. Record the ProgressUpdate and, once the transaction commits, send ``action_item_changed``.
 
+    A due date in the past is refused unless ``confirm_past_due_date`` (coordinators only).
     Completing an item sets it to 100 percent. ``notify=False`` (back-dated demo history) sends
-    no signal, so nobody is emailed about the past.
+    no signal, so nobody is emailed about the past. ``submission_token`` (the web form's one-time
+    token) makes a form sent twice raise DuplicateSubmission the second time, writing nothing.
     """
+    _require_fresh_submission(submission_token)
     note = (note or "").strip()
     now = at or timezone.now()
     if status == Status.COMPLETED and status != item.status:
@@ -245,6 +291,7 @@ def action_item_change(
         due_date=due_date,
         assignee=assignee,
         note=note,
+        confirm_past_due_date=confirm_past_due_date,
     )
     changes: dict[str, Any] = {}
     if status is not UNSET and status != item.status:
@@ -258,7 +305,11 @@ def action_item_change(
     fields = set(changes) | ({"note"} if note else set())
     if not fields:
         raise NothingToRecord()
-    _check_permissions(actor=actor, item=item, fields=fields)
+    _check_permissions(
+        actor=actor,
+        item=item,
+        fields=fields | ({"confirm_past_due_date"} if confirm_past_due_date else set()),
+    )
     if (
         changes.get("status", item.status) == Status.COMPLETED
         and changes.get("percent_complete", item.percent_complete) != 100
@@ -278,16 +329,26 @@ def action_item_change(
         note=note,
         changed_fields=frozenset(fields),
         notify=notify,
+        submission_token=submission_token,
     )
 
 
 def validate_new_action_item(
-    *, owner_agency_id: int, due_date: datetime.date | None, assignee: User | None
+    *,
+    owner_agency_id: int,
+    due_date: datetime.date | None,
+    assignee: User | None,
+    confirm_past_due_date: bool = False,
 ) -> None:
     """The rules a new item obeys beyond its model's (ValidationError per field). The admin's
     add form calls this to show the errors on its fields; ``action_item_create`` calls it too."""
     errors: dict[str, str] = {}
-    problem = due_date_problem(due_date) if isinstance(due_date, datetime.date) else None
+    problem = (
+        due_date_problem(due_date)
+        or past_due_date_problem(due_date, confirmed=confirm_past_due_date)
+        if isinstance(due_date, datetime.date)
+        else None
+    )
     if problem:
         errors["due_date"] = problem
     if assignee is not None and not policies.can_be_assigned(
@@ -310,11 +371,22 @@ def action_item_create(
     description_fr: str = "",
     assignee: User | None = None,
     sequence: int | None = None,
+    confirm_past_due_date: bool = False,
 ) -> ActionItem:
-    """Add an action item to a recommendation, numbered after its last one."""
+    """Add an action item to a recommendation, numbered after its last one.
+
+    A past due date needs ``confirm_past_due_date``: a coordinator's, or the loaders'
+    (``actor=None``, the system loading history)."""
     if actor is not None:
         policies.require_add_action_item(actor, recommendation)
-    validate_new_action_item(owner_agency_id=owner_agency_id, due_date=due_date, assignee=assignee)
+        if confirm_past_due_date:
+            policies.require_confirm_past_due_date(actor)
+    validate_new_action_item(
+        owner_agency_id=owner_agency_id,
+        due_date=due_date,
+        assignee=assignee,
+        confirm_past_due_date=confirm_past_due_date,
+    )
     with transaction.atomic():
         if sequence is None:
             last = recommendation.action_items.aggregate(last=Max("sequence"))["last"]

@@ -44,13 +44,7 @@ def tracker_member_required(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not policies.can_view_tracker(request.user):
-            raise PermissionDenied(
-                _(
-                    "Your account is not a member of any agency yet, so the tracker has nothing "
-                    "to show you. Ask your coordinator to add you to your agency."
-                )
-            )
+        policies.require_view_tracker(request.user)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -306,7 +300,9 @@ def _item_page(
     elif allowed.add_note:
         note_form = note_form or NoteForm(item=item)
     if allowed.assign:
-        assign_form = assign_form or AssignForm(item=item)
+        assign_form = assign_form or AssignForm(
+            item=item, may_confirm_past_due_date=policies.can_confirm_past_due_date(user, item)
+        )
     timeline = Paginator(selectors.action_item_timeline(item=item), TIMELINE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -339,14 +335,22 @@ def _after_save(request: HttpRequest, item: ActionItem, message: str) -> HttpRes
     return HttpResponseRedirect(reverse("recommendations:item", args=[item.pk]) + "#timeline")
 
 
+def _after_duplicate(
+    request: HttpRequest, item: ActionItem, duplicate: services.DuplicateSubmission
+) -> HttpResponseRedirect:
+    # The page again, fresh (a new form and token), saying why nothing happened.
+    messages.warning(request, str(duplicate))
+    return HttpResponseRedirect(reverse("recommendations:item", args=[item.pk]) + "#timeline")
+
+
 def _rebind_on_current(
-    form_class: type[VersionedForm], request: HttpRequest, current: ActionItem
+    form_class: type[VersionedForm], request: HttpRequest, current: ActionItem, **kwargs: Any
 ) -> Any:
     """The person's input, kept, but based on the current version so they may save it again."""
-    form = form_class(item=current)
+    form = form_class(item=current, **kwargs)
     data = request.POST.copy()
     data[form.add_prefix("version")] = str(current.version)
-    rebound = form_class(data, item=current)
+    rebound = form_class(data, item=current, **kwargs)
     rebound.is_valid()
     return rebound
 
@@ -388,8 +392,11 @@ def action_item_record_progress(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user,
             # A note alone overwrites nothing, so it never needs to be refused as stale.
             expected_version=data["version"] if isinstance(form, ProgressForm) else None,
+            submission_token=form.submission_token(),
             **changes,
         )
+    except services.DuplicateSubmission as duplicate:
+        return _after_duplicate(request, item, duplicate)
     except ValidationError as error:
         form.add_service_errors(error)
         return page_with(form, item, status=400)
@@ -411,7 +418,8 @@ def action_item_assign(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     item = selectors.action_item_detail(pk=pk)
     policies.require_assign(user, item)
-    form = AssignForm(request.POST, item=item)
+    may_confirm = policies.can_confirm_past_due_date(user, item)
+    form = AssignForm(request.POST, item=item, may_confirm_past_due_date=may_confirm)
     if not form.is_valid():
         return _item_page(request, item, assign_form=form, status=400)
     data = form.cleaned_data
@@ -422,8 +430,12 @@ def action_item_assign(request: HttpRequest, pk: int) -> HttpResponse:
             actor=user,
             expected_version=data["version"],
             note=data["reason"],
+            confirm_past_due_date=form.confirm_past_due_date(),
+            submission_token=form.submission_token(),
             **changes,
         )
+    except services.DuplicateSubmission as duplicate:
+        return _after_duplicate(request, item, duplicate)
     except ValidationError as error:
         form.add_service_errors(error)
         return _item_page(request, item, assign_form=form, status=400)
@@ -432,7 +444,9 @@ def action_item_assign(request: HttpRequest, pk: int) -> HttpResponse:
         return _item_page(
             request,
             current,
-            assign_form=_rebind_on_current(AssignForm, request, current),
+            assign_form=_rebind_on_current(
+                AssignForm, request, current, may_confirm_past_due_date=may_confirm
+            ),
             conflict=_conflict(current=current, opened_version=data["version"], submitted=changes),
             status=409,
         )
@@ -451,7 +465,10 @@ def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     recommendation = get_object_or_404(Recommendation, pk=pk)
     policies.require_add_action_item(user, recommendation)
-    form = ActionItemCreateForm(request.POST if request.method == "POST" else None)
+    form = ActionItemCreateForm(
+        request.POST if request.method == "POST" else None,
+        may_confirm_past_due_date=policies.can_confirm_past_due_date(user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             item = services.action_item_create(
@@ -459,6 +476,7 @@ def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=user,
                 owner_agency_id=form.cleaned_data["owner_agency"].pk,
                 due_date=form.cleaned_data["due_date"],
+                confirm_past_due_date=form.confirm_past_due_date(),
                 **_item_definition(form),
             )
         except ValidationError as error:

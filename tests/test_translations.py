@@ -4,7 +4,6 @@ from pathlib import Path
 
 import polib
 import pytest
-from django.utils import translation
 
 CATALOGUES = sorted(
     Path(__file__).resolve().parent.parent.glob("**/locale/fr/LC_MESSAGES/django.po")
@@ -42,7 +41,12 @@ def test_compiled_catalogue_matches_its_source(path):
     assert actual == expected, "run: python manage.py compilemessages, then commit the .mo"
 
 
-def test_pages_speak_french_when_asked():
-    with translation.override("fr"):
-        assert translation.gettext("My work") == "Mon travail"
-        assert translation.gettext("Not started") == "Non commencée"
+@pytest.mark.django_db
+def test_pages_speak_french_when_asked(client, roles):
+    # A page, not gettext alone: the catalogue is loaded and used by what a person reads.
+    roles.staff.language = "fr"
+    roles.staff.save()
+    client.force_login(roles.staff)
+    page = client.get("/").content.decode()
+    assert "Mon travail" in page
+    assert "Non commencée" in page

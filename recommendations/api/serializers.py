@@ -11,6 +11,7 @@ from rest_framework.reverse import reverse
 
 from agencies.models import Agency, User
 from apis.serializers import (
+    JsonBooleanField,
     JsonIntegerField,
     JsonStringField,
     NamedObjectField,
@@ -201,6 +202,13 @@ class ActionItemChangeSerializer(StrictInputSerializer):
     note = JsonStringField(
         required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, help_text=_("Why.")
     )
+    confirm_past_due_date = JsonBooleanField(
+        required=False,
+        help_text=_(
+            "true to set a due date in the past (coordinators only; anyone else gets 403). "
+            "Without it a past due date is refused with 400."
+        ),
+    )
 
 
 class ProgressUpdateCreateSerializer(StrictInputSerializer):
@@ -226,6 +234,14 @@ class ActionItemCreateSerializer(StrictInputSerializer):
         allow_null=True,
         default=None,
         help_text=_("Username of an active member of the owner agency."),
+    )
+    confirm_past_due_date = JsonBooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "true to set a due date in the past (coordinators only; anyone else gets 403). "
+            "Without it a past due date is refused with 400."
+        ),
     )
     # Whether the assignee belongs to the owner agency is the service's rule (action_item_create).
 

@@ -238,6 +238,7 @@ class ActionItemViewSet(
                 owner_agency_id=data["owner_agency"].pk,
                 due_date=data["due_date"],
                 assignee=data["assignee"],
+                confirm_past_due_date=data["confirm_past_due_date"],
             )
         except IntegrityError as error:
             # Another coordinator took the same item number a moment ago.

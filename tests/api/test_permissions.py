@@ -259,3 +259,19 @@ def test_people_list_shows_only_active_members(roles, client_for):
     ]
     assert usernames == ["coordinator", "manager", "staff", "supporter", "unrelated"]
     assert client_for(roles.staff).get("/api/v1/users/outsider/").status_code == 404
+
+
+def test_the_web_and_the_api_refuse_a_person_without_agency_in_the_same_words(roles, client_for):
+    from django.test import Client
+
+    from agencies.policies import NOT_A_MEMBER_YET
+
+    api = client_for(roles.outsider).get("/api/v1/action-items/")
+    web = Client()
+    web.force_login(roles.outsider)
+    page = web.get("/")
+    assert (api.status_code, page.status_code) == (403, 403)
+    assert api.json()["detail"] == str(NOT_A_MEMBER_YET)
+    assert str(NOT_A_MEMBER_YET) in " ".join(page.content.decode().split())
+    french = client_for(roles.outsider).get("/api/v1/action-items/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.json()["detail"].startswith("Votre compte n\u2019est membre")

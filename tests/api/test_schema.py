@@ -57,7 +57,15 @@ def test_action_items_carry_the_fields_of_the_brief(schema):
     assert set(brief) <= set(fields)
     assert fields["assignee"]["nullable"] is True
     patch = schema["components"]["schemas"]["PatchedActionItemChangeRequest"]["properties"]
-    assert set(patch) == {"status", "percent_complete", "due_date", "assignee", "note"}
+    # The brief's four fields and a note, plus the coordinator's optional past-date confirmation.
+    assert set(patch) == {
+        "status",
+        "percent_complete",
+        "due_date",
+        "assignee",
+        "note",
+        "confirm_past_due_date",
+    }
     assert (patch["percent_complete"]["minimum"], patch["percent_complete"]["maximum"]) == (0, 100)
     assert patch["note"]["maxLength"] == 4000
 
@@ -110,3 +118,11 @@ def test_docs_page_loads_its_viewer_from_local_files_only(client):
             ("/static/drf_spectacular_sidecar/", "/static/css/", "/api/docs/?script")
         ), asset
         assert client.get(asset).status_code == 200, asset
+
+
+def test_the_past_due_date_confirmation_is_documented_on_create_and_patch(schema):
+    for name in ("PatchedActionItemChangeRequest", "ActionItemCreateRequest"):
+        field = schema["components"]["schemas"][name]["properties"]["confirm_past_due_date"]
+        assert field["type"] == "boolean"
+        assert "coordinators only" in field["description"]
+        assert "400" in field["description"]

@@ -24,6 +24,10 @@ def test_an_unknown_id_in_the_api_is_a_json_404(roles, client_for):
         format="json",
         HTTP_IF_MATCH='"1-1"',
     )
-    assert patch.status_code in {404, 412}
+    # The item does not exist, so no ETag can match it: the answer is 404, not 412.
+    assert patch.status_code == 404
+    assert patch["Content-Type"] == "application/json"
+    assert patch.json()["detail"]
     post = client.post(f"/api/v1/action-items/{UNKNOWN}/updates/", {"note": "x"}, format="json")
     assert post.status_code == 404
+    assert post["Content-Type"] == "application/json"

@@ -65,8 +65,11 @@ def test_watch_toggles_and_returns_to_the_page(alice_client: Client, world: Worl
     assert response.status_code == 302
     assert response["Location"] == "/recommendations/"
     assert selectors.item_is_watched(world.alice, item)
-    alice_client.post(url, {"next": "https://evil.example/"})
+    outside = alice_client.post(url, {"next": "https://evil.example/"})
     assert not selectors.item_is_watched(world.alice, item)
+    # An address outside the site is not followed: home instead.
+    assert outside.status_code == 302
+    assert outside["Location"] == reverse("home")
 
 
 def test_the_item_page_offers_watching_and_shows_the_choice(

@@ -217,3 +217,22 @@ def test_axe_finds_no_violations_on_the_coordinators_forms_and_filters(page, rol
     page.get_by_role("button", name="Create recommendation").click()
     page.wait_for_selector(".error-summary")
     assert axe_violations(page) == ""
+
+
+def test_back_then_record_update_again_records_it_once(page, roles):
+    sign_in(page, roles.staff)
+    page.goto(item_path(roles.item))
+    page.get_by_label("Note").fill("Sent once, please.")
+    page.get_by_role("button", name="Record update").click()
+    assert page.get_by_role("status").inner_text().strip() == "Your update was recorded."
+
+    page.go_back()
+    page.wait_for_selector("textarea[name='progress-note']")
+    # The page comes back without the sent note (the form is cleared, not restored), and
+    # sending it again has nothing to record.
+    assert page.locator("textarea[name='progress-note']").input_value() == ""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record update").click()
+    assert "Nothing to record" in page.content()
+    assert ProgressUpdate.objects.filter(action_item=roles.item).count() == 1
+    assert page.locator("#timeline").inner_text().count("Sent once, please.") == 1
