@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import User
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(forms.ModelForm[User]):
     """The parts of their account people manage themselves."""
 
     label_suffix = ""

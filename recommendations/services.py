@@ -5,7 +5,8 @@ leaves the same trace."""
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum, auto
+from typing import Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,12 +23,16 @@ from .signals import action_item_changed
 NOTE_MAX_LENGTH = 4000
 
 
-class _Unset:
+class Unset(Enum):
+    """The default of a field the caller leaves as it is (None is a value: "no assignee")."""
+
+    UNSET = auto()
+
     def __repr__(self) -> str:
         return "UNSET"
 
 
-UNSET: Any = _Unset()
+UNSET: Final = Unset.UNSET
 
 
 # A due date outside this range is a typo (9999-12-31 breaks calendar feeds and reports).
@@ -90,10 +95,10 @@ def _assignee_refusal(assignee: User, owner_agency_id: int) -> str:
 def _validate_change(
     *,
     item: ActionItem,
-    status: Any,
-    percent_complete: Any,
-    due_date: Any,
-    assignee: Any,
+    status: str | Unset,
+    percent_complete: int | Unset,
+    due_date: datetime.date | Unset,
+    assignee: User | Unset | None,
     note: str,
 ) -> None:
     errors: dict[str, str] = {}
@@ -214,10 +219,10 @@ def action_item_change(
     item: ActionItem,
     actor: User,
     expected_version: int | None,
-    status: Any = UNSET,
-    percent_complete: Any = UNSET,
-    due_date: Any = UNSET,
-    assignee: Any = UNSET,
+    status: str | Unset = UNSET,
+    percent_complete: int | Unset = UNSET,
+    due_date: datetime.date | Unset = UNSET,
+    assignee: User | Unset | None = UNSET,
     note: str = "",
     at: datetime.datetime | None = None,
     notify: bool = True,

@@ -2,15 +2,19 @@
 links in emails start with."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.core import mail
+from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django.fixtures import SettingsWrapper
 
 from recommendations.services import action_item_change
+from tests.conftest import RoleMatrix
 from tests.test_settings import _settings
 
 
-def test_every_configuration_variable_of_the_brief_is_read(tmp_path):
+def test_every_configuration_variable_of_the_brief_is_read(tmp_path: Path) -> None:
     result = _settings(
         {
             "VAR_DIR": str(tmp_path),
@@ -53,14 +57,18 @@ def test_every_configuration_variable_of_the_brief_is_read(tmp_path):
     )
 
 
-def test_links_follow_the_port_make_run_serves_on_when_site_url_is_not_set(tmp_path):
+def test_links_follow_the_port_make_run_serves_on_when_site_url_is_not_set(tmp_path: Path) -> None:
     result = _settings({"VAR_DIR": str(tmp_path), "PORT": "8123"}, "settings.SITE_URL")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "http://127.0.0.1:8123"
 
 
 @pytest.mark.django_db
-def test_links_in_emails_start_with_site_url(roles, settings, django_capture_on_commit_callbacks):
+def test_links_in_emails_start_with_site_url(
+    roles: RoleMatrix,
+    settings: SettingsWrapper,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     settings.SITE_URL = "https://tracker.example"
     with django_capture_on_commit_callbacks(execute=True):
         action_item_change(
@@ -92,7 +100,9 @@ def test_links_in_emails_start_with_site_url(roles, settings, django_capture_on_
         ("NOTIFICATION_RETRY_MAX_DELAY", "1.5"),
     ],
 )
-def test_a_bad_reminder_setting_stops_start_up_naming_the_variable(tmp_path, variable, value):
+def test_a_bad_reminder_setting_stops_start_up_naming_the_variable(
+    tmp_path: Path, variable, value
+) -> None:
     result = _settings({"VAR_DIR": str(tmp_path), variable: value}, "settings.DEBUG")
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
@@ -100,7 +110,7 @@ def test_a_bad_reminder_setting_stops_start_up_naming_the_variable(tmp_path, var
     assert f"{variable}={value!r}" in last_line
 
 
-def test_good_reminder_settings_are_read(tmp_path):
+def test_good_reminder_settings_are_read(tmp_path: Path) -> None:
     result = _settings(
         {
             "VAR_DIR": str(tmp_path),
@@ -115,7 +125,7 @@ def test_good_reminder_settings_are_read(tmp_path):
     assert result.stdout.strip() == "[[14, 3, 1], 0, 'QC']"
 
 
-def test_celery_schedules_follow_time_zone(tmp_path):
+def test_celery_schedules_follow_time_zone(tmp_path: Path) -> None:
     result = _settings(
         {"VAR_DIR": str(tmp_path), "TIME_ZONE": "America/Vancouver"},
         "[settings.TIME_ZONE, settings.CELERY_TIMEZONE]",
@@ -124,7 +134,9 @@ def test_celery_schedules_follow_time_zone(tmp_path):
     assert result.stdout.strip() == "['America/Vancouver', 'America/Vancouver']"
 
 
-def test_importing_the_settings_creates_no_directory_and_start_up_creates_them(tmp_path):
+def test_importing_the_settings_creates_no_directory_and_start_up_creates_them(
+    tmp_path: Path,
+) -> None:
     var = tmp_path / "var"
     result = _settings({"VAR_DIR": str(var)}, "settings.VAR_DIR")
     assert result.returncode == 0, result.stderr

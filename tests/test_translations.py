@@ -12,12 +12,12 @@ CATALOGUES = sorted(
 CATALOGUES = [path for path in CATALOGUES if ".venv" not in path.parts]
 
 
-def test_there_is_a_french_catalogue():
+def test_there_is_a_french_catalogue() -> None:
     assert CATALOGUES
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=str)
-def test_every_entry_is_translated_and_none_is_fuzzy(path):
+def test_every_entry_is_translated_and_none_is_fuzzy(path) -> None:
     catalogue = polib.pofile(str(path))
     assert not catalogue.metadata_is_fuzzy
     untranslated = [entry.msgid for entry in catalogue.untranslated_entries()]
@@ -27,7 +27,7 @@ def test_every_entry_is_translated_and_none_is_fuzzy(path):
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=str)
-def test_compiled_catalogue_matches_its_source(path):
+def test_compiled_catalogue_matches_its_source(path) -> None:
     source = polib.pofile(str(path))
     compiled = polib.mofile(str(path.with_suffix(".mo")))
     expected = {
@@ -42,7 +42,7 @@ def test_compiled_catalogue_matches_its_source(path):
     assert actual == expected, "run: python manage.py compilemessages, then commit the .mo"
 
 
-def test_pages_speak_french_when_asked():
+def test_pages_speak_french_when_asked() -> None:
     with translation.override("fr"):
         assert translation.gettext("My work") == "Mon travail"
         assert translation.gettext("Not started") == "Non commencée"

@@ -6,7 +6,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from tests.api.conftest import item_url
+from tests.api.conftest import ClientFor, item_url
+from tests.conftest import RoleMatrix
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def obtain(username: str, password: str = PASSWORD, client: APIClient | None = N
     )
 
 
-def test_a_token_is_obtained_with_username_and_password_and_then_used(roles):
+def test_a_token_is_obtained_with_username_and_password_and_then_used(roles: RoleMatrix) -> None:
     response = obtain("staff")
     assert response.status_code == 200
     token = response.json()["token"]
@@ -39,20 +40,22 @@ def test_a_token_is_obtained_with_username_and_password_and_then_used(roles):
         ({"username": "staff", "password": PASSWORD, "scope": "all"}, "scope"),
     ],
 )
-def test_bad_credentials_get_400_and_no_token(roles, body, field):
+def test_bad_credentials_get_400_and_no_token(roles: RoleMatrix, body, field) -> None:
     response = APIClient().post("/api/v1/auth/token/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()
     assert not Token.objects.exists()
 
 
-def test_an_inactive_account_gets_no_token(roles):
+def test_an_inactive_account_gets_no_token(roles: RoleMatrix) -> None:
     roles.staff.is_active = False
     roles.staff.save(update_fields=["is_active"])
     assert obtain("staff").status_code == 400
 
 
-def test_a_session_works_too_and_its_cookie_does_not_get_in_the_way_of_a_token(roles):
+def test_a_session_works_too_and_its_cookie_does_not_get_in_the_way_of_a_token(
+    roles: RoleMatrix,
+) -> None:
     client = APIClient(enforce_csrf_checks=True)
     assert client.login(username="staff", password=PASSWORD)
     assert client.get("/api/v1/me/").json()["username"] == "staff"
@@ -60,7 +63,7 @@ def test_a_session_works_too_and_its_cookie_does_not_get_in_the_way_of_a_token(r
     assert obtain("manager", client=client).status_code == 200
 
 
-def test_a_session_write_needs_the_csrf_token(roles):
+def test_a_session_write_needs_the_csrf_token(roles: RoleMatrix) -> None:
     client = APIClient(enforce_csrf_checks=True)
     client.login(username="staff", password=PASSWORD)
     response = client.patch(
@@ -70,7 +73,7 @@ def test_a_session_write_needs_the_csrf_token(roles):
     assert "CSRF" in response.json()["detail"]
 
 
-def test_a_revoked_token_is_refused(roles):
+def test_a_revoked_token_is_refused(roles: RoleMatrix) -> None:
     token = obtain("staff").json()["token"]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -81,11 +84,11 @@ def test_a_revoked_token_is_refused(roles):
     assert obtain("staff").json()["token"] != token
 
 
-def test_revoking_needs_a_signed_in_caller(roles):
+def test_revoking_needs_a_signed_in_caller(roles: RoleMatrix) -> None:
     assert APIClient().delete("/api/v1/auth/token/").status_code == 401
 
 
-def test_anonymous_callers_get_401_with_the_scheme_to_use(roles):
+def test_anonymous_callers_get_401_with_the_scheme_to_use(roles: RoleMatrix) -> None:
     response = APIClient().get("/api/v1/action-items/")
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Token"
@@ -95,7 +98,7 @@ def test_anonymous_callers_get_401_with_the_scheme_to_use(roles):
 
 
 @pytest.fixture
-def low_rates(monkeypatch):
+def low_rates(monkeypatch: pytest.MonkeyPatch):
     """Throttle rates as an operator would set them, low enough to reach in a test."""
     monkeypatch.setattr(
         SimpleRateThrottle,
@@ -107,14 +110,18 @@ def low_rates(monkeypatch):
     cache.clear()
 
 
-def test_anonymous_callers_are_throttled(roles, low_rates, monkeypatch):
+def test_anonymous_callers_are_throttled(
+    roles: RoleMatrix, low_rates, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "auth_token", "100/minute")
     codes = [obtain("staff", "guess").status_code for _ in range(4)]
     assert codes == [400, 400, 400, 429]
     assert APIClient().get("/api/schema/").status_code == 429
 
 
-def test_signed_in_callers_are_throttled_per_user(roles, client_for, low_rates):
+def test_signed_in_callers_are_throttled_per_user(
+    roles: RoleMatrix, client_for: ClientFor, low_rates
+) -> None:
     staff, manager = client_for(roles.staff), client_for(roles.manager)
     codes = [staff.get("/api/v1/agencies/").status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
@@ -122,6 +129,6 @@ def test_signed_in_callers_are_throttled_per_user(roles, client_for, low_rates):
     assert manager.get("/api/v1/agencies/").status_code == 200
 
 
-def test_token_requests_are_throttled_more_tightly(roles, low_rates):
+def test_token_requests_are_throttled_more_tightly(roles: RoleMatrix, low_rates) -> None:
     codes = [obtain("staff", "guess").status_code for _ in range(3)]
     assert codes == [400, 400, 429]

@@ -4,11 +4,13 @@ made through the service the web pages call."""
 import datetime
 
 import pytest
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from recommendations.models import ProgressUpdate
 from recommendations.services import action_item_change
 from recommendations.signals import action_item_changed
-from tests.api.conftest import item_url, updates_url
+from tests.api.conftest import ClientFor, item_url, updates_url
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,7 @@ TRACE = [
 def received():
     signals: list[dict] = []
 
-    def receiver(sender, **kwargs):
+    def receiver(sender, **kwargs) -> None:
         signals.append(kwargs)
 
     action_item_changed.connect(receiver)
@@ -40,7 +42,7 @@ def received():
 
 
 def twin(item):
-    return ActionItemFactory(
+    return ActionItemFactory.create(
         recommendation=item.recommendation, owner_agency=item.owner_agency, due_date=item.due_date
     )
 
@@ -54,8 +56,11 @@ def comparable(signal: dict) -> dict:
 
 
 def test_a_patch_leaves_the_same_update_and_signal_as_the_service(
-    roles, client_for, received, django_capture_on_commit_callbacks
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    received,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     by_api, by_ui = roles.item, twin(roles.item)
     new_due = by_api.due_date + datetime.timedelta(days=14)
     with django_capture_on_commit_callbacks(execute=True):
@@ -99,8 +104,11 @@ def test_a_patch_leaves_the_same_update_and_signal_as_the_service(
 
 
 def test_a_note_from_a_supporting_agency_is_signalled_like_the_ui(
-    roles, client_for, received, django_capture_on_commit_callbacks
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    received,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(roles.supporting_staff).post(
             updates_url(roles.item.pk), {"note": "Seizure data shared."}, format="json"
@@ -112,8 +120,11 @@ def test_a_note_from_a_supporting_agency_is_signalled_like_the_ui(
 
 
 def test_a_refused_write_sends_nothing(
-    roles, client_for, received, django_capture_on_commit_callbacks
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    received,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         client_for(roles.unrelated_staff).patch(
             item_url(roles.item.pk),

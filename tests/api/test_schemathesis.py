@@ -20,6 +20,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
 from recommendations.models import ActionItem
+from tests.conftest import RoleMatrix
 
 EXAMPLES_PER_MODE = 50
 
@@ -80,15 +81,15 @@ def database_connection_kept_between_requests():
     request_finished.connect(close_old_connections)
 
 
-def test_the_schema_lists_every_operation():
+def test_the_schema_lists_every_operation() -> None:
     assert len(OPERATIONS) >= 16
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("operation", "mode"), CASES)
 def test_every_answer_matches_the_schema(
-    operation, mode, roles, database_connection_kept_between_requests
-):
+    operation, mode, roles: RoleMatrix, database_connection_kept_between_requests
+) -> None:
     token = Token.objects.create(user=roles.coordinator).key
     existing = {
         "id": roles.item.pk,

@@ -3,16 +3,18 @@
 import datetime
 
 import pytest
+from django.test import Client
 
 from agencies.models import Language
 from recommendations.models import ActionItem, ProgressUpdate
-from tests.api.conftest import item_url, updates_url
+from tests.api.conftest import ClientFor, item_url, updates_url
+from tests.conftest import RoleMatrix
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def patch(client, item, body, **extra):
+def patch(client: Client, item, body, **extra):
     return client.patch(item_url(item.pk), body, format="json", HTTP_IF_MATCH=item.etag, **extra)
 
 
@@ -49,7 +51,9 @@ def assert_nothing_written(item: ActionItem) -> None:
         ("note", 12345),
     ],
 )
-def test_an_invalid_value_gets_400_with_a_message_for_its_field(roles, client_for, field, value):
+def test_an_invalid_value_gets_400_with_a_message_for_its_field(
+    roles: RoleMatrix, client_for: ClientFor, field, value
+) -> None:
     response = patch(client_for(roles.coordinator), roles.item, {field: value})
     assert response.status_code == 400, response.content
     messages = response.json()[field]
@@ -58,7 +62,7 @@ def test_an_invalid_value_gets_400_with_a_message_for_its_field(roles, client_fo
     assert_nothing_written(roles.item)
 
 
-def test_every_invalid_field_is_reported_at_once(roles, client_for):
+def test_every_invalid_field_is_reported_at_once(roles: RoleMatrix, client_for: ClientFor) -> None:
     response = patch(
         client_for(roles.coordinator),
         roles.item,
@@ -68,7 +72,9 @@ def test_every_invalid_field_is_reported_at_once(roles, client_for):
     assert set(response.json()) == {"status", "percent_complete", "due_date", "note"}
 
 
-def test_an_unknown_or_read_only_field_is_refused_not_ignored(roles, client_for):
+def test_an_unknown_or_read_only_field_is_refused_not_ignored(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = patch(client_for(roles.coordinator), roles.item, {"percent": 50, "title_en": "New"})
     assert response.status_code == 400
     assert set(response.json()) == {"percent", "title_en"}
@@ -76,16 +82,18 @@ def test_an_unknown_or_read_only_field_is_refused_not_ignored(roles, client_for)
     assert_nothing_written(roles.item)
 
 
-def test_an_inactive_person_cannot_be_assigned(roles, client_for):
-    retired = MembershipFactory(user=UserFactory(is_active=False), agency=roles.owner).user
+def test_an_inactive_person_cannot_be_assigned(roles: RoleMatrix, client_for: ClientFor) -> None:
+    retired = MembershipFactory.create(
+        user=UserFactory.create(is_active=False), agency=roles.owner
+    ).user
     response = patch(client_for(roles.manager), roles.item, {"assignee": retired.username})
     assert response.status_code == 400
     assert "assignee" in response.json()
 
 
 def test_a_patch_that_names_no_field_gets_400_but_one_equal_to_the_current_values_gets_200(
-    roles, client_for
-):
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     empty = patch(client_for(roles.staff), roles.item, {})
     assert empty.status_code == 400
     assert empty.json()["non_field_errors"] == [
@@ -96,7 +104,9 @@ def test_a_patch_that_names_no_field_gets_400_but_one_equal_to_the_current_value
     assert_nothing_written(roles.item)
 
 
-def test_completing_at_less_than_100_percent_is_refused_with_the_fields_message(roles, client_for):
+def test_completing_at_less_than_100_percent_is_refused_with_the_fields_message(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     client = client_for(roles.staff)
     assert patch(client, roles.item, {"status": "completed"}).status_code == 200
     roles.item.refresh_from_db()
@@ -118,7 +128,9 @@ def test_completing_at_less_than_100_percent_is_refused_with_the_fields_message(
         ("null", "application/json"),
     ],
 )
-def test_a_body_that_is_not_a_json_object_gets_400(roles, client_for, body, content_type):
+def test_a_body_that_is_not_a_json_object_gets_400(
+    roles: RoleMatrix, client_for: ClientFor, body, content_type
+) -> None:
     response = client_for(roles.staff).generic(
         "PATCH",
         item_url(roles.item.pk),
@@ -131,7 +143,7 @@ def test_a_body_that_is_not_a_json_object_gets_400(roles, client_for, body, cont
     assert_nothing_written(roles.item)
 
 
-def test_a_body_that_is_not_json_at_all_gets_415(roles, client_for):
+def test_a_body_that_is_not_json_at_all_gets_415(roles: RoleMatrix, client_for: ClientFor) -> None:
     response = client_for(roles.staff).patch(
         item_url(roles.item.pk),
         "status=blocked",
@@ -151,7 +163,7 @@ def test_a_body_that_is_not_json_at_all_gets_415(roles, client_for):
         ({"due_date": "2030-01-01"}, "due_date"),
     ],
 )
-def test_progress_update_validation(roles, client_for, body, field):
+def test_progress_update_validation(roles: RoleMatrix, client_for: ClientFor, body, field) -> None:
     response = client_for(roles.staff).post(
         updates_url(roles.item.pk), body, format="json", HTTP_IF_MATCH=roles.item.etag
     )
@@ -175,7 +187,7 @@ def test_progress_update_validation(roles, client_for, body, field):
         ({"sequence": 9}, "sequence"),
     ],
 )
-def test_create_validation(roles, client_for, change, field):
+def test_create_validation(roles: RoleMatrix, client_for: ClientFor, change, field) -> None:
     body = {
         "recommendation": roles.item.recommendation.code,
         "title_en": "A title",
@@ -190,7 +202,7 @@ def test_create_validation(roles, client_for, change, field):
     assert ActionItem.objects.count() == 1
 
 
-def test_create_with_missing_fields_names_each(roles, client_for):
+def test_create_with_missing_fields_names_each(roles: RoleMatrix, client_for: ClientFor) -> None:
     response = client_for(roles.coordinator).post("/api/v1/action-items/", {}, format="json")
     assert response.status_code == 400
     assert set(response.json()) == {
@@ -226,7 +238,9 @@ def test_create_with_missing_fields_names_each(roles, client_for):
         {"page_size": "-5"},
     ],
 )
-def test_an_invalid_filter_gets_400_with_a_message_for_it(roles, client_for, query):
+def test_an_invalid_filter_gets_400_with_a_message_for_it(
+    roles: RoleMatrix, client_for: ClientFor, query
+) -> None:
     response = client_for(roles.staff).get("/api/v1/action-items/", query)
     assert response.status_code == 400
     assert set(response.json()) == {name for name, value in query.items() if "+05" not in value}
@@ -240,7 +254,9 @@ def test_an_invalid_filter_gets_400_with_a_message_for_it(roles, client_for, que
         {"page": "99999999999999999999999999"},
     ],
 )
-def test_extreme_but_readable_values_get_an_answer_not_a_500(roles, client_for, query):
+def test_extreme_but_readable_values_get_an_answer_not_a_500(
+    roles: RoleMatrix, client_for: ClientFor, query
+) -> None:
     response = client_for(roles.staff).get("/api/v1/progress-updates/", query)
     assert response.status_code in {200, 404}, response.content
 
@@ -248,7 +264,9 @@ def test_extreme_but_readable_values_get_an_answer_not_a_500(roles, client_for, 
 @pytest.mark.parametrize(
     "query", [{"action_item": "1e300"}, {"action_item": "1.5"}, {"recorded_after": "1 May"}]
 )
-def test_progress_update_filters_refuse_what_they_cannot_read(roles, client_for, query):
+def test_progress_update_filters_refuse_what_they_cannot_read(
+    roles: RoleMatrix, client_for: ClientFor, query
+) -> None:
     response = client_for(roles.staff).get("/api/v1/progress-updates/", query)
     assert response.status_code == 400
     assert set(response.json()) == set(query)
@@ -272,13 +290,15 @@ def test_progress_update_filters_refuse_what_they_cannot_read(roles, client_for,
         "/api/v1/agencies/RC%0AMP/",
     ],
 )
-def test_odd_addresses_and_queries_get_a_json_answer_not_a_500(roles, client_for, path):
+def test_odd_addresses_and_queries_get_a_json_answer_not_a_500(
+    roles: RoleMatrix, client_for: ClientFor, path
+) -> None:
     response = client_for(roles.staff).get(path)
     assert response.status_code in {200, 400, 404}
     assert response["Content-Type"] == "application/json"
 
 
-def test_messages_follow_accept_language(roles, client_for):
+def test_messages_follow_accept_language(roles: RoleMatrix, client_for: ClientFor) -> None:
     client = client_for(roles.staff)
     english = client.patch(item_url(roles.item.pk), {"status": "blocked"}, format="json")
     french = client.patch(
@@ -288,7 +308,9 @@ def test_messages_follow_accept_language(roles, client_for):
     assert french.json()["detail"].startswith("Cette modification exige un en-tête If-Match")
 
 
-def test_a_token_user_gets_messages_in_their_language(roles, client_for):
+def test_a_token_user_gets_messages_in_their_language(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     roles.staff.language = Language.FRENCH
     roles.staff.save(update_fields=["language"])
     response = client_for(roles.staff).patch(
@@ -323,8 +345,8 @@ ADDRESSES = [
 @pytest.mark.parametrize("signed_in", [True, False], ids=["coordinator", "anonymous"])
 @pytest.mark.parametrize("method", ["get", "head", "options", "post", "put", "patch", "delete"])
 def test_every_method_on_every_address_gets_an_answer_not_a_500(
-    roles, client_for, method, signed_in
-):
+    roles: RoleMatrix, client_for: ClientFor, method, signed_in
+) -> None:
     for address in ADDRESSES:
         client = client_for(roles.coordinator if signed_in else None)
         path = address.format(item=roles.item.pk)
@@ -335,7 +357,9 @@ def test_every_method_on_every_address_gets_an_answer_not_a_500(
         assert response.status_code < 500, (method, path)
 
 
-def test_a_patch_of_the_due_date_without_a_note_is_refused_and_writes_nothing(roles, client_for):
+def test_a_patch_of_the_due_date_without_a_note_is_refused_and_writes_nothing(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     item = roles.item
     response = client_for(roles.manager).patch(
         f"/api/v1/action-items/{item.pk}/",
@@ -351,7 +375,9 @@ def test_a_patch_of_the_due_date_without_a_note_is_refused_and_writes_nothing(ro
 
 
 @pytest.mark.parametrize("due_date", ["9999-12-31", "1999-12-31"])
-def test_a_due_date_outside_the_sane_range_is_refused_by_the_api(roles, client_for, due_date):
+def test_a_due_date_outside_the_sane_range_is_refused_by_the_api(
+    roles: RoleMatrix, client_for: ClientFor, due_date
+) -> None:
     item = roles.item
     response = client_for(roles.manager).patch(
         f"/api/v1/action-items/{item.pk}/",
@@ -365,8 +391,8 @@ def test_a_due_date_outside_the_sane_range_is_refused_by_the_api(roles, client_f
 
 
 def test_creating_an_item_assigned_to_someone_outside_the_owner_agency_is_refused(
-    roles, client_for
-):
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.coordinator).post(
         "/api/v1/action-items/",
         {

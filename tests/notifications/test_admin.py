@@ -13,7 +13,7 @@ from tests.notifications.conftest import World
 @pytest.fixture
 def admin_client_(db: None) -> Client:
     client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 

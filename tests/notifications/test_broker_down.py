@@ -146,7 +146,7 @@ def test_the_admin_retry_with_the_broker_down_answers_and_keeps_the_rows_pending
         state="failed", attempts=12, last_error="SMTPServerDisconnected",
     )  # fmt: skip
     client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:notifications_notification_changelist"),

@@ -143,8 +143,8 @@ def test_business_days_hold_the_reminders_of_a_weekend_until_monday(
 def _populate(world: World, count: int) -> None:
     """``count`` items of each rule, half assigned, with their own assignees."""
     for index in range(count):
-        assignee = MembershipFactory(
-            user=UserFactory(), agency=world.agency, role=Membership.Role.STAFF
+        assignee = MembershipFactory.create(
+            user=UserFactory.create(), agency=world.agency, role=Membership.Role.STAFF
         ).user
         who = assignee if index % 2 else None
         world.item(due="2026-04-20", assignee=who)  # due soon

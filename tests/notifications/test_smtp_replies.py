@@ -69,8 +69,8 @@ def staff_with_items(world: World, count: int) -> list[User]:
     due = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     people = []
     for index in range(count):
-        person = UserFactory(username=f"staff{index:02d}")
-        MembershipFactory(user=person, agency=world.agency, role=Membership.Role.STAFF)
+        person = UserFactory.create(username=f"staff{index:02d}")
+        MembershipFactory.create(user=person, agency=world.agency, role=Membership.Role.STAFF)
         world.item(due=due, assignee=person)
         people.append(person)
     return people

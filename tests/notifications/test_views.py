@@ -92,7 +92,7 @@ def test_watch_renders_the_button_for_htmx(alice_client: Client, world: World) -
 def test_someone_outside_every_agency_cannot_watch(client: Client, world: World) -> None:
     from tests.factories import UserFactory
 
-    client.force_login(UserFactory(username="outsider"))
+    client.force_login(UserFactory.create(username="outsider"))
     item = world.item(due="2026-04-20")
     assert client.post(reverse("notifications:watch", args=[item.pk])).status_code == 403
 

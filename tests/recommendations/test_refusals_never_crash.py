@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation
+from tests.conftest import RoleMatrix
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +75,8 @@ def signed_in(user) -> Client:
     ("form", "data"), [(form, data) for form, datas in GARBAGE.items() for data in datas]
 )
 def test_garbage_posted_by_a_coordinator_is_refused_with_a_400_page_and_writes_nothing(
-    roles, form, data
-):
+    roles: RoleMatrix, form, data
+) -> None:
     before = (
         ProgressUpdate.objects.count(),
         ActionItem.objects.count(),
@@ -94,7 +95,9 @@ def test_garbage_posted_by_a_coordinator_is_refused_with_a_400_page_and_writes_n
 
 @pytest.mark.parametrize("who", ["staff", "supporting_staff", "unrelated_staff", "outsider"])
 @pytest.mark.parametrize("form", list(GARBAGE))
-def test_garbage_posted_by_anyone_else_is_a_400_or_403_never_a_crash(roles, who, form):
+def test_garbage_posted_by_anyone_else_is_a_400_or_403_never_a_crash(
+    roles: RoleMatrix, who, form
+) -> None:
     for data in GARBAGE[form]:
         response = signed_in(roles.by_name(who)).post(paths(roles.item)[form], data)
         assert response.status_code in {400, 403}, (who, form, data)
@@ -118,6 +121,6 @@ UNKNOWN_ADDRESSES = [
 
 @pytest.mark.parametrize("who", ["coordinator", "staff"])
 @pytest.mark.parametrize(("method", "path"), UNKNOWN_ADDRESSES)
-def test_an_unknown_id_is_a_404_page_for_every_member(roles, who, method, path):
+def test_an_unknown_id_is_a_404_page_for_every_member(roles: RoleMatrix, who, method, path) -> None:
     response = getattr(signed_in(roles.by_name(who)), method)(path, {})
     assert response.status_code == 404

@@ -32,7 +32,7 @@ def _display(page: Any, selector: str) -> str:
     return page.eval_on_selector(selector, "element => getComputedStyle(element).display")
 
 
-def test_the_report_page_has_no_accessibility_violations(report_page):
+def test_the_report_page_has_no_accessibility_violations(report_page) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(
@@ -45,7 +45,7 @@ def test_the_report_page_has_no_accessibility_violations(report_page):
     assert results.violations_count == 0, results.generate_report()
 
 
-def test_the_printed_report_has_a_title_the_date_and_filters_and_no_navigation(report_page):
+def test_the_printed_report_has_a_title_the_date_and_filters_and_no_navigation(report_page) -> None:
     report_page.emulate_media(media="print")
 
     assert _display(report_page, ".site-header") == "none"
