@@ -56,7 +56,8 @@ class RoleMatrix:
     outsider: User
 
     def by_name(self, name: str) -> User:
-        return getattr(self, name)
+        user: User = getattr(self, name)
+        return user
 
 
 @pytest.fixture

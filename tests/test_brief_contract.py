@@ -3,6 +3,7 @@ as an operator or an integration would use them, and the `make run` path on a fr
 
 import datetime
 import io
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -147,7 +148,7 @@ def test_make_run_path_loads_the_demo_and_previews_reminders_on_a_fresh_database
 
 
 @pytest.mark.parametrize("moment", ["tomorrow", "2026-02-30T08:00", "2026-13-01T08:00"])
-def test_run_reminders_refuses_a_bad_moment_with_a_clear_error(moment) -> None:
+def test_run_reminders_refuses_a_bad_moment_with_a_clear_error(moment: str) -> None:
     with pytest.raises(CommandError, match="--at"):
         call_command("run_reminders", "--at", moment, "--dry-run", stdout=io.StringIO())
 
@@ -163,7 +164,7 @@ def test_run_reminders_refuses_a_bad_moment_with_a_clear_error(moment) -> None:
     ],
 )
 def test_add_member_refuses_bad_values_and_creates_nobody(
-    roles: RoleMatrix, arguments, message
+    roles: RoleMatrix, arguments: list[Any], message: str
 ) -> None:
     before = User.objects.count()
     with pytest.raises(CommandError, match=message):

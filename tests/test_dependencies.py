@@ -30,7 +30,7 @@ def imported_packages(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
-def test_a_package_imports_only_the_ones_below_it(package) -> None:
+def test_a_package_imports_only_the_ones_below_it(package: str) -> None:
     found: dict[str, set[str]] = {}
     for path in (ROOT / package).rglob("*.py"):
         if "migrations" in path.parts:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from pytest_django import DjangoCaptureOnCommitCallbacks
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django import Settings as DjangoSettings
 
 from recommendations.services import action_item_change
 from tests.conftest import RoleMatrix
@@ -66,7 +66,7 @@ def test_links_follow_the_port_make_run_serves_on_when_site_url_is_not_set(tmp_p
 @pytest.mark.django_db
 def test_links_in_emails_start_with_site_url(
     roles: RoleMatrix,
-    settings: SettingsWrapper,
+    settings: DjangoSettings,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.SITE_URL = "https://tracker.example"
@@ -101,7 +101,7 @@ def test_links_in_emails_start_with_site_url(
     ],
 )
 def test_a_bad_reminder_setting_stops_start_up_naming_the_variable(
-    tmp_path: Path, variable, value
+    tmp_path: Path, variable: str, value: str
 ) -> None:
     result = _settings({"VAR_DIR": str(tmp_path), variable: value}, "settings.DEBUG")
     assert result.returncode != 0

@@ -17,7 +17,7 @@ def test_there_is_a_french_catalogue() -> None:
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=str)
-def test_every_entry_is_translated_and_none_is_fuzzy(path) -> None:
+def test_every_entry_is_translated_and_none_is_fuzzy(path: Path) -> None:
     catalogue = polib.pofile(str(path))
     assert not catalogue.metadata_is_fuzzy
     untranslated = [entry.msgid for entry in catalogue.untranslated_entries()]
@@ -27,7 +27,7 @@ def test_every_entry_is_translated_and_none_is_fuzzy(path) -> None:
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=str)
-def test_compiled_catalogue_matches_its_source(path) -> None:
+def test_compiled_catalogue_matches_its_source(path: Path) -> None:
     source = polib.pofile(str(path))
     compiled = polib.mofile(str(path.with_suffix(".mo")))
     expected = {

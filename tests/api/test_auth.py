@@ -1,5 +1,8 @@
 """Token and session sign-in, token revocation, and throttling."""
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
@@ -9,12 +12,17 @@ from rest_framework.throttling import SimpleRateThrottle
 from tests.api.conftest import ClientFor, item_url
 from tests.conftest import RoleMatrix
 
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 
 
-def obtain(username: str, password: str = PASSWORD, client: APIClient | None = None):
+def obtain(
+    username: str, password: str = PASSWORD, client: APIClient | None = None
+) -> "_MonkeyPatchedResponse":
     return (client or APIClient()).post(
         "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
     )
@@ -40,7 +48,9 @@ def test_a_token_is_obtained_with_username_and_password_and_then_used(roles: Rol
         ({"username": "staff", "password": PASSWORD, "scope": "all"}, "scope"),
     ],
 )
-def test_bad_credentials_get_400_and_no_token(roles: RoleMatrix, body, field) -> None:
+def test_bad_credentials_get_400_and_no_token(
+    roles: RoleMatrix, body: dict[str, Any], field: str
+) -> None:
     response = APIClient().post("/api/v1/auth/token/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()
@@ -98,7 +108,7 @@ def test_anonymous_callers_get_401_with_the_scheme_to_use(roles: RoleMatrix) -> 
 
 
 @pytest.fixture
-def low_rates(monkeypatch: pytest.MonkeyPatch):
+def low_rates(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Throttle rates as an operator would set them, low enough to reach in a test."""
     monkeypatch.setattr(
         SimpleRateThrottle,
@@ -111,7 +121,7 @@ def low_rates(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_anonymous_callers_are_throttled(
-    roles: RoleMatrix, low_rates, monkeypatch: pytest.MonkeyPatch
+    roles: RoleMatrix, low_rates: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "auth_token", "100/minute")
     codes = [obtain("staff", "guess").status_code for _ in range(4)]
@@ -120,7 +130,7 @@ def test_anonymous_callers_are_throttled(
 
 
 def test_signed_in_callers_are_throttled_per_user(
-    roles: RoleMatrix, client_for: ClientFor, low_rates
+    roles: RoleMatrix, client_for: ClientFor, low_rates: None
 ) -> None:
     staff, manager = client_for(roles.staff), client_for(roles.manager)
     codes = [staff.get("/api/v1/agencies/").status_code for _ in range(6)]
@@ -129,6 +139,6 @@ def test_signed_in_callers_are_throttled_per_user(
     assert manager.get("/api/v1/agencies/").status_code == 200
 
 
-def test_token_requests_are_throttled_more_tightly(roles: RoleMatrix, low_rates) -> None:
+def test_token_requests_are_throttled_more_tightly(roles: RoleMatrix, low_rates: None) -> None:
     codes = [obtain("staff", "guess").status_code for _ in range(3)]
     assert codes == [400, 400, 429]

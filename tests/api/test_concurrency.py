@@ -1,11 +1,13 @@
 """ETags, If-Match, 412 and 428: two people changing one item never overwrite each other."""
 
 import threading
+from typing import Any
 
 import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoCaptureOnCommitCallbacks
+from rest_framework.request import Request
 from rest_framework.test import APIClient
 
 from recommendations import services
@@ -71,7 +73,7 @@ def test_if_match_star_is_not_accepted(roles: RoleMatrix, client_for: ClientFor)
 @pytest.mark.django_db
 @pytest.mark.parametrize("header", ['W/"{pk}-1"', '"{pk}-0"', '"999-1"', "garbage"])
 def test_an_if_match_that_is_not_the_current_etag_gets_412(
-    roles: RoleMatrix, client_for: ClientFor, header
+    roles: RoleMatrix, client_for: ClientFor, header: str
 ) -> None:
     response = client_for(roles.staff).patch(
         item_url(roles.item.pk),
@@ -150,7 +152,9 @@ def test_a_write_that_lands_between_the_check_and_the_update_still_gets_412(
     """The early If-Match check is a courtesy; the conditional UPDATE is what holds."""
     real_check = views.if_match_version
 
-    def check_then_someone_else_writes(request: pytest.FixtureRequest, item, *, required):
+    def check_then_someone_else_writes(
+        request: Request, item: ActionItem, *, required: bool
+    ) -> int | None:
         version = real_check(request, item, required=required)
         other = ActionItem.objects.get(pk=item.pk)
         services.action_item_change(
@@ -211,7 +215,7 @@ def test_two_threads_racing_on_postgresql_only_one_wins(
     both_checked = threading.Barrier(2, timeout=10)
     real_change = services.action_item_change
 
-    def change_after_both_checked(**kwargs):
+    def change_after_both_checked(**kwargs: Any) -> services.ActionItemChange:
         both_checked.wait()
         return real_change(**kwargs)
 

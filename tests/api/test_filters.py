@@ -1,13 +1,14 @@
 """Every filter a user would reach for, search, ordering and pagination."""
 
 import datetime
+from collections.abc import Iterator
 
 import pytest
 import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from recommendations.models import Priority, Status
+from recommendations.models import ActionItem, Priority, Status
 from recommendations.services import action_item_change
 from tests.api.conftest import ClientFor
 from tests.conftest import RoleMatrix
@@ -19,7 +20,7 @@ TODAY = datetime.date(2026, 3, 16)
 
 
 @pytest.fixture
-def items(roles: RoleMatrix):
+def items(roles: RoleMatrix) -> dict[str, ActionItem]:
     """Four items besides the matrix's own, each different in one respect."""
     cbsa_theme = ThemeFactory.create(key="postal-interdiction")
     cbsa_rec = RecommendationFactory.create(
@@ -59,58 +60,62 @@ def items(roles: RoleMatrix):
     }
 
 
-def ids(client: APIClient, **query):
+def ids(client: APIClient, **query: str | int) -> list[int]:
     response = client.get("/api/v1/action-items/", {"page_size": 200, **query})
     assert response.status_code == 200, response.content
     return [row["id"] for row in response.json()["results"]]
 
 
-def names(items, *keys):
+def names(items: dict[str, ActionItem], *keys: str) -> set[int]:
     return {items[key].pk for key in keys}
 
 
 @pytest.fixture
-def client(roles: RoleMatrix, client_for: ClientFor):
+def client(roles: RoleMatrix, client_for: ClientFor) -> APIClient:
     return client_for(roles.staff)
 
 
 @pytest.fixture(autouse=True)
-def frozen_today():
+def frozen_today() -> Iterator[None]:
     with time_machine.travel(datetime.datetime(2026, 3, 16, 12, tzinfo=datetime.UTC), tick=False):
         yield
 
 
-def test_filter_by_owner_agency(items, client: APIClient) -> None:
+def test_filter_by_owner_agency(items: dict[str, ActionItem], client: APIClient) -> None:
     assert set(ids(client, agency="CBSA")) == names(items, "cbsa", "blocked")
     assert set(ids(client, agency="CBSA,RCMP")) == set(names(items, *items))
     assert ids(client, agency="NOPE") == []
 
 
-def test_filter_by_status(items, client: APIClient) -> None:
+def test_filter_by_status(items: dict[str, ActionItem], client: APIClient) -> None:
     assert set(ids(client, status="blocked")) == names(items, "blocked")
     assert set(ids(client, status="blocked,completed")) == names(items, "blocked", "done late")
 
 
-def test_filter_by_theme_and_recommendation(items, client: APIClient) -> None:
+def test_filter_by_theme_and_recommendation(
+    items: dict[str, ActionItem], client: APIClient
+) -> None:
     assert set(ids(client, theme="postal-interdiction")) == names(items, "cbsa", "blocked")
     assert set(ids(client, recommendation="GAP-07")) == names(items, "cbsa", "blocked")
     assert set(ids(client, priority="high")) == names(items, "cbsa", "blocked")
 
 
-def test_filter_by_assignee(items, client: APIClient) -> None:
+def test_filter_by_assignee(items: dict[str, ActionItem], client: APIClient) -> None:
     assert ids(client, assignee="staff") == [items["overdue"].pk]
     assert items["overdue"].pk not in ids(client, unassigned="true")
     assert ids(client, unassigned="false") == [items["overdue"].pk]
 
 
-def test_filter_by_due_date_inclusive(items, client: APIClient) -> None:
+def test_filter_by_due_date_inclusive(items: dict[str, ActionItem], client: APIClient) -> None:
     due = items["blocked"].due_date.isoformat()
     assert set(ids(client, due_after=due)) == names(items, "blocked", "cbsa", "own")
     assert set(ids(client, due_before=due)) == names(items, "blocked", "overdue", "done late")
     assert ids(client, due_after=due, due_before=due) == [items["blocked"].pk]
 
 
-def test_filter_overdue_and_stale_match_the_derived_flags(items, client: APIClient) -> None:
+def test_filter_overdue_and_stale_match_the_derived_flags(
+    items: dict[str, ActionItem], client: APIClient
+) -> None:
     assert ids(client, overdue="true") == [items["overdue"].pk]
     assert items["overdue"].pk not in ids(client, overdue="false")
     assert ids(client, stale="true") == [items["cbsa"].pk]
@@ -121,7 +126,9 @@ def test_filter_overdue_and_stale_match_the_derived_flags(items, client: APIClie
     assert flagged[items["cbsa"].pk] == (False, True)
 
 
-def test_filter_updated_after(roles: RoleMatrix, items, client: APIClient) -> None:
+def test_filter_updated_after(
+    roles: RoleMatrix, items: dict[str, ActionItem], client: APIClient
+) -> None:
     with time_machine.travel(datetime.datetime(2026, 3, 20, 12, tzinfo=datetime.UTC), tick=False):
         action_item_change(
             item=items["cbsa"], actor=roles.coordinator, expected_version=None, note="x"
@@ -129,12 +136,12 @@ def test_filter_updated_after(roles: RoleMatrix, items, client: APIClient) -> No
     assert ids(client, updated_after="2026-03-19T00:00:00Z") == [items["cbsa"].pk]
 
 
-def test_search_in_titles_and_codes(items, client: APIClient) -> None:
+def test_search_in_titles_and_codes(items: dict[str, ActionItem], client: APIClient) -> None:
     assert ids(client, search="pill press") == [items["overdue"].pk]
     assert set(ids(client, search="gap-07")) == names(items, "cbsa", "blocked")
 
 
-def test_ordering_with_a_stable_tie_break(items, client: APIClient) -> None:
+def test_ordering_with_a_stable_tie_break(items: dict[str, ActionItem], client: APIClient) -> None:
     by_due = ids(client, ordering="due_date")
     assert by_due[0] in names(items, "overdue", "done late")
     assert by_due[-1] == items["cbsa"].pk
@@ -155,8 +162,10 @@ def test_pagination_has_a_default_and_a_maximum(roles: RoleMatrix, client: APICl
     assert client.get("/api/v1/action-items/", {"page": 99}).status_code == 404
 
 
-def test_recommendation_filters(roles: RoleMatrix, items, client: APIClient) -> None:
-    def codes(**query):
+def test_recommendation_filters(
+    roles: RoleMatrix, items: dict[str, ActionItem], client: APIClient
+) -> None:
+    def codes(**query: str | int) -> list[str]:
         rows = client.get("/api/v1/recommendations/", query).json()["results"]
         return [row["code"] for row in rows]
 
@@ -173,7 +182,9 @@ def test_recommendation_filters(roles: RoleMatrix, items, client: APIClient) -> 
     assert progress[own_code]["completed_count"] == 1
 
 
-def test_progress_update_filters(roles: RoleMatrix, items, client: APIClient) -> None:
+def test_progress_update_filters(
+    roles: RoleMatrix, items: dict[str, ActionItem], client: APIClient
+) -> None:
     action_item_change(
         item=items["cbsa"], actor=roles.supporting_staff, expected_version=None, note="a"
     )
@@ -192,7 +203,7 @@ def test_progress_update_filters(roles: RoleMatrix, items, client: APIClient) ->
 def test_people_filters_apply_to_one_membership(roles: RoleMatrix, client: APIClient) -> None:
     AgencyFactory.create(acronym="HC")
 
-    def usernames(**query):
+    def usernames(**query: str | int) -> list[str]:
         return [row["username"] for row in client.get("/api/v1/users/", query).json()["results"]]
 
     assert usernames(agency="RCMP") == ["manager", "staff"]

@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from agencies.models import Membership
+from agencies.models import Membership, User
 from recommendations.models import ActionItem, ProgressUpdate
 from tests.api.conftest import ClientFor, item_url, updates_url
 from tests.conftest import RoleMatrix
@@ -22,7 +22,7 @@ def expected(allowed: set[str], name: str) -> int:
     return 200 if name in allowed else 403
 
 
-def person(roles: RoleMatrix, name):
+def person(roles: RoleMatrix, name: str) -> User | None:
     return None if name == "anonymous" else roles.by_name(name)
 
 
@@ -45,7 +45,7 @@ WRITES = {
 @pytest.mark.parametrize("name", [*EVERYONE, "anonymous"])
 @pytest.mark.parametrize("write", list(WRITES))
 def test_patch_is_allowed_exactly_by_the_policy(
-    roles: RoleMatrix, client_for: ClientFor, name, write
+    roles: RoleMatrix, client_for: ClientFor, name: str, write: str
 ) -> None:
     body, allowed = WRITES[write]
     client = client_for(person(roles, name))
@@ -72,7 +72,7 @@ UPDATES = {
 @pytest.mark.parametrize("name", [*EVERYONE, "anonymous"])
 @pytest.mark.parametrize("update", list(UPDATES))
 def test_progress_update_is_allowed_exactly_by_the_policy(
-    roles: RoleMatrix, client_for: ClientFor, name, update
+    roles: RoleMatrix, client_for: ClientFor, name: str, update: str
 ) -> None:
     body, allowed = UPDATES[update]
     client = client_for(person(roles, name))
@@ -83,9 +83,9 @@ def test_progress_update_is_allowed_exactly_by_the_policy(
         assert response.status_code == 401
     elif name in allowed:
         assert response.status_code == 201, response.json()
-        assert ProgressUpdate.objects.get(action_item=roles.item).author.username == (
-            roles.by_name(name).username
-        )
+        author = ProgressUpdate.objects.get(action_item=roles.item).author
+        assert author is not None
+        assert author.username == roles.by_name(name).username
     else:
         assert response.status_code == 403, response.json()
     if response.status_code != 201:
@@ -94,7 +94,7 @@ def test_progress_update_is_allowed_exactly_by_the_policy(
 
 @pytest.mark.parametrize("name", [*EVERYONE, "anonymous"])
 def test_only_coordinators_create_action_items(
-    roles: RoleMatrix, client_for: ClientFor, name
+    roles: RoleMatrix, client_for: ClientFor, name: str
 ) -> None:
     body = {
         "recommendation": roles.item.recommendation.code,
@@ -238,7 +238,9 @@ def test_a_coordinator_creates_a_numbered_item_with_an_etag(
         "/api/v1/action-items/?agency=RCMP&assignee=staff",
     ],
 )
-def test_reads_need_an_agency_membership(roles: RoleMatrix, client_for: ClientFor, path) -> None:
+def test_reads_need_an_agency_membership(
+    roles: RoleMatrix, client_for: ClientFor, path: str
+) -> None:
     path = path.format(item=roles.item.pk)
     assert client_for(None).get(path).status_code == 401
     refused = client_for(roles.outsider).get(path)
@@ -252,9 +254,8 @@ def test_filters_cannot_widen_a_list_beyond_what_the_caller_reads(
 ) -> None:
     # Every member reads every item (the work is shared); a filter only narrows that.
     RecommendationFactory.create()
-    response = client_for(roles.unrelated_staff).get(
-        "/api/v1/action-items/", {"agency": "RCMP,CPC", "page_size": 1000}
-    )
+    query: dict[str, str | int] = {"agency": "RCMP,CPC", "page_size": 1000}
+    response = client_for(roles.unrelated_staff).get("/api/v1/action-items/", query)
     assert response.status_code == 200
     assert {row["id"] for row in response.json()["results"]} == {roles.item.pk}
 
@@ -270,8 +271,9 @@ def test_a_person_signed_in_without_agency_still_reads_their_own_account(
 def test_email_is_shown_to_colleagues_and_coordinators_only(
     roles: RoleMatrix, client_for: ClientFor
 ) -> None:
-    def email_seen_by(viewer, username):
-        return client_for(viewer).get(f"/api/v1/users/{username}/").json()["email"]
+    def email_seen_by(viewer: User, username: str) -> str | None:
+        email: str | None = client_for(viewer).get(f"/api/v1/users/{username}/").json()["email"]
+        return email
 
     assert email_seen_by(roles.manager, "staff") == "staff@example.gc.ca"
     assert email_seen_by(roles.coordinator, "staff") == "staff@example.gc.ca"

@@ -5,9 +5,9 @@ Each list is read at two data sizes and two page sizes; an N+1 (a query per row)
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
+from rest_framework.test import APIClient
 
 from agencies.models import Membership
 from recommendations.models import ActionItem
@@ -41,7 +41,7 @@ def add_data(roles: RoleMatrix, count: int) -> None:
         )
 
 
-def queries_for(client: Client, path: str) -> tuple[int, int]:
+def queries_for(client: APIClient, path: str) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 200, response.content
@@ -67,7 +67,7 @@ LISTS = {
 
 @pytest.mark.parametrize(("path", "expected"), list(LISTS.items()))
 def test_a_list_costs_the_same_number_of_queries_at_any_size(
-    roles: RoleMatrix, client_for: ClientFor, path, expected
+    roles: RoleMatrix, client_for: ClientFor, path: str, expected: int
 ) -> None:
     client = client_for(roles.coordinator)
     path = path.format(item=roles.item.pk)
@@ -103,8 +103,8 @@ def test_a_detail_costs_a_fixed_number_of_queries(
     roles: RoleMatrix,
     client_for: ClientFor,
     django_assert_num_queries: DjangoAssertNumQueries,
-    path,
-    expected,
+    path: str,
+    expected: int,
 ) -> None:
     add_data(roles, 3)
     path = path.format(item=roles.item.pk, code=roles.item.recommendation.code)

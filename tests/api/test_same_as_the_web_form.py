@@ -5,12 +5,14 @@ service call would be caught."""
 
 import datetime
 import re
+from typing import Any
 
 import pytest
 from django.core import mail
 from django.test import Client
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from agencies.models import User
 from notifications.models import Watch
 from recommendations.models import ActionItem, ProgressUpdate
 from tests.api.conftest import ClientFor, item_url, updates_url
@@ -34,13 +36,13 @@ def twins(roles: RoleMatrix) -> tuple[ActionItem, ActionItem]:
     return first, second
 
 
-def web_client(user) -> Client:
+def web_client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def emails_about(item: ActionItem) -> list[tuple]:
+def emails_about(item: ActionItem) -> list[tuple[Any, ...]]:
     """The emails about ``item``, with its reference and address replaced by placeholders."""
 
     def neutral(text: str) -> str:
@@ -51,11 +53,13 @@ def emails_about(item: ActionItem) -> list[tuple]:
 
     found = []
     for message in mail.outbox:
-        if item.reference not in message.subject + message.body:
+        if item.reference not in str(message.subject) + str(message.body):
             continue
         html = [neutral(content) for content, _ in getattr(message, "alternatives", [])]
         headers = sorted(message.extra_headers)
-        found.append((message.to, neutral(message.subject), neutral(message.body), html, headers))
+        found.append(
+            (message.to, neutral(str(message.subject)), neutral(str(message.body)), html, headers)
+        )
     return sorted(found)
 
 

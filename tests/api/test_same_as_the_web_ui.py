@@ -2,11 +2,13 @@
 made through the service the web pages call."""
 
 import datetime
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
-from recommendations.models import ProgressUpdate
+from recommendations.models import ActionItem, ProgressUpdate
 from recommendations.services import action_item_change
 from recommendations.signals import action_item_changed
 from tests.api.conftest import ClientFor, item_url, updates_url
@@ -30,10 +32,10 @@ TRACE = [
 
 
 @pytest.fixture
-def received():
-    signals: list[dict] = []
+def received() -> Iterator[list[dict[str, Any]]]:
+    signals: list[dict[str, Any]] = []
 
-    def receiver(sender, **kwargs) -> None:
+    def receiver(sender: object, **kwargs: Any) -> None:
         signals.append(kwargs)
 
     action_item_changed.connect(receiver)
@@ -41,13 +43,13 @@ def received():
     action_item_changed.disconnect(receiver)
 
 
-def twin(item):
+def twin(item: ActionItem) -> ActionItem:
     return ActionItemFactory.create(
         recommendation=item.recommendation, owner_agency=item.owner_agency, due_date=item.due_date
     )
 
 
-def comparable(signal: dict) -> dict:
+def comparable(signal: dict[str, Any]) -> dict[str, Any]:
     return {
         k: v
         for k, v in signal.items()
@@ -58,7 +60,7 @@ def comparable(signal: dict) -> dict:
 def test_a_patch_leaves_the_same_update_and_signal_as_the_service(
     roles: RoleMatrix,
     client_for: ClientFor,
-    received,
+    received: list[dict[str, Any]],
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     by_api, by_ui = roles.item, twin(roles.item)
@@ -106,7 +108,7 @@ def test_a_patch_leaves_the_same_update_and_signal_as_the_service(
 def test_a_note_from_a_supporting_agency_is_signalled_like_the_ui(
     roles: RoleMatrix,
     client_for: ClientFor,
-    received,
+    received: list[dict[str, Any]],
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
@@ -122,7 +124,7 @@ def test_a_note_from_a_supporting_agency_is_signalled_like_the_ui(
 def test_a_refused_write_sends_nothing(
     roles: RoleMatrix,
     client_for: ClientFor,
-    received,
+    received: list[dict[str, Any]],
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):

@@ -20,7 +20,7 @@ LISTS = [
 
 @pytest.mark.parametrize("url", LISTS)
 def test_a_list_refuses_an_unknown_query_parameter_and_names_the_allowed_ones(
-    roles: RoleMatrix, client_for: ClientFor, url
+    roles: RoleMatrix, client_for: ClientFor, url: str
 ) -> None:
     response = client_for(roles.staff).get(url.format(item=roles.item.pk), {"agnecy": "RCMP"})
     assert response.status_code == 400
@@ -32,7 +32,7 @@ def test_a_list_refuses_an_unknown_query_parameter_and_names_the_allowed_ones(
 
 @pytest.mark.parametrize("url", LISTS)
 def test_a_list_accepts_pagination_and_format(
-    roles: RoleMatrix, client_for: ClientFor, url
+    roles: RoleMatrix, client_for: ClientFor, url: str
 ) -> None:
     response = client_for(roles.staff).get(
         url.format(item=roles.item.pk), {"page": "1", "page_size": "5", "format": "json"}

@@ -1,9 +1,10 @@
 """Bad input gets 400 with a message for the field at fault, and writes nothing; never a 500."""
 
 import datetime
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.test import Client
+from rest_framework.test import APIClient
 
 from agencies.models import Language
 from recommendations.models import ActionItem, ProgressUpdate
@@ -11,10 +12,15 @@ from tests.api.conftest import ClientFor, item_url, updates_url
 from tests.conftest import RoleMatrix
 from tests.factories import MembershipFactory, UserFactory
 
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
+
 pytestmark = pytest.mark.django_db
 
 
-def patch(client: Client, item, body, **extra):
+def patch(
+    client: APIClient, item: ActionItem, body: object, **extra: Any
+) -> "_MonkeyPatchedResponse":
     return client.patch(item_url(item.pk), body, format="json", HTTP_IF_MATCH=item.etag, **extra)
 
 
@@ -52,7 +58,7 @@ def assert_nothing_written(item: ActionItem) -> None:
     ],
 )
 def test_an_invalid_value_gets_400_with_a_message_for_its_field(
-    roles: RoleMatrix, client_for: ClientFor, field, value
+    roles: RoleMatrix, client_for: ClientFor, field: str, value: object
 ) -> None:
     response = patch(client_for(roles.coordinator), roles.item, {field: value})
     assert response.status_code == 400, response.content
@@ -129,12 +135,12 @@ def test_completing_at_less_than_100_percent_is_refused_with_the_fields_message(
     ],
 )
 def test_a_body_that_is_not_a_json_object_gets_400(
-    roles: RoleMatrix, client_for: ClientFor, body, content_type
+    roles: RoleMatrix, client_for: ClientFor, body: str | bytes, content_type: str
 ) -> None:
     response = client_for(roles.staff).generic(
         "PATCH",
         item_url(roles.item.pk),
-        body,
+        body,  # type: ignore[arg-type]  # Django's generic() takes bytes too; the stub says str
         content_type=content_type,
         HTTP_IF_MATCH=roles.item.etag,
     )
@@ -163,7 +169,9 @@ def test_a_body_that_is_not_json_at_all_gets_415(roles: RoleMatrix, client_for: 
         ({"due_date": "2030-01-01"}, "due_date"),
     ],
 )
-def test_progress_update_validation(roles: RoleMatrix, client_for: ClientFor, body, field) -> None:
+def test_progress_update_validation(
+    roles: RoleMatrix, client_for: ClientFor, body: dict[str, Any], field: str
+) -> None:
     response = client_for(roles.staff).post(
         updates_url(roles.item.pk), body, format="json", HTTP_IF_MATCH=roles.item.etag
     )
@@ -187,7 +195,9 @@ def test_progress_update_validation(roles: RoleMatrix, client_for: ClientFor, bo
         ({"sequence": 9}, "sequence"),
     ],
 )
-def test_create_validation(roles: RoleMatrix, client_for: ClientFor, change, field) -> None:
+def test_create_validation(
+    roles: RoleMatrix, client_for: ClientFor, change: dict[str, Any], field: str
+) -> None:
     body = {
         "recommendation": roles.item.recommendation.code,
         "title_en": "A title",
@@ -239,7 +249,7 @@ def test_create_with_missing_fields_names_each(roles: RoleMatrix, client_for: Cl
     ],
 )
 def test_an_invalid_filter_gets_400_with_a_message_for_it(
-    roles: RoleMatrix, client_for: ClientFor, query
+    roles: RoleMatrix, client_for: ClientFor, query: dict[str, Any]
 ) -> None:
     response = client_for(roles.staff).get("/api/v1/action-items/", query)
     assert response.status_code == 400
@@ -255,7 +265,7 @@ def test_an_invalid_filter_gets_400_with_a_message_for_it(
     ],
 )
 def test_extreme_but_readable_values_get_an_answer_not_a_500(
-    roles: RoleMatrix, client_for: ClientFor, query
+    roles: RoleMatrix, client_for: ClientFor, query: dict[str, Any]
 ) -> None:
     response = client_for(roles.staff).get("/api/v1/progress-updates/", query)
     assert response.status_code in {200, 404}, response.content
@@ -265,7 +275,7 @@ def test_extreme_but_readable_values_get_an_answer_not_a_500(
     "query", [{"action_item": "1e300"}, {"action_item": "1.5"}, {"recorded_after": "1 May"}]
 )
 def test_progress_update_filters_refuse_what_they_cannot_read(
-    roles: RoleMatrix, client_for: ClientFor, query
+    roles: RoleMatrix, client_for: ClientFor, query: dict[str, Any]
 ) -> None:
     response = client_for(roles.staff).get("/api/v1/progress-updates/", query)
     assert response.status_code == 400
@@ -291,7 +301,7 @@ def test_progress_update_filters_refuse_what_they_cannot_read(
     ],
 )
 def test_odd_addresses_and_queries_get_a_json_answer_not_a_500(
-    roles: RoleMatrix, client_for: ClientFor, path
+    roles: RoleMatrix, client_for: ClientFor, path: str
 ) -> None:
     response = client_for(roles.staff).get(path)
     assert response.status_code in {200, 400, 404}
@@ -345,7 +355,7 @@ ADDRESSES = [
 @pytest.mark.parametrize("signed_in", [True, False], ids=["coordinator", "anonymous"])
 @pytest.mark.parametrize("method", ["get", "head", "options", "post", "put", "patch", "delete"])
 def test_every_method_on_every_address_gets_an_answer_not_a_500(
-    roles: RoleMatrix, client_for: ClientFor, method, signed_in
+    roles: RoleMatrix, client_for: ClientFor, method: str, signed_in: bool
 ) -> None:
     for address in ADDRESSES:
         client = client_for(roles.coordinator if signed_in else None)
@@ -376,7 +386,7 @@ def test_a_patch_of_the_due_date_without_a_note_is_refused_and_writes_nothing(
 
 @pytest.mark.parametrize("due_date", ["9999-12-31", "1999-12-31"])
 def test_a_due_date_outside_the_sane_range_is_refused_by_the_api(
-    roles: RoleMatrix, client_for: ClientFor, due_date
+    roles: RoleMatrix, client_for: ClientFor, due_date: str
 ) -> None:
     item = roles.item
     response = client_for(roles.manager).patch(

@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -33,7 +34,7 @@ class World:
     bob: User
     coordinator: User
 
-    def item(self, *, due: str, assignee: User | None = None, **kwargs: object) -> ActionItem:
+    def item(self, *, due: str, assignee: User | None = None, **kwargs: Any) -> ActionItem:
         """An item of the agency; its last update ten days before its due date unless given."""
         due_date = datetime.date.fromisoformat(due)
         kwargs.setdefault("last_progress_at", at(due_date - datetime.timedelta(days=10), 9))

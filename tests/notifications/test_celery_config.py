@@ -17,7 +17,7 @@ def test_tasks_are_acknowledged_late_and_workers_prefetch_one() -> None:
 
 def test_no_retry_waits_longer_than_the_brokers_visibility_timeout() -> None:
     # The filesystem broker has no visibility timeout; with Redis (CI's second run) it is set.
-    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    visibility: int = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
     assert visibility > tasks.MAX_COUNTDOWN_SECONDS
 
 

@@ -7,6 +7,7 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
+from pytest_django import DjangoAssertNumQueries
 
 from notifications import emails, selectors
 from notifications.models import NotificationPreference
@@ -131,7 +132,7 @@ def test_the_calendar_feed_lists_my_items_and_my_agencys_and_its_address_can_be_
 
 
 def test_the_calendar_feed_costs_two_queries_whatever_the_number_of_items(
-    client: Client, world: World, django_assert_num_queries: object
+    client: Client, world: World, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     preference = NotificationPreference.objects.create(user=world.alice)
     url = reverse("notifications:calendar", args=[preference.calendar_token])

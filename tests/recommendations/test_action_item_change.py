@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -126,7 +127,11 @@ def test_assignee_must_belong_to_owner_agency(roles: RoleMatrix) -> None:
         ("note", "x" * 4001),
     ],
 )
-def test_invalid_values_get_a_message_for_their_field(roles: RoleMatrix, field, value) -> None:
+def test_invalid_values_get_a_message_for_their_field(
+    roles: RoleMatrix,
+    field: str,
+    value: Any,  # of the wrong type too: what an untyped caller may pass
+) -> None:
     with pytest.raises(ValidationError) as raised:
         action_item_change(
             item=roles.item, actor=roles.coordinator, expected_version=1, **{field: value}
@@ -145,9 +150,9 @@ def test_a_change_that_changes_nothing_is_refused(roles: RoleMatrix) -> None:
 def test_signal_is_sent_after_commit_only(
     roles: RoleMatrix, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
-    received = []
+    received: list[dict[str, Any]] = []
 
-    def receiver(**kwargs) -> None:
+    def receiver(**kwargs: Any) -> None:
         received.append(kwargs)
 
     action_item_changed.connect(receiver)

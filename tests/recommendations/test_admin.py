@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client: Client):
+def admin_client(client: Client) -> Client:
     client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 

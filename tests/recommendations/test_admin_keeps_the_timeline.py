@@ -3,6 +3,7 @@ cannot be re-assigned, re-dated or added there without a progress update (or cra
 the item admin saves through the services: a timeline entry, a version bump, the same rules."""
 
 import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -11,6 +12,9 @@ from rest_framework.test import APIClient
 from recommendations.models import ActionItem, ProgressUpdate
 from tests.conftest import RoleMatrix
 from tests.factories import UserFactory
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +26,7 @@ def admin_client_(db: None) -> Client:
     return client
 
 
-def form_values(response) -> dict[str, object]:
+def form_values(response: "_MonkeyPatchedWSGIResponse") -> dict[str, object]:
     """What a browser would post back from an admin change form, unchanged."""
     forms = [response.context["adminform"].form]
     for inline in response.context["inline_admin_formsets"]:
@@ -108,6 +112,7 @@ def test_renaming_an_item_in_the_admin_leaves_a_timeline_entry_and_a_new_etag(
     assert after.title_en == "Renamed in the admin"
     assert after.version == before.version + 1
     entry = ProgressUpdate.objects.get(action_item=after)
+    assert entry.author is not None
     assert entry.author.username == "root"
     assert "title (English)" in entry.note
     # An API client holding the old ETag is now refused instead of overwriting the rename.

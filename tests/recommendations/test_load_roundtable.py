@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -38,6 +39,7 @@ def test_loading_twice_changes_nothing() -> None:
 def test_loading_again_keeps_the_work_people_recorded() -> None:
     source_load()
     item = ActionItem.objects.order_by("id").first()
+    assert item is not None
     ActionItem.objects.filter(pk=item.pk).update(status="in_progress", percent_complete=30)
     source_load()
     item.refresh_from_db()
@@ -54,7 +56,7 @@ def test_loading_fixes_an_edited_title_and_nothing_else() -> None:
 
 
 @pytest.mark.parametrize("recommendation", DATA["recommendations"], ids=lambda r: r["code"])
-def test_every_quote_is_word_for_word_in_the_source(recommendation) -> None:
+def test_every_quote_is_word_for_word_in_the_source(recommendation: dict[str, Any]) -> None:
     assert recommendation["source_passage"] in SOURCE_TEXT
 
 

@@ -5,6 +5,7 @@ view lets escape, so a 500 fails these tests loudly."""
 import pytest
 from django.test import Client
 
+from agencies.models import User
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation
 from tests.conftest import RoleMatrix
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 UNKNOWN = 987654321
 
-GARBAGE = {
+GARBAGE: dict[str, list[dict[str, str | list[str]]]] = {
     "progress": [
         {"progress-version": "abc", "progress-status": "nope", "progress-percent_complete": "x"},
         {
@@ -65,7 +66,7 @@ def paths(item: ActionItem) -> dict[str, str]:
     }
 
 
-def signed_in(user) -> Client:
+def signed_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -75,7 +76,7 @@ def signed_in(user) -> Client:
     ("form", "data"), [(form, data) for form, datas in GARBAGE.items() for data in datas]
 )
 def test_garbage_posted_by_a_coordinator_is_refused_with_a_400_page_and_writes_nothing(
-    roles: RoleMatrix, form, data
+    roles: RoleMatrix, form: str, data: dict[str, str | list[str]]
 ) -> None:
     before = (
         ProgressUpdate.objects.count(),
@@ -96,7 +97,7 @@ def test_garbage_posted_by_a_coordinator_is_refused_with_a_400_page_and_writes_n
 @pytest.mark.parametrize("who", ["staff", "supporting_staff", "unrelated_staff", "outsider"])
 @pytest.mark.parametrize("form", list(GARBAGE))
 def test_garbage_posted_by_anyone_else_is_a_400_or_403_never_a_crash(
-    roles: RoleMatrix, who, form
+    roles: RoleMatrix, who: str, form: str
 ) -> None:
     for data in GARBAGE[form]:
         response = signed_in(roles.by_name(who)).post(paths(roles.item)[form], data)
@@ -121,6 +122,8 @@ UNKNOWN_ADDRESSES = [
 
 @pytest.mark.parametrize("who", ["coordinator", "staff"])
 @pytest.mark.parametrize(("method", "path"), UNKNOWN_ADDRESSES)
-def test_an_unknown_id_is_a_404_page_for_every_member(roles: RoleMatrix, who, method, path) -> None:
+def test_an_unknown_id_is_a_404_page_for_every_member(
+    roles: RoleMatrix, who: str, method: str, path: str
+) -> None:
     response = getattr(signed_in(roles.by_name(who)), method)(path, {})
     assert response.status_code == 404

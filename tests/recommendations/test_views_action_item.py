@@ -34,7 +34,7 @@ def progress_data(item: ActionItem, **values: object) -> dict[str, object]:
 
 
 def assign_data(item: ActionItem, **values: object) -> dict[str, object]:
-    data = {
+    data: dict[str, object] = {
         "assign-version": item.version,
         "assign-assignee": item.assignee_id or "",
         "assign-due_date": item.due_date.isoformat(),
@@ -58,7 +58,13 @@ def assign_data(item: ActionItem, **values: object) -> dict[str, object]:
     ],
 )
 def test_the_page_offers_only_what_the_policies_allow(
-    client: Client, roles: RoleMatrix, who, progress, note_only, assign, edit
+    client: Client,
+    roles: RoleMatrix,
+    who: str,
+    progress: bool,
+    note_only: bool,
+    assign: bool,
+    edit: bool,
 ) -> None:
     response = signed_in(client, roles.by_name(who)).get(item_url(roles.item))
     assert response.status_code == 200
@@ -254,7 +260,9 @@ def test_changing_the_due_date_needs_a_reason_which_goes_on_the_timeline(
 
 
 @pytest.mark.parametrize("who", ["staff", "supporting_staff", "unrelated_staff"])
-def test_only_managers_and_coordinators_may_assign(client: Client, roles: RoleMatrix, who) -> None:
+def test_only_managers_and_coordinators_may_assign(
+    client: Client, roles: RoleMatrix, who: str
+) -> None:
     response = signed_in(client, roles.by_name(who)).post(
         assign_url(roles.item), assign_data(roles.item, assignee=roles.staff.pk)
     )

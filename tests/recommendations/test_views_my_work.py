@@ -118,7 +118,8 @@ def test_pagination_keeps_the_filters(client: Client, roles: RoleMatrix) -> None
     first = client.get(HOME, {"sort": "reference"})
     assert len(first.context["page"].object_list) == 25
     assert "sort=reference&amp;page=2" in first.content.decode()
-    second = client.get(HOME, {"sort": "reference", "page": 2})
+    query: dict[str, str | int] = {"sort": "reference", "page": 2}
+    second = client.get(HOME, query)
     assert len(second.context["page"].object_list) == 6
     assert "Page 2 of 2" in text(second)
 

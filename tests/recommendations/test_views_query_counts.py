@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {"my_work": 8, "recommendation_list": 5, "recommendation_detail": 6, "item": 9}
 
 
-def queries_for(client: Client, url: str) -> int:  # type: ignore[no-untyped-def]
+def queries_for(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
@@ -30,7 +30,7 @@ def queries_for(client: Client, url: str) -> int:  # type: ignore[no-untyped-def
 
 def at_two_sizes(
     client: Client, user: User, url: Callable[[], str], grow: Callable[[int], None]
-) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+) -> tuple[int, int]:
     client.force_login(user)
     grow(2)
     small = queries_for(client, url())
@@ -97,7 +97,7 @@ def test_recommendation_detail_queries_do_not_grow_with_action_items(
 
 @pytest.mark.parametrize("who", ["manager", "supporting_staff"])
 def test_action_item_queries_do_not_grow_with_the_timeline(
-    client: Client, roles: RoleMatrix, who
+    client: Client, roles: RoleMatrix, who: str
 ) -> None:
     item = roles.item
 

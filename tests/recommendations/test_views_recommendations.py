@@ -18,7 +18,9 @@ def detail_url(recommendation: Recommendation) -> str:
     return reverse("recommendations:detail", args=[recommendation.pk])
 
 
-def recommendation_data(recommendation: Recommendation | None = None, **values: object) -> dict:
+def recommendation_data(
+    recommendation: Recommendation | None = None, **values: object
+) -> dict[str, object]:
     data: dict[str, object] = {
         "code": "NEW-1",
         "priority": "high",
@@ -208,7 +210,7 @@ def test_a_stale_recommendation_form_is_refused(client: Client, roles: RoleMatri
 
 @pytest.mark.parametrize("who", ["manager", "staff", "supporting_staff", "unrelated_staff"])
 def test_non_coordinators_are_refused_creation_and_editing(
-    client: Client, roles: RoleMatrix, who
+    client: Client, roles: RoleMatrix, who: str
 ) -> None:
     client = signed_in(client, roles.by_name(who))
     recommendation = roles.item.recommendation
@@ -266,6 +268,7 @@ def test_coordinator_moves_an_item_to_another_agency_which_unassigns_it(
     item.refresh_from_db()
     assert (item.owner_agency, item.assignee) == (roles.supporting, None)
     entry = ProgressUpdate.objects.order_by("-id").first()
+    assert entry is not None
     assert "owner agency (RCMP → CBSA)" in entry.note
     assert entry.assignee_before == roles.staff
     assert entry.assignee_after is None
@@ -314,7 +317,7 @@ def test_a_missing_required_field_is_reported_before_anything_is_saved(
 
 @pytest.mark.parametrize("code", ["GAP-1.2", "rt22-03", "RT22 03", "RT22-03.1", "-3"])
 def test_a_reference_code_outside_the_one_pattern_is_refused(
-    client: Client, roles: RoleMatrix, code
+    client: Client, roles: RoleMatrix, code: str
 ) -> None:
     response = signed_in(client, roles.coordinator).post(
         reverse("recommendations:create"),

@@ -78,7 +78,7 @@ def _excel_as_csv(value: Any, kind: Kind) -> str:
     ids=["no filters", "priority", "period and priority"],
 )
 def test_csv_and_excel_hold_exactly_the_tables_of_the_page(
-    client: Client, coordinator: User, query
+    client: Client, coordinator: User, query: str
 ) -> None:
     data = dataset_create(seed=31, items=260, agencies=15)
     query = query.format(

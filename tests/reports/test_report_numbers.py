@@ -107,7 +107,7 @@ def _assert_summary_matches_rows(
     ids=["empty", "small", "medium", "large"],
 )
 def test_every_figure_matches_a_plain_python_count_of_the_rows(
-    coordinator: User, seed, items, agencies
+    coordinator: User, seed: int, items: int, agencies: int
 ) -> None:
     data = dataset_create(seed=seed, items=items, agencies=agencies)
     if items > 100:
@@ -171,7 +171,7 @@ def test_every_filter_selects_exactly_the_matching_items(coordinator: User) -> N
 
 @pytest.mark.parametrize("role", [Membership.Role.MANAGER, Membership.Role.STAFF])
 def test_a_managers_or_staffs_report_covers_their_agencies_and_what_they_lead_or_support(
-    role,
+    role: str,
 ) -> None:
     data = dataset_create(seed=8, items=160, agencies=9)
     mine = data.agencies[3]

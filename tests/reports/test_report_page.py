@@ -34,7 +34,7 @@ def test_the_page_has_the_url_name_reports_index() -> None:
 @pytest.mark.parametrize("who", ["coordinator", "manager", "staff", "supporting_staff"])
 @pytest.mark.parametrize("what", list(URLS))
 def test_members_of_an_agency_may_read_the_report(
-    client: Client, roles: RoleMatrix, who, what
+    client: Client, roles: RoleMatrix, who: str, what: str
 ) -> None:
     client.force_login(roles.by_name(who))
 
@@ -42,7 +42,7 @@ def test_members_of_an_agency_may_read_the_report(
 
 
 @pytest.mark.parametrize("what", list(URLS))
-def test_an_outsider_is_refused_with_403(client: Client, roles: RoleMatrix, what) -> None:
+def test_an_outsider_is_refused_with_403(client: Client, roles: RoleMatrix, what: str) -> None:
     client.force_login(roles.outsider)
 
     assert client.get(URLS[what]).status_code == 403
@@ -67,7 +67,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client: Client, roles: RoleMatr
     ],
 )
 def test_each_role_sees_the_items_of_its_scope(
-    client: Client, roles: RoleMatrix, who, items
+    client: Client, roles: RoleMatrix, who: str, items: int
 ) -> None:
     client.force_login(roles.by_name(who))
 
@@ -162,7 +162,9 @@ def test_charts_are_server_side_svg_with_a_text_alternative_and_their_table(
     assert len(svgs) == 4
     for svg in svgs:
         assert 'role="img"' in svg
-        labelled_by = re.search(r'aria-labelledby="([^"]+)"', svg)[1].split()
+        labelled = re.search(r'aria-labelledby="([^"]+)"', svg)
+        assert labelled is not None
+        labelled_by = labelled[1].split()
         for element_id in labelled_by:
             assert re.search(rf'<(title|desc) id="{element_id}">[^<]{{10,}}</(title|desc)>', svg)
     counts: dict[str, int] = {}
@@ -228,7 +230,7 @@ def test_the_page_prints_cleanly(client: Client, coordinator: User) -> None:
     ],
 )
 def test_the_report_is_rendered_in_the_users_language(
-    client: Client, coordinator: User, language, title, heading, status
+    client: Client, coordinator: User, language: str, title: str, heading: str, status: str
 ) -> None:
     dataset_create(seed=54, items=60, agencies=6)
     coordinator.language = language
@@ -254,7 +256,7 @@ EXPECTED_QUERIES = {"page": 14, "csv": 11, "excel": 11, "api": 11}
 
 @pytest.mark.parametrize("what", list(URLS))
 def test_the_number_of_queries_does_not_grow_with_the_data(
-    client: Client, coordinator: User, django_assert_num_queries: DjangoAssertNumQueries, what
+    client: Client, coordinator: User, django_assert_num_queries: DjangoAssertNumQueries, what: str
 ) -> None:
     client.force_login(coordinator)
     dataset_create(seed=61, items=8, agencies=3)

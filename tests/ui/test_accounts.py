@@ -69,7 +69,7 @@ def test_password_reset_by_email_works_end_to_end(client: Client, roles: RoleMat
     assert message.to == [roles.staff.email]
     assert message.subject == "Password reset for the recommendations tracker"
     assert "Your username is staff." in message.body
-    link = re.search(r"http://testserver(/accounts/reset/\S+)", message.body)
+    link = re.search(r"http://testserver(/accounts/reset/\S+)", str(message.body))
     assert link, message.body
 
     form_page = client.get(link.group(1), follow=True)

@@ -38,7 +38,7 @@ def page(browser: Browser, live_server: LiveServer):  # type: ignore[no-untyped-
     page.context.close()
 
 
-def sign_in(page: Page, user: User) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page: Page, user: User) -> None:
     page.goto(reverse("login"))
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -157,7 +157,7 @@ def test_keyboard_alone_records_an_update(page: Page, roles: RoleMatrix) -> None
 
 @pytest.mark.parametrize("path_for", ["my_work", "item"])
 def test_pages_reflow_at_400_percent_zoom(
-    browser: Browser, live_server: LiveServer, roles: RoleMatrix, path_for
+    browser: Browser, live_server: LiveServer, roles: RoleMatrix, path_for: str
 ) -> None:
     # 1280 CSS pixels at 400 % zoom leave 320: nothing may need horizontal scrolling.
     page = new_page(browser, live_server, viewport={"width": 320, "height": 640})
@@ -170,7 +170,7 @@ def test_pages_reflow_at_400_percent_zoom(
         page.context.close()
 
 
-def axe_violations(page: Page) -> str:  # type: ignore[no-untyped-def]
+def axe_violations(page: Page) -> str:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
@@ -178,7 +178,9 @@ def axe_violations(page: Page) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_axe_finds_no_violations_on_the_main_pages(page: Page, roles: RoleMatrix, language) -> None:
+def test_axe_finds_no_violations_on_the_main_pages(
+    page: Page, roles: RoleMatrix, language: str
+) -> None:
     make_overdue(roles.item)
     record(roles.item, roles.staff, status=Status.BLOCKED, note="Waiting for the regulation.")
     manager = roles.manager
