@@ -9,7 +9,15 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export PORT SITE_URL
 
-.PHONY: run test install lock lock-check migrate data demo lint typecheck messages benchmark-reminders benchmark-reports clean
+# `make run` is a local trial that behaves like production (DEBUG off: the designed, translated
+# error pages, collected static files) without asking for anything: a SECRET_KEY generated once
+# into var/secret_key, and loopback host names. Any of them set in the environment wins.
+LOCAL_SECRET_KEY_FILE := var/secret_key
+LOCAL_ENV = DEBUG="$${DEBUG:-0}" \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET_KEY_FILE))}" \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
+
+.PHONY: run test install lock lock-check migrate data demo lint typecheck messages benchmark-reminders benchmark-reports soak clean
 
 # uv installs exactly the versions in uv.lock. It is itself bootstrapped from PyPI with pip, into
 # a folder of its own inside the venv (so syncing the venv never removes it): a fresh machine needs
@@ -40,18 +48,22 @@ lock-check: | $(UV)
 
 install: $(VENV)/.installed
 
-migrate: install
-	$(BIN)/python manage.py migrate --no-input
+$(LOCAL_SECRET_KEY_FILE):
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+migrate: install $(LOCAL_SECRET_KEY_FILE)
+	$(LOCAL_ENV) $(BIN)/python manage.py migrate --no-input
 
 data: migrate
-	$(BIN)/python manage.py load_roundtable
+	$(LOCAL_ENV) $(BIN)/python manage.py load_roundtable
 
 demo: data
-	$(BIN)/python manage.py load_demo
+	$(LOCAL_ENV) $(BIN)/python manage.py load_demo
 
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT) with a Celery worker and beat (links in emails: $(SITE_URL)). Ctrl-C stops all three."
-	$(BIN)/honcho start --port $(PORT)
+	$(LOCAL_ENV) $(BIN)/honcho start --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -61,13 +73,13 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy agencies apis recommendations notifications reports tracker tests benchmarks
+	DEBUG=1 $(BIN)/mypy agencies apis recommendations notifications reports tracker tests benchmarks
 
 # Regenerate the catalogues after changing strings (needs GNU gettext), then translate the
 # new entries in locale/fr/... and compile; the compiled .mo files are committed.
 messages: install
-	$(BIN)/python manage.py makemessages -l fr --ignore '.venv/*' --ignore 'var/*'
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	DEBUG=1 $(BIN)/python manage.py makemessages -l fr --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 # Benchmarks (not tests): see the docstrings of benchmarks/*.py. The reports benchmark wants
 # DATABASE_URL pointing at a PostgreSQL database it may fill (100,000 items, 1,000,000 updates).
@@ -76,6 +88,10 @@ benchmark-reminders: install
 
 benchmark-reports: install
 	$(BIN)/python -m benchmarks.reports --generate
+
+# The fault soak (not a test; minutes, not seconds): see benchmarks/soak.py.
+soak: install
+	$(BIN)/python -m benchmarks.soak
 
 clean:
 	rm -rf var

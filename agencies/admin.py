@@ -2,7 +2,26 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, Membership, User
+from .forms import AdminLoginForm
+from .models import Agency, ApiToken, Membership, User
+
+# The admin's sign-in says "paused, try again in N minutes" during a cool-off, like the site's.
+admin.site.login_form = AdminLoginForm
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    # Tokens are made by signing in to the API; here an administrator sees and revokes them.
+    list_display = ("user", "name", "prefix", "created_at", "last_used_at")
+    search_fields = ("user__username", "name", "prefix")
+    readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at")
+    exclude = ("digest",)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):

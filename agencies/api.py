@@ -18,17 +18,18 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, generics, serializers, status, viewsets
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from agencies import policies
-from agencies.models import Agency, Membership, User
+from agencies import policies, throttling
+from agencies.forms import throttled_error
+from agencies.models import Agency, ApiToken, Membership, User
 from agencies.permissions import IsTrackerMember, signed_in_user
 from agencies.selectors import agency_list, user_directory
+from agencies.services import api_token_create, api_token_revoke, api_tokens_revoke_all
 from apis.base import LOOKUP_TEXT, TrackerApiMixin
 from apis.filters import ApiFilterSet, ApiSearchFilter, CharInFilter, ChoiceInFilter
 from apis.schema import errors
@@ -118,6 +119,12 @@ class TokenRequestSerializer(StrictInputSerializer):
     username = JsonStringField(max_length=150)
     password = JsonStringField(
         max_length=4096, trim_whitespace=False, style={"input_type": "password"}
+    )
+    name = JsonStringField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text=_("Optional: what the token is for, shown on your profile page."),
     )
 
 
@@ -263,20 +270,21 @@ class AuthTokenView(TrackerApiMixin, APIView):
         return [IsAuthenticated()]
 
     def get_throttles(self) -> list[BaseThrottle]:
-        throttles = super().get_throttles()
-        if self.request.method == "POST":
-            # Guessing passwords is slowed down per address, beyond the general anonymous rate.
-            throttles.append(ScopedRateThrottle())
-        return throttles
+        # Password guessing is slowed down by the sign-in throttle (per account and address,
+        # with a growing cool-off) that the web and admin sign-in share, inside authenticate().
+        return super().get_throttles()
 
     @extend_schema(
         summary=_("Obtain a token"),
         description=_(
             "Exchange a username and password for a token, then send “Authorization: Token "
-            "<token>” with each request. The same token is returned until it is revoked."
+            "<token>” with each request. Each sign-in returns a new token; a token dies when it "
+            "is revoked, when it has not been used for API_TOKEN_IDLE_DAYS days (30 by default) "
+            "and when the password changes. Repeated failures pause sign-in for this account and "
+            "address (429, with Retry-After)."
         ),
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, **errors(400, 415, signed_in=False)},
+        responses={200: TokenSerializer, **errors(400, 415, 429, signed_in=False)},
         auth=[],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -287,22 +295,34 @@ class AuthTokenView(TrackerApiMixin, APIView):
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
         )
+        refused_for = throttling.signin_refused_for(request._request)
+        if refused_for:
+            return Response(
+                {"detail": throttled_error(refused_for).messages[0]},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(refused_for)},
+            )
         if user is None:
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Unable to sign in with this username and password.")]}
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        _token, key = api_token_create(user=user, name=serializer.validated_data.get("name", ""))
+        return Response({"token": key})
 
     @extend_schema(
         summary=_("Revoke your token"),
         description=_(
-            "Deletes the caller's token: requests that send it are refused from now on. Obtain "
-            "a new one with POST."
+            "Deletes the token the request is signed with (signed in by session: all of the "
+            "caller's tokens): requests that send it are refused from now on. Obtain a new one "
+            "with POST."
         ),
         request=None,
         responses={204: OpenApiResponse(description=_("Revoked.")), **errors()},
     )
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        Token.objects.filter(user=signed_in_user(request)).delete()
+        user = signed_in_user(request)
+        if isinstance(request.auth, ApiToken):
+            api_token_revoke(user=user, token_id=request.auth.pk)
+        else:
+            api_tokens_revoke_all(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,11 +1,16 @@
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
-from django.utils import translation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import User
+from .throttling import signin_refused_for
 
 
 class ProfileForm(forms.ModelForm[User]):
@@ -30,25 +35,69 @@ class ProfileForm(forms.ModelForm[User]):
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form; the email goes out in the language the person chose for emails."""
+def throttled_error(seconds: int) -> ValidationError:
+    minutes = max(1, -(-seconds // 60))
+    return ValidationError(
+        ngettext(
+            "Too many failed sign-in attempts. For your protection, sign-in is paused: try again "
+            "in %(minutes)d minute.",
+            "Too many failed sign-in attempts. For your protection, sign-in is paused: try again "
+            "in %(minutes)d minutes.",
+            minutes,
+        )
+        % {"minutes": minutes},
+        code="throttled",
+    )
 
-    def send_mail(
+
+class _ThrottleMessageMixin:
+    """Says "paused, try again in N minutes" instead of "wrong password" during a cool-off."""
+
+    request: HttpRequest | None
+
+    def get_invalid_login_error(self) -> ValidationError:
+        seconds = signin_refused_for(self.request)
+        if seconds:
+            return throttled_error(seconds)
+        # The form class this mixin comes before defines it; mypy sees only the mixin's bases.
+        error: ValidationError = super().get_invalid_login_error()  # type: ignore[misc]
+        return error
+
+
+class AuthenticationForm(_ThrottleMessageMixin, auth_forms.AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(_ThrottleMessageMixin, AdminAuthenticationForm):
+    pass
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form; the email is queued (after commit) and sent by a Celery worker.
+
+    The request answers at once whether or not the address is known (no SMTP call inside it),
+    and the worker writes it in the language the person chose for emails.
+    """
+
+    def save(  # type: ignore[override]
         self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
+        domain_override: str | None = None,
+        use_https: bool = False,
+        request: HttpRequest | None = None,
+        **kwargs: Any,
     ) -> None:
-        user = context.get("user")
-        with translation.override(getattr(user, "language", None) or translation.get_language()):
-            super().send_mail(
-                subject_template_name,
-                email_template_name,
-                context,
-                from_email,
-                to_email,
-                html_email_template_name,
-            )
+        from .tasks import password_reset_email_send
+
+        if domain_override:
+            domain = domain_override
+        elif request is not None:
+            domain = request.get_host()
+        else:
+            domain = "localhost"
+        for user in self.get_users(self.cleaned_data["email"]):
+            user_id = user.pk
+
+            def enqueue(user_id: int = user_id) -> None:
+                password_reset_email_send.delay(user_id, domain, use_https)
+
+            transaction.on_commit(enqueue)

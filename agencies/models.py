@@ -1,3 +1,6 @@
+import hashlib
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import get_language
@@ -26,6 +29,17 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Here rather than in a view, so that every path (password change, reset by email, the
+        # admin, ``add_member --password``, a deactivation) revokes the person's API tokens.
+        # ``_password`` is set by set_password() until the save completes.
+        password_changed = getattr(self, "_password", None) is not None
+        update_fields = kwargs.get("update_fields")
+        deactivated = not self.is_active and (update_fields is None or "is_active" in update_fields)
+        super().save(*args, **kwargs)
+        if password_changed or deactivated:
+            ApiToken.objects.filter(user=self).delete()
 
 
 class AgencyLevel(models.TextChoices):
@@ -128,3 +142,36 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.agency} · {self.get_role_display()}"
+
+
+class ApiToken(models.Model):
+    """A key for the REST API (``Authorization: Token <key>``), stored only as its SHA-256.
+
+    A person may hold several (one per script or integration), each shown once when created.
+    A token dies when it is revoked, when it has not been used for ``API_TOKEN_IDLE_DAYS``, and
+    with its owner's password change, password reset or deactivation.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    # The first characters of the key, so that a person can tell their tokens apart.
+    prefix = models.CharField(_("starts with"), max_length=8)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "last_used_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.prefix}…"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        # The key is 160 random bits: a fast hash is enough (no dictionary to guess from).
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()

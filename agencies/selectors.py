@@ -1,8 +1,11 @@
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
 
-from .models import Agency, Membership, User
+from .models import Agency, ApiToken, Membership, User
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,9 @@ def user_directory() -> QuerySet[User]:
 def user_memberships(*, user: User) -> QuerySet[Membership]:
     """The user's memberships with their agencies, by acronym (one query)."""
     return Membership.objects.filter(user=user).select_related("agency").order_by("agency__acronym")
+
+
+def user_api_tokens(*, user: User) -> QuerySet[ApiToken]:
+    """The person's live API tokens, newest first (an idle-expired one is not live)."""
+    since = timezone.now() - timedelta(days=settings.API_TOKEN_IDLE_DAYS)
+    return ApiToken.objects.filter(user=user, last_used_at__gte=since)

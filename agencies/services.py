@@ -1,8 +1,13 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Agency, Language, Membership, User
+from .models import Agency, ApiToken, Language, Membership, User
 from .selectors import user_roles_forget
 
 
@@ -79,3 +84,58 @@ def user_language_set(*, user: User, language: str) -> bool:
     user.language = language
     user.save(update_fields=["language"])
     return True
+
+
+# API tokens --------------------------------------------------------------------------------------
+
+# A token's last use is written at most this often, so that reading the API is not a write each time.
+_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def api_token_idle_limit() -> timedelta:
+    return timedelta(days=settings.API_TOKEN_IDLE_DAYS)
+
+
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for ``user``. Returns the row and the key, which is never stored nor shown again."""
+    key = secrets.token_hex(20)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:100],
+        prefix=key[:8],
+        digest=ApiToken.digest_of(key),
+        last_used_at=timezone.now(),
+    )
+    return token, key
+
+
+def api_token_authenticate(*, key: str) -> ApiToken | None:
+    """The live token with this key (its user loaded), or None. Records when it was last used.
+
+    A token idle for longer than ``API_TOKEN_IDLE_DAYS`` is deleted here, on its first use after.
+    """
+    if not key or len(key) > 64:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(key)).first()
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at < now - api_token_idle_limit() or not token.user.is_active:
+        token.delete()
+        return None
+    if token.last_used_at < now - _TOKEN_TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def api_token_revoke(*, user: User, token_id: int) -> bool:
+    """Revoke one of ``user``'s tokens. Returns whether there was such a token."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    return bool(deleted)
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every token ``user`` holds. Returns how many there were."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted

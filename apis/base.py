@@ -3,9 +3,10 @@
 from collections.abc import Sequence
 
 from django.utils import translation
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 
+from .parsers import BoundedJSONParser
 from .query import StrictQueryParametersMixin
 
 # Acronyms, codes and usernames in URLs: anything but a slash, and never NUL, which PostgreSQL
@@ -14,8 +15,9 @@ LOOKUP_TEXT = r"[^/\x00]+"
 
 
 class TrackerApiMixin(StrictQueryParametersMixin):
-    # Bodies are JSON, and only JSON: one format to document, validate and test.
-    parser_classes: Sequence[type[BaseParser]] = [JSONParser]
+    # Bodies are JSON, and only JSON: one format to document, validate and test. Bounded in
+    # size and depth, so that no body exhausts memory or the stack (413/400, never a 500).
+    parser_classes: Sequence[type[BaseParser]] = [BoundedJSONParser]
 
     def perform_authentication(self, request: Request) -> None:
         # A caller signed in by token gets messages in their profile's language unless the

@@ -1,9 +1,22 @@
+import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+
+# ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() then refuses (a 500).
+# Fifty digits at most (int() of a huge string is slow); past nine, no page anyone has.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,50}")
+_BEYOND_ANY_PAGE = 10**9
+
+
+def _whole_number(raw: str) -> int | None:
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        return None
+    number = min(int(raw), _BEYOND_ANY_PAGE)
+    return number if number >= 1 else None
 
 
 class ApiPagination(PageNumberPagination):
@@ -19,19 +32,21 @@ class ApiPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or int(raw) < 1:
+        size = _whole_number(raw)
+        if size is None:
             raise ValidationError(
                 {self.page_size_query_param: [_("Enter a whole number of 1 or more.")]}
             )
-        return min(int(raw), self.max_page_size)
+        return min(size, self.max_page_size)
 
     def get_page_number(self, request: Request, paginator: Any) -> int | str:
         # An unreadable page number is a bad request (400); a page past the last is not found (404).
         raw = request.query_params.get(self.page_query_param)
         if raw is None or raw in self.last_page_strings:
             return super().get_page_number(request, paginator)
-        if not raw.isdigit() or int(raw) < 1:
+        number = _whole_number(raw)
+        if number is None:
             raise ValidationError(
                 {self.page_query_param: [_("Enter a whole number of 1 or more.")]}
             )
-        return int(raw)
+        return number

@@ -54,7 +54,7 @@ _TABLES = (
     "recommendations_theme",
     "recommendations_source",
     "agencies_membership",
-    "authtoken_token",
+    "agencies_apitoken",
     "django_admin_log",
     "django_session",
     "agencies_user",

@@ -28,7 +28,12 @@ def calendar_feed(user: User) -> bytes:
             event.add("uid", f"action-item-{item.pk}@{host}")
             event.add("dtstamp", stamp)
             event.add("dtstart", item.due_date)
-            event.add("dtend", item.due_date + datetime.timedelta(days=1))
+            # An all-day event ends the next day; on the calendar's last day (9999-12-31, which
+            # nothing else prevents here) it is given as a duration instead of overflowing.
+            if item.due_date < datetime.date.max:
+                event.add("dtend", item.due_date + datetime.timedelta(days=1))
+            else:
+                event.add("duration", datetime.timedelta(days=1))
             event.add(
                 "summary",
                 _("Due: %(reference)s %(title)s")

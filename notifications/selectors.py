@@ -280,6 +280,10 @@ def digest_for(*, user: User, today: datetime.date, now: datetime.datetime) -> D
 
 
 def calendar_owner(token: str) -> User | None:
+    # Only what a token can look like reaches the database: PostgreSQL refuses a NUL in text
+    # (a 500), and a long address is no token either.
+    if not token or len(token) > 128 or not token.isascii() or not token.isprintable():
+        return None
     preference = (
         NotificationPreference.objects.select_related("user")
         .filter(calendar_token=token, user__is_active=True)

@@ -61,6 +61,19 @@ class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField[Agency]):
     def label_from_instance(self, obj: Agency) -> str:
         return f"{obj.local_acronym} \N{EN DASH} {obj.name}"
 
+    def _check_values(self, value: Any) -> Any:
+        # An id no row can have (SQLite overflows on 2**63 and more, a 500) is refused as any
+        # unknown choice is, before it reaches the database.
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)  # type: ignore[misc]
+
 
 class ThemeChoiceField(forms.ModelChoiceField[Theme]):
     def label_from_instance(self, obj: Theme) -> str:

@@ -1,3 +1,4 @@
+import datetime
 from typing import Any, cast
 
 from django import forms
@@ -9,6 +10,10 @@ from recommendations.forms import AgencyChoiceField, RecommendationChoiceField
 from recommendations.models import Priority, Recommendation, Theme
 
 from .selectors import CHANGE_PERIODS, ReportFilters
+
+# The range of due dates a report may be filtered on.
+REPORT_DATE_MIN = datetime.date(1900, 1, 1)
+REPORT_DATE_MAX = datetime.date(2999, 12, 31)
 
 
 class ReportFilterForm(forms.Form):
@@ -70,6 +75,24 @@ class ReportFilterForm(forms.Form):
     def changes_days(self) -> int:
         """How many days "What changed" looks back over (a valid form)."""
         return int(self.cleaned_data.get("changed") or CHANGE_PERIODS[0])
+
+    def _clean_bounded_date(self, name: str) -> datetime.date | None:
+        # The report's monthly series counts months from these dates: year 1 or 9999 would step
+        # out of the calendar (a 500). No item of this tracker is due outside these years.
+        value = self.cleaned_data.get(name)
+        if value is not None and not (REPORT_DATE_MIN <= value <= REPORT_DATE_MAX):
+            raise forms.ValidationError(
+                _("Enter a date between %(first)s and %(last)s.")
+                % {"first": REPORT_DATE_MIN.isoformat(), "last": REPORT_DATE_MAX.isoformat()},
+                code="out_of_range",
+            )
+        return value
+
+    def clean_date_from(self) -> datetime.date | None:
+        return self._clean_bounded_date("date_from")
+
+    def clean_date_to(self) -> datetime.date | None:
+        return self._clean_bounded_date("date_to")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

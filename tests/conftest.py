@@ -30,6 +30,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://..."))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty (local) cache: a sign-in cool-off or a throttle count left
+    by one test never refuses another's requests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def require_server(name: str, reachable: bool, how: str) -> None:
     """Skip when a server is missing on a developer's machine; fail in CI, where it must be up."""
     if reachable:

@@ -188,7 +188,16 @@ def test_every_link_in_the_emails_of_make_run_leads_to_the_web_process(
     scan = subprocess.run(
         [str(REPO / ".venv/bin/python"), "manage.py", "run_reminders", "--at", reminder_moment()],
         cwd=REPO,
-        env=clean_env(var_dir, PORT="8100"),
+        # The operator's shell has make run's settings (its SITE_URL, its generated secret key,
+        # DEBUG off), but honcho's per-process PORT of the worker.
+        env=clean_env(
+            var_dir,
+            PORT="8100",
+            DEBUG="0",
+            SITE_URL=base,
+            SECRET_KEY=(REPO / "var" / "secret_key").read_text().strip(),
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+        ),
         capture_output=True,
         text=True,
         timeout=120,

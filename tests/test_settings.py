@@ -8,12 +8,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _settings(env: dict[str, str], expression: str) -> subprocess.CompletedProcess[str]:
+def _settings(env: dict[str, str | None], expression: str) -> subprocess.CompletedProcess[str]:
+    """The settings in a fresh interpreter. DEBUG is 1 (a developer's machine) unless ``env``
+    says otherwise; a variable given as None is left unset."""
     clean = {
         k: v
         for k, v in os.environ.items()
         if k
-        not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_HOST"}
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "EMAIL_HOST",
+            "SITE_URL",
+            "PORT",
+        }
     }
     return subprocess.run(
         [
@@ -23,7 +34,11 @@ def _settings(env: dict[str, str], expression: str) -> subprocess.CompletedProce
             f"from django.conf import settings; print({expression})",
         ],
         cwd=ROOT,
-        env={**clean, **env},
+        env={
+            name: value
+            for name, value in {**clean, "DEBUG": "1", **env}.items()
+            if value is not None
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -55,7 +70,7 @@ def test_a_bad_boolean_stops_start_up_naming_the_value(tmp_path: Path) -> None:
 
 def test_defaults_need_nothing_installed(tmp_path: Path) -> None:
     result = _settings(
-        {"VAR_DIR": str(tmp_path)},
+        {"VAR_DIR": str(tmp_path), "DEBUG": "1"},
         "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.EMAIL_BACKEND",
     )
     assert result.returncode == 0, result.stderr
@@ -68,6 +83,7 @@ def test_environment_switches_to_postgresql_redis_and_smtp(tmp_path: Path) -> No
     result = _settings(
         {
             "VAR_DIR": str(tmp_path),
+            "DEBUG": "1",
             "DATABASE_URL": "postgres://u@db.internal:5432/tracker",
             "REDIS_URL": "redis://cache.internal:6379/0",
             "EMAIL_HOST": "smtp.internal",

@@ -83,7 +83,9 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
 
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless asked for: a forgotten variable must not give a production instance Django's debug
+# pages. `make run` (the local trial) sets what it needs; see the Makefile.
+DEBUG = env_bool("DEBUG", default=False)
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
@@ -92,7 +94,10 @@ ALLOWED_HOSTS = env.list(
 )
 if not DEBUG:
     if not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (DEBUG is off unless set; for a local "
+            "trial use `make run`, which generates a key under var/)."
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -120,7 +125,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -133,6 +137,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -310,8 +315,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Security (production) ------------------------------------------------------------------------
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# (Secure cookies, HSTS and the HTTPS redirect follow SITE_URL: see "Hardening" below.)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -319,7 +323,7 @@ X_FRAME_OPTIONS = "DENY"
 # REST API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "agencies.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -341,8 +345,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
-        # POST /api/v1/auth/token/, per address: slows down password guessing.
-        "auth_token": env.str("API_THROTTLE_AUTH_TOKEN", default="10/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -366,4 +368,71 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+
+# Hardening (issue 10: tokens, sign-in throttling, limits, production defaults) ------------------
+# API tokens (agencies.ApiToken, stored hashed) die after this many days without use.
+API_TOKEN_IDLE_DAYS = env_int("API_TOKEN_IDLE_DAYS", default=30)
+# How many proxies in front of the app add themselves to X-Forwarded-For. 0: the header is
+# ignored and the client address is REMOTE_ADDR (anyone can write X-Forwarded-For).
+NUM_PROXIES = env_int("NUM_PROXIES", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+# Sign-in throttling (agencies.throttling), on the web, admin and API sign-ins: this many failures
+# per account and address are free, then a cool-off that doubles with each further failure.
+SIGNIN_FREE_ATTEMPTS = env_int("SIGNIN_FREE_ATTEMPTS", default=5)
+SIGNIN_COOLOFF_SECONDS = env_int("SIGNIN_COOLOFF_SECONDS", default=60)
+SIGNIN_COOLOFF_MAX_SECONDS = env_int("SIGNIN_COOLOFF_MAX_SECONDS", default=900)
+# Password reset requests per account per hour (an address may make four times as many).
+PASSWORD_RESET_PER_HOUR = env_int("PASSWORD_RESET_PER_HOUR", default=3)
+AUTHENTICATION_BACKENDS = ["agencies.backends.SigninThrottleBackend"]
+
+# The cache degrades instead of failing when Redis is unreachable (tracker.cache).
+if REDIS_URL:
+    CACHES["default"]["BACKEND"] = "tracker.cache.ResilientRedisCache"
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+
+# Request bodies: DRF's JSON parser refuses more than this many bytes (413) or levels (400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", default=32)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "apis.parsers.BoundedJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# The browsable API only while debugging: production speaks JSON (and serves /api/docs/).
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"] + (
+    ["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []
+)
+
+# Settings whose values never appear on a debug page or in an error report, even with DEBUG on.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tracker.reporting.MaskingExceptionReporterFilter"
+
+# HTTPS: when SITE_URL is https, the app is served over TLS only (behind a proxy that sets
+# X-Forwarded-Proto): redirect, HSTS, secure cookies. Each can still be overridden.
+_HTTPS = SITE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31_536_000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Joining the browsers' preload list binds every subdomain of the organisation's domain for
+# years: the domain's owner decides, not this app (SECURE_HSTS_PRELOAD=1 when they have).
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=_HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }

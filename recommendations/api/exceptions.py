@@ -8,13 +8,21 @@ caller ever becomes a 500.
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    ValidationError,
+)
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from apis.parsers import RequestTooLarge
 from recommendations import selectors
 from recommendations.services import ActionItemConflict
 
@@ -60,6 +68,12 @@ def conflict_response(conflict: ActionItemConflict, context: dict[str, Any]) -> 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ActionItemConflict):
         return conflict_response(exc, context)
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE before any parser runs.
+        exc = RequestTooLarge(
+            gettext("The request body is larger than %(limit)d bytes.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
     if isinstance(exc, ValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
     elif isinstance(exc, PermissionDenied) and exc.args:

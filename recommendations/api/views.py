@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
@@ -360,8 +360,10 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
     return JsonResponse({"detail": gettext("No such address in the API.")}, status=404)
 
 
-class ApiDocsView(SpectacularSwaggerView):
+class ApiDocsView(SpectacularSwaggerSplitView):
     """Swagger UI for /api/schema/, from drf-spectacular-sidecar's local files. GET only: its
-    HTML renderer has no template for the metadata DRF returns to OPTIONS (a 500 otherwise)."""
+    HTML renderer has no template for the metadata DRF returns to OPTIONS (a 500 otherwise).
+    The split view serves its start-up script from ``?script`` rather than inline, as the
+    Content-Security-Policy requires."""
 
     http_method_names = ["get", "head"]

@@ -3,10 +3,10 @@
 from collections.abc import Callable
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import User
+from agencies.services import api_token_create
 
 ClientFor = Callable[[User | None], APIClient]
 
@@ -18,8 +18,8 @@ def client_for(db: None) -> ClientFor:
     def make(user: User | None) -> APIClient:
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _token, key = api_token_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return make

@@ -206,10 +206,10 @@ def test_two_threads_racing_on_postgresql_only_one_wins(
     """Both writers pass the early If-Match check with the same version, then reach the
     conditional UPDATE together: PostgreSQL lets exactly one of them change the row."""
     require_server("PostgreSQL", connection.vendor == "postgresql", "DATABASE_URL=postgres://...")
-    from rest_framework.authtoken.models import Token
+    from agencies.services import api_token_create
 
     tokens = {
-        user.username: Token.objects.create(user=user).key for user in (roles.staff, roles.manager)
+        user.username: api_token_create(user=user)[1] for user in (roles.staff, roles.manager)
     }
     etag = roles.item.etag
     both_checked = threading.Barrier(2, timeout=10)

@@ -16,10 +16,10 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis import APIOperation, GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
+from agencies.services import api_token_create
 from recommendations.models import ActionItem
 from tests.conftest import RoleMatrix
 
@@ -95,7 +95,7 @@ def test_every_answer_matches_the_schema(
     roles: RoleMatrix,
     database_connection_kept_between_requests: None,
 ) -> None:
-    token = Token.objects.create(user=roles.coordinator).key
+    token = api_token_create(user=roles.coordinator)[1]
     existing = {
         "id": roles.item.pk,
         "acronym": roles.item.owner_agency.acronym,

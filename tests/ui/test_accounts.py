@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from agencies.models import User
 from tests.conftest import RoleMatrix
@@ -60,8 +61,13 @@ def test_password_change(client: Client, roles: RoleMatrix) -> None:
     assert roles.staff.check_password("a-much-longer-passphrase-2026")
 
 
-def test_password_reset_by_email_works_end_to_end(client: Client, roles: RoleMatrix) -> None:
-    response = client.post(reverse("password_reset"), {"email": roles.staff.email})
+def test_password_reset_by_email_works_end_to_end(
+    client: Client,
+    roles: RoleMatrix,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": roles.staff.email})
     assert response.status_code == 302
     assert "Check your email" in text(client.get(response["Location"]))
     assert len(mail.outbox) == 1
@@ -87,9 +93,12 @@ def test_password_reset_by_email_works_end_to_end(client: Client, roles: RoleMat
 
 
 def test_password_reset_reveals_nothing_about_unknown_addresses(
-    client: Client, roles: RoleMatrix
+    client: Client,
+    roles: RoleMatrix,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
-    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302
     assert mail.outbox == []
 
@@ -162,11 +171,14 @@ def test_signed_in_visitors_are_not_shown_the_sign_in_form(
 
 
 def test_the_reset_email_is_in_the_language_the_user_chose(
-    client: Client, roles: RoleMatrix
+    client: Client,
+    roles: RoleMatrix,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     roles.staff.language = "fr"
     roles.staff.save()
-    client.post(reverse("password_reset"), {"email": roles.staff.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": roles.staff.email})
     message = mail.outbox[0]
     assert message.subject == "Réinitialisation du mot de passe du suivi des recommandations"
     assert "est staff." in message.body
