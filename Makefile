@@ -73,7 +73,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	DEBUG=1 $(BIN)/mypy agencies apis recommendations notifications reports tracker
+	DEBUG=1 $(BIN)/mypy agencies apis recommendations notifications reports tracker tests benchmarks
 
 # Regenerate the catalogues after changing strings (needs GNU gettext), then translate the
 # new entries in locale/fr/... and compile; the compiled .mo files are committed.

@@ -10,7 +10,7 @@ admin.site.login_form = AdminLoginForm
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     # Tokens are made by signing in to the API; here an administrator sees and revokes them.
     list_display = ("user", "name", "prefix", "created_at", "last_used_at")
     search_fields = ("user__username", "name", "prefix")
@@ -24,14 +24,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, User]):
     model = Membership
     extra = 0
     autocomplete_fields = ["agency"]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Preferences"), {"fields": ("language",)}),
@@ -42,14 +42,14 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(admin.ModelAdmin[Agency]):
     list_display = ("acronym", "name_en", "name_fr", "level", "kind")
     list_filter = ("level", "kind")
     search_fields = ("acronym", "name_en", "name_fr")
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ("user", "agency", "role", "created_at")
     list_filter = ("role", "agency")
     search_fields = ("user__username", "user__email", "agency__acronym")

@@ -38,7 +38,7 @@ from apis.serializers import JsonStringField, StrictInputSerializer
 # Serializers -----------------------------------------------------------------------------------
 
 
-class AgencySerializer(serializers.ModelSerializer):
+class AgencySerializer(serializers.ModelSerializer[Agency]):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:agency-detail", lookup_field="acronym"
     )
@@ -49,7 +49,7 @@ class AgencySerializer(serializers.ModelSerializer):
         fields = ["acronym", "url", "name", "name_en", "name_fr", "level", "kind"]
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(serializers.ModelSerializer[Membership]):
     agency: serializers.SlugRelatedField[Agency] = serializers.SlugRelatedField(
         slug_field="acronym", read_only=True
     )
@@ -60,7 +60,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(serializers.ModelSerializer[User]):
     """A colleague as other members see them: no email unless ``can_see_contact_details``."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:user-detail", lookup_field="username")
@@ -92,7 +92,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return person.email if policies.can_see_contact_details(viewer, person) else None
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(serializers.ModelSerializer[User]):
     display_name = serializers.CharField(read_only=True)
     memberships = MembershipSerializer(many=True, read_only=True)
     is_coordinator = serializers.SerializerMethodField()
@@ -128,7 +128,7 @@ class TokenRequestSerializer(StrictInputSerializer):
     )
 
 
-class TokenSerializer(serializers.Serializer):
+class TokenSerializer(serializers.Serializer[Any]):
     token = serializers.CharField(
         read_only=True, help_text=_("Send it as “Authorization: Token <token>”.")
     )
@@ -165,7 +165,7 @@ class PersonFilter(ApiFilterSet):
 
     def filter_by_membership(
         self, queryset: QuerySet[User], name: str, value: list[str]
-    ) -> QuerySet:
+    ) -> QuerySet[User]:
         return queryset  # Both are applied together in filter_queryset.
 
     def filter_queryset(self, queryset: QuerySet[User]) -> QuerySet[User]:
@@ -194,7 +194,7 @@ class PersonFilter(ApiFilterSet):
         summary=_("Read an agency"), responses={200: AgencySerializer, **errors(403, 404)}
     ),
 )
-class AgencyViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet):
+class AgencyViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[Agency]):
     serializer_class = AgencySerializer
     permission_classes = [IsTrackerMember]
     filter_backends = [DjangoFilterBackend, ApiSearchFilter]
@@ -220,7 +220,7 @@ class AgencyViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet):
         summary=_("Read a person"), responses={200: PersonSerializer, **errors(403, 404)}
     ),
 )
-class UserViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet):
+class UserViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[User]):
     serializer_class = PersonSerializer
     permission_classes = [IsTrackerMember]
     filter_backends = [DjangoFilterBackend, ApiSearchFilter]
@@ -238,7 +238,7 @@ class UserViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet):
     description=_("Who the token or session belongs to, and their agencies and roles."),
     responses={200: MeSerializer, **errors()},
 )
-class MeView(TrackerApiMixin, generics.RetrieveAPIView):
+class MeView(TrackerApiMixin, generics.RetrieveAPIView[User]):
     serializer_class = MeSerializer
     # Open to a signed-in person with no agency yet, so that they can see why they are refused.
     permission_classes = [IsAuthenticated]

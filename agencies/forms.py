@@ -13,7 +13,7 @@ from .models import User
 from .throttling import signin_refused_for
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(forms.ModelForm[User]):
     """The parts of their account people manage themselves."""
 
     label_suffix = ""
@@ -59,7 +59,9 @@ class _ThrottleMessageMixin:
         seconds = signin_refused_for(self.request)
         if seconds:
             return throttled_error(seconds)
-        return super().get_invalid_login_error()  # type: ignore[misc]
+        # The form class this mixin comes before defines it; mypy sees only the mixin's bases.
+        error: ValidationError = super().get_invalid_login_error()  # type: ignore[misc]
+        return error
 
 
 class AuthenticationForm(_ThrottleMessageMixin, auth_forms.AuthenticationForm):

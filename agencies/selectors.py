@@ -32,7 +32,7 @@ def user_roles(user: object) -> Roles:
     """
     if not isinstance(user, User) or not user.is_authenticated:
         return Roles()
-    cached = getattr(user, _ROLES_CACHE_ATTRIBUTE, None)
+    cached: Roles | None = getattr(user, _ROLES_CACHE_ATTRIBUTE, None)
     if cached is not None:
         return cached
     member_of: set[int] = set()

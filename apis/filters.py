@@ -71,7 +71,8 @@ class IdFilter(filters.NumberFilter):
     """An id: a whole number that a database id can be (django-filter's NumberFilter takes any
     decimal, even 1e+300, which no database can compare with an id)."""
 
-    field_class = forms.IntegerField
+    # The stub pins NumberFilter.field_class to DecimalField; any forms.Field works at run time.
+    field_class = forms.IntegerField  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)

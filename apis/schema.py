@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField(help_text=_("What went wrong, in the language of the request."))
 
 
@@ -118,6 +118,6 @@ class StrictInputSerializerExtension(OpenApiSerializerExtension):
     match_subclasses = True
 
     def map_serializer(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
-        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema: dict[str, Any] = auto_schema._map_basic_serializer(self.target, direction)
         schema["additionalProperties"] = False
         return schema

@@ -1,13 +1,16 @@
 """Strict request bodies for every app's API: unknown fields and mistyped JSON are refused."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+_M = TypeVar("_M", bound=Model)
 
-class StrictInputSerializer(serializers.Serializer):
+
+class StrictInputSerializer(serializers.Serializer[Any]):
     """A request body: a JSON object whose keys are all fields of this serializer.
 
     A misspelt or read-only field ("percent" for "percent_complete", "title" on a progress
@@ -57,7 +60,7 @@ class JsonBooleanField(serializers.BooleanField):
         return data
 
 
-class NamedObjectField(serializers.SlugRelatedField):
+class NamedObjectField(serializers.SlugRelatedField[_M]):
     """An object named by a unique text (a code, an acronym, a username). A name that no row
     can hold (not text, or with a NUL character, which PostgreSQL refuses in a query) is
     refused before the database is asked."""

@@ -19,6 +19,7 @@ Usage (an empty database, migrated; it refuses a database whose name does not st
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -61,10 +62,11 @@ _TABLES = (
 )
 
 
-def _execute(sql: str, params: dict[str, object] | None = None) -> int:
+def _execute(sql: str, params: dict[str, Any] | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or {})
-        return cursor.rowcount
+        count: int = cursor.rowcount
+        return count
 
 
 def _check_database(force: bool) -> None:

@@ -46,8 +46,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+if TYPE_CHECKING:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP, Envelope, Session
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -62,7 +67,8 @@ def log(message: str) -> None:
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def wait_port(port: int, timeout: float = 60) -> None:
@@ -89,7 +95,7 @@ class Smtp:
         self.received: list[tuple[float, tuple[str, ...], str]] = []
         self.in_data = threading.Event()
         self.peers: list[int] = []
-        self.controller = None
+        self.controller: Controller | None = None
         self.lock = threading.Lock()
 
     def start(self) -> None:
@@ -98,17 +104,26 @@ class Smtp:
         smtp = self
 
         class Handler:
-            async def handle_RCPT(self, server, session, envelope, address, options):
+            async def handle_RCPT(
+                self,
+                server: SMTP,
+                session: Session,
+                envelope: Envelope,
+                address: str,
+                options: list[str],
+            ) -> str:
                 if smtp.mode == "451":
                     return "451 4.3.0 Greylisted, try again later"
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
 
-            async def handle_DATA(self, server, session, envelope):
-                smtp.peers.append(session.peer[1])
+            async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+                # A TCP peer is (host, port); aiosmtpd types it loosely.
+                smtp.peers.append(session.peer[1])  # type: ignore[index,arg-type]
                 smtp.in_data.set()
                 if smtp.slow:
                     await asyncio.sleep(smtp.slow)
+                assert isinstance(envelope.content, bytes)  # decode_data is off
                 message = email.message_from_bytes(envelope.content)
                 with smtp.lock:
                     smtp.received.append(
@@ -407,7 +422,7 @@ class Soak:
                     if current.status_code != 200:
                         self.record(False, current.status_code, None)
                         continue
-                    body = {"percent_complete": rng.randrange(0, 99), "note": note}
+                    body: dict[str, Any] = {"percent_complete": rng.randrange(0, 99), "note": note}
                     response = session.patch(
                         url, json=body, headers={"If-Match": current.headers["ETag"]}, timeout=20
                     )

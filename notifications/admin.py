@@ -9,7 +9,7 @@ from .models import Notification, NotificationPreference, Watch
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(admin.ModelAdmin[Notification]):
     list_display = (
         "created_at",
         "recipient",
@@ -56,7 +56,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(admin.ModelAdmin[NotificationPreference]):
     list_display = (
         "user",
         "due_soon",
@@ -72,7 +72,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Watch)
-class WatchAdmin(admin.ModelAdmin):
+class WatchAdmin(admin.ModelAdmin[Watch]):
     list_display = ("user", "action_item", "watching", "updated_at")
     list_filter = ("watching",)
     search_fields = ("user__username",)

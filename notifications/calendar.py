@@ -55,4 +55,5 @@ def calendar_feed(user: User) -> bytes:
             event.add("url", emails.item_url(item))
             event.add("transp", "TRANSPARENT")
             feed.add_component(event)
-    return feed.to_ical()
+    ical: bytes = feed.to_ical()
+    return ical

@@ -9,6 +9,7 @@ import datetime
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -158,7 +159,7 @@ def _message(
     recipient: User,
     subject: str,
     template: str,
-    context: dict,
+    context: dict[str, Any],
     notifications: Sequence[Notification],
 ) -> EmailMultiAlternatives:
     kinds = sorted({n.kind for n in notifications})

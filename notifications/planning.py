@@ -10,6 +10,7 @@ import datetime
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -47,23 +48,23 @@ class _ItemRule:
     who receives it."""
 
     kind: str
-    candidates: Callable[[], Iterable[dict]]
-    occurrence: Callable[[dict], rules.Occurrence | None]
-    audience: Callable[[dict], Iterable[int]]
+    candidates: Callable[[], Iterable[dict[str, Any]]]
+    occurrence: Callable[[dict[str, Any]], rules.Occurrence | None]
+    audience: Callable[[dict[str, Any]], Iterable[int]]
 
 
 def _item_rules(
     today: datetime.date, calendar: rules.ReminderCalendar, audience: selectors.Audience
 ) -> list[_ItemRule]:
-    def workers(item: dict) -> Iterable[int]:
+    def workers(item: dict[str, Any]) -> Iterable[int]:
         return audience.item_workers(
             assignee_id=item["assignee_id"], agency_id=item["owner_agency_id"]
         )
 
-    def managers(item: dict) -> Iterable[int]:
+    def managers(item: dict[str, Any]) -> Iterable[int]:
         return audience.escalation_targets(item["owner_agency_id"])
 
-    def last_progress_on(item: dict) -> datetime.date:
+    def last_progress_on(item: dict[str, Any]) -> datetime.date:
         return timezone.localtime(item["last_progress_at"]).date()
 
     repeat_days = max(1, settings.REMINDER_OVERDUE_REPEAT_DAYS)

@@ -119,19 +119,22 @@ def _already(kind: str, **filters: Any) -> Exists:
     )
 
 
-def due_soon_candidates(*, today: datetime.date, window_end: datetime.date) -> Iterable[dict]:
-    return (
+def due_soon_candidates(
+    *, today: datetime.date, window_end: datetime.date
+) -> Iterable[dict[str, Any]]:
+    rows: Iterable[dict[str, Any]] = (
         ActionItem.objects.open()
         .filter(due_date__gt=today, due_date__lte=window_end)
         .values(*CANDIDATE_FIELDS)
     )
+    return rows
 
 
-def overdue_candidates(*, today: datetime.date, repeat_days: int) -> Iterable[dict]:
+def overdue_candidates(*, today: datetime.date, repeat_days: int) -> Iterable[dict[str, Any]]:
     """Open items past due, with no update recorded since the due date passed, and no overdue
     reminder in the last ``repeat_days``. Both only narrow the query: the rule itself is
     ``rules.overdue_occurrence``, and the unique constraint is the guarantee against repeats."""
-    return (
+    rows: Iterable[dict[str, Any]] = (
         ActionItem.objects.open()
         .filter(due_date__lt=today, last_progress_at__date__lte=F("due_date"))
         .exclude(
@@ -142,22 +145,24 @@ def overdue_candidates(*, today: datetime.date, repeat_days: int) -> Iterable[di
         )
         .values(*CANDIDATE_FIELDS)
     )
+    return rows
 
 
-def escalation_candidates(*, latest_due_date: datetime.date) -> Iterable[dict]:
+def escalation_candidates(*, latest_due_date: datetime.date) -> Iterable[dict[str, Any]]:
     """Open items due on or before ``latest_due_date`` not yet escalated for that due date."""
-    return (
+    rows: Iterable[dict[str, Any]] = (
         ActionItem.objects.open()
         .filter(due_date__lte=latest_due_date)
         .exclude(_already(NotificationKind.ESCALATION, item_due_date=OuterRef("due_date")))
         .values(*CANDIDATE_FIELDS)
     )
+    return rows
 
 
-def stale_candidates(*, today: datetime.date, stale_days: int) -> Iterable[dict]:
+def stale_candidates(*, today: datetime.date, stale_days: int) -> Iterable[dict[str, Any]]:
     """Open items with no update for ``stale_days`` and no stale reminder in that time."""
     cutoff = _start_of_day(today - datetime.timedelta(days=stale_days - 1))
-    return (
+    rows: Iterable[dict[str, Any]] = (
         ActionItem.objects.open()
         .filter(last_progress_at__lt=cutoff)
         .exclude(
@@ -168,6 +173,7 @@ def stale_candidates(*, today: datetime.date, stale_days: int) -> Iterable[dict]
         )
         .values(*CANDIDATE_FIELDS)
     )
+    return rows
 
 
 def existing_notification_keys(

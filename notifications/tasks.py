@@ -8,7 +8,7 @@ CELERY_BEAT_SCHEDULE) finds the rows again.
 
 import datetime
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.utils.dateparse import parse_datetime
 
 from . import delivery, planning
@@ -31,12 +31,12 @@ def notifications_retry_pending() -> int:
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
-def notifications_send(self, recipient_ids: list[int]) -> int:
+def notifications_send(self: Task[[list[int]], int], recipient_ids: list[int]) -> int:
     result = delivery.notifications_send(recipient_ids=recipient_ids)
     delay = result.retry_in_seconds
     # A short backoff is waited for in the broker; a longer one is left to the periodic retry,
     # so no task ever waits longer than the broker's visibility timeout. The attempts are counted
     # on the rows: past NOTIFICATION_MAX_ATTEMPTS they are failed and a retry finds nothing.
     if result.retry_recipient_ids and delay and delay <= MAX_COUNTDOWN_SECONDS:
-        raise self.retry(args=[result.retry_recipient_ids], countdown=delay)
+        raise self.retry(args=(result.retry_recipient_ids,), countdown=delay)
     return result.emails_sent

@@ -11,19 +11,19 @@ from .models import ActionItem, ProgressUpdate, Recommendation, Source, Theme
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(admin.ModelAdmin[Source]):
     list_display = ("key", "title_en", "publisher_en", "published_on")
     search_fields = ("title_en", "title_fr")
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(admin.ModelAdmin[Theme]):
     list_display = ("title_en", "section", "source", "position")
     list_filter = ("section", "source")
     search_fields = ("title_en", "title_fr")
 
 
-class ActionItemInline(admin.TabularInline):
+class ActionItemInline(admin.TabularInline[ActionItem, Recommendation]):
     """The recommendation's items, to read and open; they change through the tracker's services."""
 
     model = ActionItem
@@ -38,7 +38,7 @@ class ActionItemInline(admin.TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
+class RecommendationAdmin(admin.ModelAdmin[Recommendation]):
     list_display = ("code", "title_en", "theme", "priority", "lead_agency", "target_date")
     list_filter = ("priority", "theme__section", "theme", "lead_agency")
     search_fields = ("code", "title_en", "title_fr", "description_en", "description_fr")
@@ -46,7 +46,7 @@ class RecommendationAdmin(admin.ModelAdmin):
     inlines = [ActionItemInline]
 
 
-class ProgressUpdateInline(admin.TabularInline):
+class ProgressUpdateInline(admin.TabularInline[ProgressUpdate, ActionItem]):
     model = ProgressUpdate
     extra = 0
     can_delete = False
@@ -59,7 +59,7 @@ class ProgressUpdateInline(admin.TabularInline):
         return False
 
 
-class ActionItemAdminForm(forms.ModelForm):
+class ActionItemAdminForm(forms.ModelForm[ActionItem]):
     """The item's definition, with the version it was read at (so an admin cannot overwrite a
     change made meanwhile) and, when adding, the service's rules shown on their fields."""
 
@@ -113,7 +113,7 @@ class ActionItemAdminForm(forms.ModelForm):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(admin.ModelAdmin):
+class ActionItemAdmin(admin.ModelAdmin[ActionItem]):
     """Items are added and their definition edited through the tracker's services, like every
     other path: a timeline entry, a version bump (so API clients' ETags change), the assignee
     rule. Workflow fields (status, percent, due date, assignee) and the owner, which decides who
@@ -203,7 +203,7 @@ class ActionItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(admin.ModelAdmin[ProgressUpdate]):
     list_display = ("action_item", "author", "created_at", "status_before", "status_after")
     list_filter = ("status_after",)
     search_fields = ("note", "action_item__title_en", "author__username")

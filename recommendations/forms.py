@@ -53,12 +53,12 @@ class TrackerFormMixin:
             form.add_error(None, error)
 
 
-class AgencyChoiceField(forms.ModelChoiceField):
+class AgencyChoiceField(forms.ModelChoiceField[Agency]):
     def label_from_instance(self, obj: Agency) -> str:
         return f"{obj.local_acronym} \N{EN DASH} {obj.name}"
 
 
-class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
+class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField[Agency]):
     def label_from_instance(self, obj: Agency) -> str:
         return f"{obj.local_acronym} \N{EN DASH} {obj.name}"
 
@@ -76,17 +76,17 @@ class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)  # type: ignore[misc]
 
 
-class ThemeChoiceField(forms.ModelChoiceField):
+class ThemeChoiceField(forms.ModelChoiceField[Theme]):
     def label_from_instance(self, obj: Theme) -> str:
         return obj.title
 
 
-class RecommendationChoiceField(forms.ModelChoiceField):
+class RecommendationChoiceField(forms.ModelChoiceField[Recommendation]):
     def label_from_instance(self, obj: Recommendation) -> str:
         return f"{obj.code} {obj.title}"
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(forms.ModelChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 
@@ -346,7 +346,7 @@ class AssignForm(PastDueDateConfirmationMixin, VersionedForm):
 # Coordinators: definitions ---------------------------------------------------------------------
 
 
-class RecommendationForm(TrackerFormMixin, forms.ModelForm):
+class RecommendationForm(TrackerFormMixin, forms.ModelForm[Recommendation]):
     """Create or edit a recommendation. ``version`` is the ``updated_at`` the coordinator saw."""
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -410,7 +410,7 @@ class RecommendationForm(TrackerFormMixin, forms.ModelForm):
             return None
 
 
-class ActionItemForm(TrackerFormMixin, forms.ModelForm):
+class ActionItemForm(TrackerFormMixin, forms.ModelForm[ActionItem]):
     """Create an action item, or edit what it is (the workflow fields have their own forms)."""
 
     owner_agency = AgencyChoiceField(

@@ -98,7 +98,7 @@ STATUS_RANK = Case(
     default=Value(4),
     output_field=IntegerField(),
 )
-MY_WORK_SORTS: dict[str, tuple] = {
+MY_WORK_SORTS: dict[str, tuple[str | Case, ...]] = {
     "due": ("due_date", "id"),
     "-due": ("-due_date", "-id"),
     "updated": ("-updated_at", "-id"),

@@ -6,7 +6,8 @@ import datetime
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum, auto
+from typing import Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -23,12 +24,16 @@ from .signals import action_item_changed
 NOTE_MAX_LENGTH = 4000
 
 
-class _Unset:
+class Unset(Enum):
+    """The default of a field the caller leaves as it is (None is a value: "no assignee")."""
+
+    UNSET = auto()
+
     def __repr__(self) -> str:
         return "UNSET"
 
 
-UNSET: Any = _Unset()
+UNSET: Final = Unset.UNSET
 
 
 # A due date outside this range is a typo (9999-12-31 breaks calendar feeds and reports).
@@ -119,10 +124,10 @@ def _assignee_refusal(assignee: User, owner_agency_id: int) -> str:
 def _validate_change(
     *,
     item: ActionItem,
-    status: Any,
-    percent_complete: Any,
-    due_date: Any,
-    assignee: Any,
+    status: str | Unset,
+    percent_complete: int | Unset,
+    due_date: datetime.date | Unset,
+    assignee: User | Unset | None,
     note: str,
     confirm_past_due_date: bool,
 ) -> None:
@@ -255,10 +260,10 @@ def action_item_change(
     item: ActionItem,
     actor: User,
     expected_version: int | None,
-    status: Any = UNSET,
-    percent_complete: Any = UNSET,
-    due_date: Any = UNSET,
-    assignee: Any = UNSET,
+    status: str | Unset = UNSET,
+    percent_complete: int | Unset = UNSET,
+    due_date: datetime.date | Unset = UNSET,
+    assignee: User | Unset | None = UNSET,
     note: str = "",
     at: datetime.datetime | None = None,
     notify: bool = True,

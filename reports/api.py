@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.models import Agency
 from agencies.permissions import IsTrackerMember
 from apis.base import TrackerApiMixin
 from apis.schema import errors
@@ -27,13 +28,13 @@ from .forms import ReportFilterForm
 from .selectors import ReportFilters, ReportSummary, StatusTally, one_decimal, report_summary
 
 
-class StatusCountSerializer(serializers.Serializer):
+class StatusCountSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=Status.choices)
     count = serializers.IntegerField()
     percent = serializers.FloatField(allow_null=True, help_text="Share of the group's items.")
 
 
-class TallySerializer(serializers.Serializer):
+class TallySerializer(serializers.Serializer[Any]):
     """Counts for a group of items; percentages are of the group."""
 
     total = serializers.IntegerField()
@@ -67,7 +68,7 @@ class TallySerializer(serializers.Serializer):
         return one_decimal(tally.progress)
 
 
-class ShareOfAllMixin(serializers.Serializer):
+class ShareOfAllMixin(serializers.Serializer[Any]):
     share_of_all = serializers.SerializerMethodField(help_text="Share of all the report's items.")
 
     def get_share_of_all(self, row: Any) -> float | None:
@@ -95,7 +96,7 @@ class RecommendationRowSerializer(ShareOfAllMixin):
     counts = TallySerializer(source="tally")
 
 
-class SlippageBandSerializer(serializers.Serializer):
+class SlippageBandSerializer(serializers.Serializer[Any]):
     band = serializers.CharField(source="key")
     min_days = serializers.IntegerField(source="lowest", allow_null=True)
     max_days = serializers.IntegerField(source="highest", allow_null=True)
@@ -106,7 +107,7 @@ class SlippageBandSerializer(serializers.Serializer):
         return one_decimal(band.share)
 
 
-class ListedItemSerializer(serializers.Serializer):
+class ListedItemSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     reference = serializers.CharField()
     title = serializers.CharField()
@@ -118,7 +119,7 @@ class ListedItemSerializer(serializers.Serializer):
     last_progress_at = serializers.DateTimeField()
 
 
-class ItemListSerializer(serializers.Serializer):
+class ItemListSerializer(serializers.Serializer[Any]):
     """The first rows of a list (oldest first) and how many there are in all."""
 
     total = serializers.IntegerField()
@@ -134,18 +135,18 @@ class MonthField(serializers.DateField):
         return f"{value.year:04d}-{value.month:02d}"
 
 
-class MonthPointSerializer(serializers.Serializer):
+class MonthPointSerializer(serializers.Serializer[Any]):
     month = MonthField(help_text="YYYY-MM, in the site's time zone.")
     completed = serializers.IntegerField()
     open_at_end = serializers.IntegerField()
 
 
-class ScopeField(serializers.Field):
-    def to_representation(self, scope: list[Any] | None) -> list[str] | None:
+class ScopeField(serializers.Field[list[Agency] | None, Any, list[str] | None, Any]):
+    def to_representation(self, scope: list[Agency] | None) -> list[str] | None:
         return None if scope is None else [agency.acronym for agency in scope]
 
 
-class FiltersField(serializers.Field):
+class FiltersField(serializers.Field[ReportFilters, Any, dict[str, Any], Any]):
     def to_representation(self, filters: ReportFilters) -> dict[str, Any]:
         return {
             "agency": filters.agency.acronym if filters.agency else None,
@@ -157,7 +158,7 @@ class FiltersField(serializers.Field):
         }
 
 
-class ReportSummarySerializer(serializers.Serializer):
+class ReportSummarySerializer(serializers.Serializer[Any]):
     generated_at = serializers.DateTimeField()
     today = serializers.DateField()
     scope = extend_schema_field(

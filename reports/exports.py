@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from .tables import Column, Kind, ReportDocument, ReportTable
 
@@ -121,13 +122,16 @@ def _write_table(workbook: Workbook, table: ReportTable, taken: set[str]) -> str
                 cell.number_format = number_format
     for index, label in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, len(label) + 2))
-    return sheet.title
+    title: str = sheet.title
+    return title
 
 
 def report_xlsx(document: ReportDocument) -> bytes:
     """A workbook: a first sheet saying what the report covers, then a sheet per table."""
     workbook = Workbook()
     cover = workbook.active
+    # A new Workbook starts with one worksheet (never a chart sheet, never none).
+    assert isinstance(cover, Worksheet)
     taken: set[str] = set()
     cover.title = _sheet_name(_("Report"), taken)
     cover.append([document.title])

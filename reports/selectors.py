@@ -35,6 +35,7 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 
 from agencies.models import Agency, User, acronym_in_language
+from agencies.policies import roles_of
 from recommendations.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -688,7 +689,7 @@ def report_my_work_query(*, user: User | object, filters: ReportFilters) -> str 
     the same set (a filter it lacks, or a scope that is not one of its own)."""
     if filters.priority or filters.date_from or filters.date_to:
         return None
-    roles = policies.roles_of(user)
+    roles = roles_of(user)
     if roles.sees_everything and filters.agency is None:
         scope = "all"
     elif (

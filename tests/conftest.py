@@ -65,21 +65,24 @@ class RoleMatrix:
     outsider: User
 
     def by_name(self, name: str) -> User:
-        return getattr(self, name)
+        user: User = getattr(self, name)
+        return user
 
 
 @pytest.fixture
 def roles(db: None) -> RoleMatrix:
-    owner = AgencyFactory(acronym="RCMP", name_en="Royal Canadian Mounted Police")
-    supporting = AgencyFactory(acronym="CBSA", name_en="Canada Border Services Agency")
-    unrelated = AgencyFactory(acronym="CPC", name_en="Canada Post")
-    secretariat = AgencyFactory(acronym="PSC", name_en="Public Safety Canada")
-    recommendation = RecommendationFactory(lead_agency=owner)
+    owner = AgencyFactory.create(acronym="RCMP", name_en="Royal Canadian Mounted Police")
+    supporting = AgencyFactory.create(acronym="CBSA", name_en="Canada Border Services Agency")
+    unrelated = AgencyFactory.create(acronym="CPC", name_en="Canada Post")
+    secretariat = AgencyFactory.create(acronym="PSC", name_en="Public Safety Canada")
+    recommendation = RecommendationFactory.create(lead_agency=owner)
     recommendation.supporting_agencies.add(supporting)
-    item = ActionItemFactory(recommendation=recommendation, owner_agency=owner)
+    item = ActionItemFactory.create(recommendation=recommendation, owner_agency=owner)
 
     def member(username: str, agency: Agency, role: str) -> User:
-        return MembershipFactory(user=UserFactory(username=username), agency=agency, role=role).user
+        return MembershipFactory.create(
+            user=UserFactory.create(username=username), agency=agency, role=role
+        ).user
 
     return RoleMatrix(
         item=item,
@@ -91,7 +94,7 @@ def roles(db: None) -> RoleMatrix:
         staff=member("staff", owner, Membership.Role.STAFF),
         supporting_staff=member("supporter", supporting, Membership.Role.STAFF),
         unrelated_staff=member("unrelated", unrelated, Membership.Role.STAFF),
-        outsider=UserFactory(username="outsider"),
+        outsider=UserFactory.create(username="outsider"),
     )
 
 

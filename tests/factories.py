@@ -7,7 +7,7 @@ from agencies.models import Agency, Membership, User
 from recommendations.models import ActionItem, Recommendation, Source, Theme
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -19,7 +19,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
 
 
-class AgencyFactory(factory.django.DjangoModelFactory):
+class AgencyFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
         django_get_or_create = ("acronym",)
@@ -31,7 +31,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     kind = Agency.Kind.POLICE
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -40,7 +40,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Membership.Role.STAFF
 
 
-class SourceFactory(factory.django.DjangoModelFactory):
+class SourceFactory(factory.django.DjangoModelFactory[Source]):
     class Meta:
         model = Source
         django_get_or_create = ("key",)
@@ -52,7 +52,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
     publisher_fr = "Sécurité publique Canada"
 
 
-class ThemeFactory(factory.django.DjangoModelFactory):
+class ThemeFactory(factory.django.DjangoModelFactory[Theme]):
     class Meta:
         model = Theme
 
@@ -64,7 +64,7 @@ class ThemeFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
 
 
-class RecommendationFactory(factory.django.DjangoModelFactory):
+class RecommendationFactory(factory.django.DjangoModelFactory[Recommendation]):
     class Meta:
         model = Recommendation
 
@@ -78,7 +78,7 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     target_date = datetime.date(2027, 12, 31)
 
 
-class ActionItemFactory(factory.django.DjangoModelFactory):
+class ActionItemFactory(factory.django.DjangoModelFactory[ActionItem]):
     class Meta:
         model = ActionItem
 

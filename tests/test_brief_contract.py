@@ -3,17 +3,20 @@ as an operator or an integration would use them, and the `make run` path on a fr
 
 import datetime
 import io
+from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, User
 from notifications.models import Notification
 from recommendations.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from recommendations.models import ActionItem, ProgressUpdate
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,10 +51,10 @@ def token_client(username: str, password: str = FACTORY_PASSWORD) -> APIClient:
 # The API's action items -------------------------------------------------------------------------
 
 
-def test_action_items_carry_the_brief_fields_with_acronym_and_username(roles):
+def test_action_items_carry_the_brief_fields_with_acronym_and_username(roles: RoleMatrix) -> None:
     roles.item.assignee = roles.staff
     roles.item.save(update_fields=["assignee"])
-    unassigned = ActionItemFactory(recommendation=roles.item.recommendation)
+    unassigned = ActionItemFactory.create(recommendation=roles.item.recommendation)
     client = token_client("staff")
 
     listed = {row["id"]: row for row in client.get("/api/v1/action-items/").json()["results"]}
@@ -71,7 +74,7 @@ def test_action_items_carry_the_brief_fields_with_acronym_and_username(roles):
     assert detail["ETag"] == roles.item.etag
 
 
-def test_the_etag_of_a_write_is_the_if_match_of_the_next(roles):
+def test_the_etag_of_a_write_is_the_if_match_of_the_next(roles: RoleMatrix) -> None:
     client = token_client("staff")
     url = f"/api/v1/action-items/{roles.item.pk}/"
     etag = client.get(url)["ETag"]
@@ -87,10 +90,10 @@ def test_the_etag_of_a_write_is_the_if_match_of_the_next(roles):
     assert second.status_code == 200
 
 
-def test_filtering_by_the_field_name_owner_agency_filters(roles):
+def test_filtering_by_the_field_name_owner_agency_filters(roles: RoleMatrix) -> None:
     """A script reading ``owner_agency`` in the items filters by that name; it must not get
     every item back as if it had been filtered."""
-    ActionItemFactory(owner_agency=roles.supporting)
+    ActionItemFactory.create(owner_agency=roles.supporting)
     client = token_client("coordinator")
     by_field = client.get("/api/v1/action-items/", {"owner_agency": "RCMP"})
     assert by_field.status_code == 200
@@ -98,7 +101,7 @@ def test_filtering_by_the_field_name_owner_agency_filters(roles):
     assert client.get("/api/v1/action-items/", {"owner_agency": "NOPE"}).json()["count"] == 0
 
 
-def test_the_report_summary_gives_numbers_by_status_agency_and_theme(roles):
+def test_the_report_summary_gives_numbers_by_status_agency_and_theme(roles: RoleMatrix) -> None:
     body = token_client("coordinator").get("/api/v1/reports/summary/").json()
     by_status = {row["status"]: row["count"] for row in body["totals"]["by_status"]}
     assert by_status["not_started"] == 1
@@ -107,7 +110,7 @@ def test_the_report_summary_gives_numbers_by_status_agency_and_theme(roles):
     assert len(body["by_theme"]) == 1
 
 
-def test_the_schema_and_its_viewer_are_at_the_fixed_addresses(client):
+def test_the_schema_and_its_viewer_are_at_the_fixed_addresses(client: Client) -> None:
     assert client.get("/api/schema/").status_code == 200
     assert b"openapi" in client.get("/api/schema/").content
     assert client.get("/api/docs/").status_code == 200
@@ -116,7 +119,7 @@ def test_the_schema_and_its_viewer_are_at_the_fixed_addresses(client):
 # Operators' commands ----------------------------------------------------------------------------
 
 
-def test_make_run_path_loads_the_demo_and_previews_reminders_on_a_fresh_database():
+def test_make_run_path_loads_the_demo_and_previews_reminders_on_a_fresh_database() -> None:
     """`make run` = migrate, load_roundtable, load_demo; an operator then previews the reminders."""
     call_command("load_roundtable", stdout=io.StringIO())
     assert set(Agency.objects.values_list("acronym", flat=True)) >= BRIEF_ACRONYMS
@@ -145,7 +148,7 @@ def test_make_run_path_loads_the_demo_and_previews_reminders_on_a_fresh_database
 
 
 @pytest.mark.parametrize("moment", ["tomorrow", "2026-02-30T08:00", "2026-13-01T08:00"])
-def test_run_reminders_refuses_a_bad_moment_with_a_clear_error(moment):
+def test_run_reminders_refuses_a_bad_moment_with_a_clear_error(moment: str) -> None:
     with pytest.raises(CommandError, match="--at"):
         call_command("run_reminders", "--at", moment, "--dry-run", stdout=io.StringIO())
 
@@ -160,14 +163,16 @@ def test_run_reminders_refuses_a_bad_moment_with_a_clear_error(moment):
         (["jdoe", "--agency", "RCMP", "--role", "staff", "--language", "de"], "language"),
     ],
 )
-def test_add_member_refuses_bad_values_and_creates_nobody(roles, arguments, message):
+def test_add_member_refuses_bad_values_and_creates_nobody(
+    roles: RoleMatrix, arguments: list[Any], message: str
+) -> None:
     before = User.objects.count()
     with pytest.raises(CommandError, match=message):
         call_command("add_member", *arguments, stdout=io.StringIO())
     assert User.objects.count() == before
 
 
-def test_a_dry_run_names_each_recipient_by_username(roles):
+def test_a_dry_run_names_each_recipient_by_username(roles: RoleMatrix) -> None:
     roles.item.due_date = datetime.date(2021, 6, 8)
     roles.item.assignee = roles.staff
     roles.item.save(update_fields=["due_date", "assignee"])
@@ -177,7 +182,7 @@ def test_a_dry_run_names_each_recipient_by_username(roles):
     assert "due_soon" in out.getvalue()
 
 
-def test_assignee_is_written_as_a_username_and_null_unassigns(roles):
+def test_assignee_is_written_as_a_username_and_null_unassigns(roles: RoleMatrix) -> None:
     client = token_client("manager")
     url = f"/api/v1/action-items/{roles.item.pk}/"
     assigned = client.patch(

@@ -30,7 +30,7 @@ def imported_packages(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
-def test_a_package_imports_only_the_ones_below_it(package):
+def test_a_package_imports_only_the_ones_below_it(package: str) -> None:
     found: dict[str, set[str]] = {}
     for path in (ROOT / package).rglob("*.py"):
         if "migrations" in path.parts:
@@ -42,6 +42,6 @@ def test_a_package_imports_only_the_ones_below_it(package):
     assert found == {}
 
 
-def test_reports_api_does_not_build_on_the_recommendations_api():
+def test_reports_api_does_not_build_on_the_recommendations_api() -> None:
     names = imported_packages(ROOT / "reports" / "api.py")
     assert not [name for name in names if name.startswith("recommendations.api")]

@@ -7,13 +7,18 @@ import html as html_lib
 import random
 import re
 import time
+from collections.abc import Callable
 
 import pytest
+from django.test import Client
+from pytest_django import Settings as DjangoSettings
 from rest_framework.test import APIClient
 
+from agencies.models import User
 from agencies.services import api_token_create
 from recommendations.models import ActionItem
 from tests.api.conftest import item_url
+from tests.conftest import RoleMatrix
 from tests.ui.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +27,8 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def client_for(db):
-    def make(user):
+def client_for(db: None) -> Callable[[User], APIClient]:
+    def make(user: User) -> APIClient:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
         return client
@@ -31,14 +36,16 @@ def client_for(db):
     return make
 
 
-def test_deeply_nested_json_is_refused_without_signing_in():
+def test_deeply_nested_json_is_refused_without_signing_in() -> None:
     body = "[" * 100_000 + "]" * 100_000
     response = APIClient().post("/api/v1/auth/token/", body, content_type="application/json")
     assert response.status_code == 400
     assert "nested" in response.json()["detail"]
 
 
-def test_json_nested_past_the_limit_is_refused_on_a_write(roles, client_for, settings):
+def test_json_nested_past_the_limit_is_refused_on_a_write(
+    roles: RoleMatrix, client_for: Callable[[User], APIClient], settings: DjangoSettings
+) -> None:
     settings.API_JSON_MAX_DEPTH = 32
     body = '{"note": ' + "[" * 40 + "]" * 40 + "}"
     response = client_for(roles.staff).patch(
@@ -51,7 +58,9 @@ def test_json_nested_past_the_limit_is_refused_on_a_write(roles, client_for, set
     assert "32 levels" in response.json()["detail"]
 
 
-def test_a_body_over_the_size_limit_gets_413(roles, client_for, settings):
+def test_a_body_over_the_size_limit_gets_413(
+    roles: RoleMatrix, client_for: Callable[[User], APIClient], settings: DjangoSettings
+) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     body = '{"note": "' + "x" * 20_000 + '"}'
     anonymous = APIClient().post("/api/v1/auth/token/", body, content_type="application/json")
@@ -68,7 +77,9 @@ def test_a_body_over_the_size_limit_gets_413(roles, client_for, settings):
 
 @pytest.mark.parametrize("value", ["²", "٣", "１", "9" * 5000, "-1", "0", "1.5"])  # noqa: RUF001
 @pytest.mark.parametrize("parameter", ["page", "page_size"])
-def test_page_numbers_must_be_plain_whole_numbers(roles, client_for, parameter, value):
+def test_page_numbers_must_be_plain_whole_numbers(
+    roles: RoleMatrix, client_for: Callable[[User], APIClient], parameter: str, value: str
+) -> None:
     response = client_for(roles.staff).get("/api/v1/action-items/", {parameter: value})
     assert response.status_code == 400
     assert parameter in response.json()
@@ -79,27 +90,35 @@ def test_page_numbers_must_be_plain_whole_numbers(roles, client_for, parameter, 
 )
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
 def test_dates_at_the_ends_of_the_calendar_are_refused_by_the_reports(
-    client, roles, client_for, path, value
-):
+    client: Client,
+    roles: RoleMatrix,
+    client_for: Callable[[User], APIClient],
+    path: str,
+    value: str,
+) -> None:
     if path.startswith("/api/"):
         response = client_for(roles.coordinator).get(path, {"date_to": value})
         assert response.status_code == 400
         assert "date_to" in response.json()
     else:
-        response = signed_in(client, roles.coordinator).get(path, {"date_to": value})
+        page = signed_in(client, roles.coordinator).get(path, {"date_to": value})
         if path == "/reports/":  # the page shows its form again, with the message by the field
-            assert response.status_code == 200
-            assert "Enter a date between 1900-01-01 and 2999-12-31" in response.content.decode()
+            assert page.status_code == 200
+            assert "Enter a date between 1900-01-01 and 2999-12-31" in page.content.decode()
         else:
-            assert response.status_code == 400
+            assert page.status_code == 400
 
 
 @pytest.mark.parametrize("token", ["%00", "a%00b", "%C0%80", "x" * 300, "%F0%9F%92%A9"])
-def test_a_calendar_address_that_cannot_be_a_token_is_not_found(client, db, token):
+def test_a_calendar_address_that_cannot_be_a_token_is_not_found(
+    client: Client, db: None, token: str
+) -> None:
     assert client.get(f"/notifications/calendar/{token}.ics").status_code == 404
 
 
-def test_the_calendar_feed_survives_the_last_day_of_the_calendar(client, roles):
+def test_the_calendar_feed_survives_the_last_day_of_the_calendar(
+    client: Client, roles: RoleMatrix
+) -> None:
     from notifications.preferences import calendar_token_reset
 
     ActionItem.objects.filter(pk=roles.item.pk).update(due_date=datetime.date.max)
@@ -150,7 +169,7 @@ def forms_of(page: str, default_action: str) -> list[tuple[str, str, list[str]]]
     return found
 
 
-def fuzz(client, page_path: str, rng: random.Random, rounds: int, deadline: float) -> int:
+def fuzz(client: Client, page_path: str, rng: random.Random, rounds: int, deadline: float) -> int:
     page = client.get(page_path)
     assert page.status_code < 500, page_path
     sent = 0
@@ -167,7 +186,9 @@ def fuzz(client, page_path: str, rng: random.Random, rounds: int, deadline: floa
     return sent
 
 
-def test_hostile_values_in_every_web_form_never_make_a_500(client, roles):
+def test_hostile_values_in_every_web_form_never_make_a_500(
+    client: Client, roles: RoleMatrix
+) -> None:
     rng = random.Random(20261201)
     deadline = time.monotonic() + 60
     item, recommendation = roles.item, roles.item.recommendation

@@ -20,8 +20,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -101,7 +102,9 @@ def make_run(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             process.wait(timeout=10)
 
 
-def api(base: str, method: str, path: str, body: dict | None = None, **headers: str) -> tuple:
+def api(
+    base: str, method: str, path: str, body: dict[str, Any] | None = None, /, **headers: str
+) -> tuple[Any, Message]:
     request = urllib.request.Request(  # noqa: S310 (loopback)
         base + path,
         method=method,
@@ -117,7 +120,7 @@ def emails_in(mail_dir: Path, *, at_least: int, having: str) -> list[EmailMessag
     found: list[EmailMessage] = []
     while time.monotonic() < deadline:
         found = [
-            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             for path in sorted(mail_dir.glob("*.eml"))
         ]
         if len([m for m in found if having in str(m["Subject"])]) >= at_least:
@@ -151,7 +154,9 @@ def reminder_moment() -> str:
     return moment.isoformat()
 
 
-def test_every_link_in_the_emails_of_make_run_leads_to_the_web_process(make_run):
+def test_every_link_in_the_emails_of_make_run_leads_to_the_web_process(
+    make_run: tuple[str, Path],
+) -> None:
     base, var_dir = make_run
     mail_dir = var_dir / "mail"
 

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.views.debug import ExceptionReporter
+from pytest_django import Settings as DjangoSettings
 
 from tests.test_settings import _settings
 
@@ -40,7 +41,7 @@ def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_check_deploy_is_clean_under_the_documented_production_settings(tmp_path):
+def test_check_deploy_is_clean_under_the_documented_production_settings(tmp_path: Path) -> None:
     result = _manage(
         {**PRODUCTION, "VAR_DIR": str(tmp_path)}, "check", "--deploy", "--fail-level", "WARNING"
     )
@@ -48,7 +49,7 @@ def test_check_deploy_is_clean_under_the_documented_production_settings(tmp_path
     assert "no issues" in result.stdout
 
 
-def test_debug_is_off_unless_asked_for(tmp_path):
+def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
     result = _settings(
         {
             "VAR_DIR": str(tmp_path),
@@ -63,7 +64,7 @@ def test_debug_is_off_unless_asked_for(tmp_path):
     assert result.stdout.strip() == "False"
 
 
-def test_https_site_url_turns_on_redirect_hsts_and_secure_cookies(tmp_path):
+def test_https_site_url_turns_on_redirect_hsts_and_secure_cookies(tmp_path: Path) -> None:
     result = _settings(
         {**PRODUCTION, "VAR_DIR": str(tmp_path)},
         "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, "
@@ -78,7 +79,7 @@ def test_https_site_url_turns_on_redirect_hsts_and_secure_cookies(tmp_path):
     assert plain.stdout.strip() == "False 0"
 
 
-def test_production_speaks_json_only_no_browsable_api(tmp_path):
+def test_production_speaks_json_only_no_browsable_api(tmp_path: Path) -> None:
     result = _settings(
         {**PRODUCTION, "VAR_DIR": str(tmp_path)},
         "settings.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES']",
@@ -87,7 +88,7 @@ def test_production_speaks_json_only_no_browsable_api(tmp_path):
 
 
 @pytest.mark.django_db
-def test_debug_pages_mask_every_setting_that_may_hold_a_password(settings):
+def test_debug_pages_mask_every_setting_that_may_hold_a_password(settings: DjangoSettings) -> None:
     # Built at run time, so that the page's source excerpts (this test) do not contain it.
     secret = "".join(["s3", "cr", "3t-pw"])
     settings.DEBUG = True
@@ -111,7 +112,9 @@ def test_debug_pages_mask_every_setting_that_may_hold_a_password(settings):
     assert "REDIS_URL" in html  # named, with its value masked
 
 
-def test_every_page_gets_a_content_security_policy_without_inline_script(client, db):
+def test_every_page_gets_a_content_security_policy_without_inline_script(
+    client: Client, db: None
+) -> None:
     response = client.get("/accounts/login/")
     policy = response["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
@@ -121,7 +124,7 @@ def test_every_page_gets_a_content_security_policy_without_inline_script(client,
     assert "<script>" not in response.content.decode()
 
 
-def test_the_web_server_refuses_to_start_without_collected_static_files(tmp_path):
+def test_the_web_server_refuses_to_start_without_collected_static_files(tmp_path: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
     result = subprocess.run(
         [sys.executable, "-c", "import tracker.wsgi"],

@@ -45,7 +45,7 @@ def _settings(env: dict[str, str | None], expression: str) -> subprocess.Complet
     )
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     result = _settings(
         {"DEBUG": "0", "ALLOWED_HOSTS": "tracker.example", "VAR_DIR": str(tmp_path)},
         "settings.DEBUG",
@@ -54,7 +54,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
+def test_production_refuses_to_start_without_allowed_hosts(tmp_path: Path) -> None:
     result = _settings(
         {"DEBUG": "0", "SECRET_KEY": "x" * 50, "VAR_DIR": str(tmp_path)}, "settings.DEBUG"
     )
@@ -62,13 +62,13 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
     assert "ALLOWED_HOSTS must be set" in result.stderr
 
 
-def test_a_bad_boolean_stops_start_up_naming_the_value(tmp_path):
+def test_a_bad_boolean_stops_start_up_naming_the_value(tmp_path: Path) -> None:
     result = _settings({"DEBUG": "maybe", "VAR_DIR": str(tmp_path)}, "settings.DEBUG")
     assert result.returncode != 0
     assert "maybe" in result.stderr
 
 
-def test_defaults_need_nothing_installed(tmp_path):
+def test_defaults_need_nothing_installed(tmp_path: Path) -> None:
     result = _settings(
         {"VAR_DIR": str(tmp_path), "DEBUG": "1"},
         "settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.EMAIL_BACKEND",
@@ -79,7 +79,7 @@ def test_defaults_need_nothing_installed(tmp_path):
     assert "EmlFileBackend" in result.stdout
 
 
-def test_environment_switches_to_postgresql_redis_and_smtp(tmp_path):
+def test_environment_switches_to_postgresql_redis_and_smtp(tmp_path: Path) -> None:
     result = _settings(
         {
             "VAR_DIR": str(tmp_path),

@@ -2,15 +2,19 @@
 links in emails start with."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.core import mail
+from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django import Settings as DjangoSettings
 
 from recommendations.services import action_item_change
+from tests.conftest import RoleMatrix
 from tests.test_settings import _settings
 
 
-def test_every_configuration_variable_of_the_brief_is_read(tmp_path):
+def test_every_configuration_variable_of_the_brief_is_read(tmp_path: Path) -> None:
     result = _settings(
         {
             "VAR_DIR": str(tmp_path),
@@ -53,14 +57,14 @@ def test_every_configuration_variable_of_the_brief_is_read(tmp_path):
     )
 
 
-def test_links_do_not_follow_a_process_s_own_port(tmp_path):
+def test_links_do_not_follow_a_process_s_own_port(tmp_path: Path) -> None:
     # honcho gives the worker PORT=8100: its emails must still point at the one SITE_URL.
     result = _settings({"VAR_DIR": str(tmp_path), "PORT": "8100"}, "settings.SITE_URL")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "http://127.0.0.1:8000"
 
 
-def test_production_refuses_to_start_without_site_url(tmp_path):
+def test_production_refuses_to_start_without_site_url(tmp_path: Path) -> None:
     result = _settings(
         {
             "VAR_DIR": str(tmp_path),
@@ -75,7 +79,7 @@ def test_production_refuses_to_start_without_site_url(tmp_path):
     assert "SITE_URL must be set when DEBUG is off" in result.stderr
 
 
-def test_a_site_url_that_is_not_an_address_stops_start_up(tmp_path):
+def test_a_site_url_that_is_not_an_address_stops_start_up(tmp_path: Path) -> None:
     result = _settings(
         {"VAR_DIR": str(tmp_path), "SITE_URL": "tracker.example"}, "settings.SITE_URL"
     )
@@ -84,7 +88,11 @@ def test_a_site_url_that_is_not_an_address_stops_start_up(tmp_path):
 
 
 @pytest.mark.django_db
-def test_links_in_emails_start_with_site_url(roles, settings, django_capture_on_commit_callbacks):
+def test_links_in_emails_start_with_site_url(
+    roles: RoleMatrix,
+    settings: DjangoSettings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     settings.SITE_URL = "https://tracker.example"
     with django_capture_on_commit_callbacks(execute=True):
         action_item_change(
@@ -116,7 +124,9 @@ def test_links_in_emails_start_with_site_url(roles, settings, django_capture_on_
         ("NOTIFICATION_RETRY_MAX_DELAY", "1.5"),
     ],
 )
-def test_a_bad_reminder_setting_stops_start_up_naming_the_variable(tmp_path, variable, value):
+def test_a_bad_reminder_setting_stops_start_up_naming_the_variable(
+    tmp_path: Path, variable: str, value: str
+) -> None:
     result = _settings({"VAR_DIR": str(tmp_path), variable: value}, "settings.DEBUG")
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
@@ -124,7 +134,7 @@ def test_a_bad_reminder_setting_stops_start_up_naming_the_variable(tmp_path, var
     assert f"{variable}={value!r}" in last_line
 
 
-def test_good_reminder_settings_are_read(tmp_path):
+def test_good_reminder_settings_are_read(tmp_path: Path) -> None:
     result = _settings(
         {
             "VAR_DIR": str(tmp_path),
@@ -139,7 +149,7 @@ def test_good_reminder_settings_are_read(tmp_path):
     assert result.stdout.strip() == "[[14, 3, 1], 0, 'QC']"
 
 
-def test_celery_schedules_follow_time_zone(tmp_path):
+def test_celery_schedules_follow_time_zone(tmp_path: Path) -> None:
     result = _settings(
         {"VAR_DIR": str(tmp_path), "TIME_ZONE": "America/Vancouver"},
         "[settings.TIME_ZONE, settings.CELERY_TIMEZONE]",
@@ -148,7 +158,9 @@ def test_celery_schedules_follow_time_zone(tmp_path):
     assert result.stdout.strip() == "['America/Vancouver', 'America/Vancouver']"
 
 
-def test_importing_the_settings_creates_no_directory_and_start_up_creates_them(tmp_path):
+def test_importing_the_settings_creates_no_directory_and_start_up_creates_them(
+    tmp_path: Path,
+) -> None:
     var = tmp_path / "var"
     result = _settings({"VAR_DIR": str(var)}, "settings.VAR_DIR")
     assert result.returncode == 0, result.stderr

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from agencies.models import Agency
@@ -9,7 +10,7 @@ from agencies.services import member_add
 
 
 @pytest.mark.django_db
-def test_a_member_signs_in_and_sees_the_recommendations_by_theme(client):
+def test_a_member_signs_in_and_sees_the_recommendations_by_theme(client: Client) -> None:
     call_command("load_roundtable", verbosity=0)
     member_add(
         username="ana",
@@ -29,7 +30,7 @@ def test_a_member_signs_in_and_sees_the_recommendations_by_theme(client):
 
 
 @pytest.mark.django_db
-def test_the_login_page_is_served_in_french_to_a_french_browser(client):
+def test_the_login_page_is_served_in_french_to_a_french_browser(client: Client) -> None:
     page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert 'lang="fr"' in page
     assert "Se connecter" in page

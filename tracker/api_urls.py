@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet, AuthTokenView, MeView, UserViewSet
@@ -21,7 +21,7 @@ router.register("recommendations", RecommendationViewSet, basename="recommendati
 router.register("action-items", ActionItemViewSet, basename="action-item")
 router.register("progress-updates", ProgressUpdateViewSet, basename="progress-update")
 
-urlpatterns: list = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
     path(

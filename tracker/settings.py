@@ -7,13 +7,19 @@ on kombu's filesystem transport, email written to files under ``var/mail/``. ``D
 """
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import django_stubs_ext
 import environ
-import holidays
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from holidays.countries.canada import Canada
+
+# Lets Django's generic classes be subscripted at run time (admin.ModelAdmin[Agency]) as they
+# are for mypy.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -69,7 +75,7 @@ def env_int_list(name: str, default: list[int], *, minimum: int | None = None) -
 
 
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    raw = env.str(name, default=default).strip()
+    raw: str = env.str(name, default=default).strip()
     if raw not in choices:
         raise ImproperlyConfigured(f"{name}={raw!r} is not one of: {', '.join(choices)}.")
     return raw
@@ -209,7 +215,7 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesyste
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
@@ -229,7 +235,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Every periodic job, in one place.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Every 15 minutes: find reminders, escalations and digests that are due and queue their
     # sending. A missed run (scheduler stopped) is caught up by the next one.
     "reminders-scan": {
@@ -273,7 +279,7 @@ REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", default=7, minimum=0, maximum
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", default=12, minimum=1)
 # Province or territory whose statutory holidays count as well as the federal ones ("" = federal).
 REMINDER_HOLIDAYS_SUBDIVISION = env_choice(
-    "REMINDER_HOLIDAYS_SUBDIVISION", default="", choices=("", *holidays.CA.subdivisions)
+    "REMINDER_HOLIDAYS_SUBDIVISION", default="", choices=("", *Canada.subdivisions)
 )
 # A notification claimed by a worker that died is sent again after this many seconds; longer than
 # any one send can take (EMAIL_TIMEOUT), so a slow send is never doubled.

@@ -97,11 +97,15 @@ class ActionItemFilter(ApiFilterSet):
         model = ActionItem
         fields: list[str] = []
 
-    def filter_overdue(self, queryset: QuerySet[ActionItem], name: str, value: bool) -> QuerySet:
+    def filter_overdue(
+        self, queryset: QuerySet[ActionItem], name: str, value: bool
+    ) -> QuerySet[ActionItem]:
         overdue = overdue_condition()
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
-    def filter_stale(self, queryset: QuerySet[ActionItem], name: str, value: bool) -> QuerySet:
+    def filter_stale(
+        self, queryset: QuerySet[ActionItem], name: str, value: bool
+    ) -> QuerySet[ActionItem]:
         stale = stale_condition()
         return queryset.filter(stale) if value else queryset.exclude(stale)
 
@@ -142,7 +146,9 @@ class RecommendationFilter(ApiFilterSet):
         model = Recommendation
         fields: list[str] = []
 
-    def filter_agency(self, queryset: QuerySet[Recommendation], name: str, value: str) -> QuerySet:
+    def filter_agency(
+        self, queryset: QuerySet[Recommendation], name: str, value: str
+    ) -> QuerySet[Recommendation]:
         supported = Recommendation.supporting_agencies.through.objects.filter(
             agency__acronym=value
         ).values("recommendation_id")

@@ -21,7 +21,7 @@ from recommendations.models import ActionItem, ProgressUpdate, Recommendation, S
 from recommendations.services import NOTE_MAX_LENGTH
 
 
-class ActiveUsernameField(NamedObjectField):
+class ActiveUsernameField(NamedObjectField[User]):
     """A person named by username; only active accounts can be named."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -32,7 +32,7 @@ class ActiveUsernameField(NamedObjectField):
 # Read ------------------------------------------------------------------------------------------
 
 
-class ThemeSerializer(serializers.ModelSerializer):
+class ThemeSerializer(serializers.ModelSerializer[Theme]):
     title = serializers.CharField(read_only=True, help_text=_("In the language of the request."))
 
     class Meta:
@@ -40,7 +40,7 @@ class ThemeSerializer(serializers.ModelSerializer):
         fields = ["key", "section", "title", "title_en", "title_fr", "position"]
 
 
-class RecommendationSerializer(serializers.ModelSerializer):
+class RecommendationSerializer(serializers.ModelSerializer[Recommendation]):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:recommendation-detail", lookup_field="code"
     )
@@ -96,7 +96,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
         return f"{url}?{urlencode({'recommendation': recommendation.code})}"
 
 
-class ActionItemSerializer(serializers.ModelSerializer):
+class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
     url = serializers.HyperlinkedIdentityField(view_name="api:action-item-detail")
     reference = serializers.CharField(
         read_only=True, help_text=_("Recommendation code and item number, e.g. RT21-07.1.")
@@ -154,7 +154,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProgressUpdateSerializer(serializers.ModelSerializer):
+class ProgressUpdateSerializer(serializers.ModelSerializer[ProgressUpdate]):
     author: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
@@ -249,7 +249,7 @@ class ActionItemCreateSerializer(StrictInputSerializer):
 # Errors, for the schema ------------------------------------------------------------------------
 
 
-class ConflictSerializer(serializers.Serializer):
+class ConflictSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
     current = ActionItemSerializer(
         help_text=_("The item as it is now; its etag is the one to send.")

@@ -49,7 +49,7 @@ from .serializers import (
 # Preconditions ---------------------------------------------------------------------------------
 
 
-def requested_fields(data: Any, serializer_class: type[Serializer]) -> set[str]:
+def requested_fields(data: Any, serializer_class: type[Serializer[Any]]) -> set[str]:
     """The writable fields a request body names (whatever their values)."""
     if not isinstance(data, Mapping):
         return set()
@@ -119,7 +119,7 @@ class CreateConflict(exceptions.APIException):
         responses={200: RecommendationSerializer, **errors(403, 404)},
     ),
 )
-class RecommendationViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet):
+class RecommendationViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[Recommendation]):
     serializer_class = RecommendationSerializer
     permission_classes = [IsTrackerMember]
     filter_backends = [DjangoFilterBackend, ApiSearchFilter]
@@ -190,7 +190,7 @@ class ActionItemViewSet(
     TrackerApiMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[ActionItem],
 ):
     serializer_class = ActionItemSerializer
     permission_classes = [IsTrackerMember, ActionItemPermission]
@@ -292,7 +292,7 @@ class ActionItemViewSet(
         responses={201: ProgressUpdateSerializer, **errors(400, 403, 404, 412, 415, 428)},
     ),
 )
-class ActionItemUpdatesView(TrackerApiMixin, generics.ListCreateAPIView):
+class ActionItemUpdatesView(TrackerApiMixin, generics.ListCreateAPIView[ProgressUpdate]):
     serializer_class = ProgressUpdateSerializer
     permission_classes = [IsTrackerMember, ProgressUpdatePermission]
     filter_backends: list[type] = []
@@ -343,7 +343,9 @@ class ActionItemUpdatesView(TrackerApiMixin, generics.ListCreateAPIView):
         responses={200: ProgressUpdateSerializer(many=True), **errors(400, 403, 404)},
     ),
 )
-class ProgressUpdateViewSet(TrackerApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ProgressUpdateViewSet(
+    TrackerApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet[ProgressUpdate]
+):
     serializer_class = ProgressUpdateSerializer
     permission_classes = [IsTrackerMember]
     filter_backends = [DjangoFilterBackend]

@@ -6,6 +6,8 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
 from rest_framework.test import APIClient
 
 from agencies.models import Agency
@@ -26,7 +28,9 @@ def french(roles: RoleMatrix) -> RoleMatrix:
     return roles
 
 
-def test_french_pages_show_the_french_acronym_and_english_pages_the_english_one(client, french):
+def test_french_pages_show_the_french_acronym_and_english_pages_the_english_one(
+    client: Client, french: RoleMatrix
+) -> None:
     item_page = text(signed_in(client, french.staff).get(f"/items/{french.item.pk}/"))
     assert "(GRC)" in item_page
     assert "(RCMP)" not in item_page
@@ -35,7 +39,9 @@ def test_french_pages_show_the_french_acronym_and_english_pages_the_english_one(
     assert "(RCMP)" in text(client.get(f"/items/{french.item.pk}/"))
 
 
-def test_french_report_its_chart_and_exports_show_the_french_acronym(client, french):
+def test_french_report_its_chart_and_exports_show_the_french_acronym(
+    client: Client, french: RoleMatrix
+) -> None:
     client = signed_in(client, french.manager)
     page = client.get("/reports/").content.decode()
     assert ">GRC<" in page
@@ -46,8 +52,8 @@ def test_french_report_its_chart_and_exports_show_the_french_acronym(client, fre
 
 
 def test_a_french_email_names_the_agency_by_its_french_acronym(
-    french, django_capture_on_commit_callbacks
-):
+    french: RoleMatrix, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         action_item_change(
             item=french.item,
@@ -62,7 +68,7 @@ def test_a_french_email_names_the_agency_by_its_french_acronym(
     assert "RCMP" not in message.body
 
 
-def test_the_api_and_commands_keep_the_english_acronym_as_identifier(french):
+def test_the_api_and_commands_keep_the_english_acronym_as_identifier(french: RoleMatrix) -> None:
     api = APIClient()
     api.force_authenticate(french.staff)
     body = api.get(f"/api/v1/action-items/{french.item.pk}/", HTTP_ACCEPT_LANGUAGE="fr").json()
@@ -72,7 +78,7 @@ def test_the_api_and_commands_keep_the_english_acronym_as_identifier(french):
     assert french.owner.memberships.filter(user__username="newcomer").exists()
 
 
-def test_the_roundtable_gives_the_french_acronyms_and_loading_twice_changes_nothing():
+def test_the_roundtable_gives_the_french_acronyms_and_loading_twice_changes_nothing() -> None:
     call_command("load_roundtable", verbosity=0)
     french = dict(Agency.objects.values_list("acronym", "acronym_fr"))
     assert french["RCMP"] == "GRC"

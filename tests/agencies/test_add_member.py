@@ -8,8 +8,8 @@ from tests.factories import AgencyFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_add_member_creates_the_user_and_gives_the_role():
-    AgencyFactory(acronym="RCMP")
+def test_add_member_creates_the_user_and_gives_the_role() -> None:
+    AgencyFactory.create(acronym="RCMP")
     call_command(
         "add_member",
         "jdoe",
@@ -30,8 +30,8 @@ def test_add_member_creates_the_user_and_gives_the_role():
     assert user.memberships.get().role == Membership.Role.MANAGER
 
 
-def test_add_member_again_changes_the_role_and_keeps_the_password():
-    agency = AgencyFactory(acronym="CBSA")
+def test_add_member_again_changes_the_role_and_keeps_the_password() -> None:
+    agency = AgencyFactory.create(acronym="CBSA")
     call_command(
         "add_member", "jdoe", "--agency", "CBSA", "--role", "staff", "--password", "pw-one-1"
     )
@@ -42,9 +42,9 @@ def test_add_member_again_changes_the_role_and_keeps_the_password():
     assert user_roles(User.objects.get(pk=user.pk)).is_coordinator
 
 
-def test_a_user_may_belong_to_several_agencies():
-    AgencyFactory(acronym="HC")
-    AgencyFactory(acronym="PSC")
+def test_a_user_may_belong_to_several_agencies() -> None:
+    AgencyFactory.create(acronym="HC")
+    AgencyFactory.create(acronym="PSC")
     call_command("add_member", "amy", "--agency", "HC", "--role", "staff")
     call_command("add_member", "amy", "--agency", "PSC", "--role", "manager")
     roles = user_roles(User.objects.get(username="amy"))
@@ -52,8 +52,8 @@ def test_a_user_may_belong_to_several_agencies():
     assert len(roles.manager_of) == 1
 
 
-def test_unknown_agency_is_a_clear_error():
-    AgencyFactory(acronym="RCMP")
+def test_unknown_agency_is_a_clear_error() -> None:
+    AgencyFactory.create(acronym="RCMP")
     with pytest.raises(CommandError, match=r"No agency 'XYZ'\. Known acronyms: RCMP"):
         call_command("add_member", "jdoe", "--agency", "XYZ", "--role", "staff")
     assert not User.objects.exists()

@@ -7,10 +7,14 @@ import re
 import pytest
 import time_machine
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django import Settings as DjangoSettings
 from rest_framework.test import APIClient
 
 from agencies.models import ApiToken
+from tests.conftest import RoleMatrix
 from tests.ui.helpers import signed_in, text
 
 pytestmark = pytest.mark.django_db
@@ -19,13 +23,14 @@ PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 NEW_PASSWORD = "a-much-longer-passphrase-2026"
 
 
-def obtain(username="staff", password=PASSWORD, name=""):
-    body = {"username": username, "password": password}
+def obtain(username: str = "staff", password: str = PASSWORD, name: str = "") -> str:
+    body: dict[str, str] = {"username": username, "password": password}
     if name:
         body["name"] = name
     response = APIClient().post("/api/v1/auth/token/", body, format="json")
     assert response.status_code == 200, response.content
-    return response.json()["token"]
+    token: str = response.json()["token"]
+    return token
 
 
 def works(token: str) -> bool:
@@ -34,7 +39,7 @@ def works(token: str) -> bool:
     return client.get("/api/v1/me/").status_code == 200
 
 
-def test_a_password_change_revokes_every_token(client, roles):
+def test_a_password_change_revokes_every_token(client: Client, roles: RoleMatrix) -> None:
     tokens = [obtain(), obtain()]
     client = signed_in(client, roles.staff)
     response = client.post(
@@ -47,12 +52,14 @@ def test_a_password_change_revokes_every_token(client, roles):
 
 
 def test_a_password_reset_by_email_revokes_every_token(
-    client, roles, django_capture_on_commit_callbacks
-):
+    client: Client,
+    roles: RoleMatrix,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     token = obtain()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("password_reset"), {"email": roles.staff.email})
-    link = re.search(r"http://testserver(/accounts/reset/\S+)", mail.outbox[0].body)
+    link = re.search(r"http://testserver(/accounts/reset/\S+)", str(mail.outbox[0].body))
     assert link
     form_page = client.get(link.group(1), follow=True)
     client.post(
@@ -62,7 +69,9 @@ def test_a_password_reset_by_email_revokes_every_token(
     assert not works(token)
 
 
-def test_deactivating_an_account_in_the_admin_revokes_its_tokens(client, roles):
+def test_deactivating_an_account_in_the_admin_revokes_its_tokens(
+    client: Client, roles: RoleMatrix
+) -> None:
     token = obtain()
     admin = roles.coordinator
     admin.is_staff = admin.is_superuser = True
@@ -94,7 +103,9 @@ def test_deactivating_an_account_in_the_admin_revokes_its_tokens(client, roles):
     assert not works(token)
 
 
-def test_a_token_idle_for_longer_than_the_limit_expires(roles, settings):
+def test_a_token_idle_for_longer_than_the_limit_expires(
+    roles: RoleMatrix, settings: DjangoSettings
+) -> None:
     settings.API_TOKEN_IDLE_DAYS = 30
     start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False) as clock:
@@ -108,7 +119,7 @@ def test_a_token_idle_for_longer_than_the_limit_expires(roles, settings):
         assert ApiToken.objects.filter(user=roles.staff).count() == 1
 
 
-def test_the_profile_lists_tokens_and_revokes_one_or_all(client, roles):
+def test_the_profile_lists_tokens_and_revokes_one_or_all(client: Client, roles: RoleMatrix) -> None:
     first, second, third = obtain(name="dashboard"), obtain(), obtain()
     client = signed_in(client, roles.staff)
     page = client.get(reverse("profile"))
@@ -127,7 +138,7 @@ def test_the_profile_lists_tokens_and_revokes_one_or_all(client, roles):
     assert "You have no API token" in text(client.get(reverse("profile")))
 
 
-def test_nobody_revokes_someone_elses_token(client, roles):
+def test_nobody_revokes_someone_elses_token(client: Client, roles: RoleMatrix) -> None:
     token = obtain()
     row = ApiToken.objects.get(user=roles.staff)
     response = signed_in(client, roles.manager).post(reverse("api_token_revoke", args=[row.pk]))
@@ -135,7 +146,7 @@ def test_nobody_revokes_someone_elses_token(client, roles):
     assert works(token)
 
 
-def test_revoking_from_the_profile_needs_a_post(client, roles):
+def test_revoking_from_the_profile_needs_a_post(client: Client, roles: RoleMatrix) -> None:
     obtain()
     row = ApiToken.objects.get(user=roles.staff)
     client = signed_in(client, roles.staff)

@@ -1,25 +1,35 @@
 """Token and session sign-in, token revocation, and throttling."""
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 import pytest
 from django.core.cache import cache
+from pytest_django import Settings as DjangoSettings
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from tests.api.conftest import ClientFor, item_url
+from tests.conftest import RoleMatrix
+
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
 from agencies.models import ApiToken
-from tests.api.conftest import item_url
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 
 
-def obtain(username: str, password: str = PASSWORD, client: APIClient | None = None):
+def obtain(
+    username: str, password: str = PASSWORD, client: APIClient | None = None
+) -> "_MonkeyPatchedResponse":
     return (client or APIClient()).post(
         "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
     )
 
 
-def test_a_token_is_obtained_with_username_and_password_and_then_used(roles):
+def test_a_token_is_obtained_with_username_and_password_and_then_used(roles: RoleMatrix) -> None:
     response = obtain("staff")
     assert response.status_code == 200
     token = response.json()["token"]
@@ -28,7 +38,9 @@ def test_a_token_is_obtained_with_username_and_password_and_then_used(roles):
     assert client.get("/api/v1/me/").json()["username"] == "staff"
 
 
-def test_each_sign_in_returns_a_new_token_and_the_earlier_ones_keep_working(roles):
+def test_each_sign_in_returns_a_new_token_and_the_earlier_ones_keep_working(
+    roles: RoleMatrix,
+) -> None:
     first, second = obtain("staff").json()["token"], obtain("staff").json()["token"]
     assert first != second
     for token in (first, second):
@@ -37,7 +49,7 @@ def test_each_sign_in_returns_a_new_token_and_the_earlier_ones_keep_working(role
         assert client.get("/api/v1/me/").status_code == 200
 
 
-def test_tokens_are_stored_hashed_never_in_clear(roles):
+def test_tokens_are_stored_hashed_never_in_clear(roles: RoleMatrix) -> None:
     token = obtain("staff").json()["token"]
     row = ApiToken.objects.get(user=roles.staff)
     assert token not in (row.digest, row.prefix, row.name)
@@ -45,7 +57,7 @@ def test_tokens_are_stored_hashed_never_in_clear(roles):
     assert row.prefix == token[:8]
 
 
-def test_a_token_may_be_named_for_the_profile_page(roles):
+def test_a_token_may_be_named_for_the_profile_page(roles: RoleMatrix) -> None:
     response = APIClient().post(
         "/api/v1/auth/token/",
         {"username": "staff", "password": PASSWORD, "name": "dashboard"},
@@ -65,20 +77,24 @@ def test_a_token_may_be_named_for_the_profile_page(roles):
         ({"username": "staff", "password": PASSWORD, "scope": "all"}, "scope"),
     ],
 )
-def test_bad_credentials_get_400_and_no_token(roles, body, field):
+def test_bad_credentials_get_400_and_no_token(
+    roles: RoleMatrix, body: dict[str, Any], field: str
+) -> None:
     response = APIClient().post("/api/v1/auth/token/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()
     assert not ApiToken.objects.exists()
 
 
-def test_an_inactive_account_gets_no_token(roles):
+def test_an_inactive_account_gets_no_token(roles: RoleMatrix) -> None:
     roles.staff.is_active = False
     roles.staff.save(update_fields=["is_active"])
     assert obtain("staff").status_code == 400
 
 
-def test_a_session_works_too_and_its_cookie_does_not_get_in_the_way_of_a_token(roles):
+def test_a_session_works_too_and_its_cookie_does_not_get_in_the_way_of_a_token(
+    roles: RoleMatrix,
+) -> None:
     client = APIClient(enforce_csrf_checks=True)
     assert client.login(username="staff", password=PASSWORD)
     assert client.get("/api/v1/me/").json()["username"] == "staff"
@@ -86,7 +102,7 @@ def test_a_session_works_too_and_its_cookie_does_not_get_in_the_way_of_a_token(r
     assert obtain("manager", client=client).status_code == 200
 
 
-def test_a_session_write_needs_the_csrf_token(roles):
+def test_a_session_write_needs_the_csrf_token(roles: RoleMatrix) -> None:
     client = APIClient(enforce_csrf_checks=True)
     client.login(username="staff", password=PASSWORD)
     response = client.patch(
@@ -96,7 +112,7 @@ def test_a_session_write_needs_the_csrf_token(roles):
     assert "CSRF" in response.json()["detail"]
 
 
-def test_a_revoked_token_is_refused(roles):
+def test_a_revoked_token_is_refused(roles: RoleMatrix) -> None:
     token = obtain("staff").json()["token"]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -112,11 +128,11 @@ def test_a_revoked_token_is_refused(roles):
     assert obtain("staff").json()["token"] not in (token, other)
 
 
-def test_revoking_needs_a_signed_in_caller(roles):
+def test_revoking_needs_a_signed_in_caller(roles: RoleMatrix) -> None:
     assert APIClient().delete("/api/v1/auth/token/").status_code == 401
 
 
-def test_anonymous_callers_get_401_with_the_scheme_to_use(roles):
+def test_anonymous_callers_get_401_with_the_scheme_to_use(roles: RoleMatrix) -> None:
     response = APIClient().get("/api/v1/action-items/")
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Token"
@@ -126,7 +142,7 @@ def test_anonymous_callers_get_401_with_the_scheme_to_use(roles):
 
 
 @pytest.fixture
-def low_rates(monkeypatch):
+def low_rates(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Throttle rates as an operator would set them, low enough to reach in a test."""
     monkeypatch.setattr(
         SimpleRateThrottle,
@@ -138,13 +154,15 @@ def low_rates(monkeypatch):
     cache.clear()
 
 
-def test_anonymous_callers_are_throttled(roles, low_rates):
+def test_anonymous_callers_are_throttled(roles: RoleMatrix, low_rates: None) -> None:
     codes = [obtain("staff", "guess").status_code for _ in range(4)]
     assert codes == [400, 400, 400, 429]
     assert APIClient().get("/api/schema/").status_code == 429
 
 
-def test_signed_in_callers_are_throttled_per_user(roles, client_for, low_rates):
+def test_signed_in_callers_are_throttled_per_user(
+    roles: RoleMatrix, client_for: ClientFor, low_rates: None
+) -> None:
     staff, manager = client_for(roles.staff), client_for(roles.manager)
     codes = [staff.get("/api/v1/agencies/").status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
@@ -153,8 +171,8 @@ def test_signed_in_callers_are_throttled_per_user(roles, client_for, low_rates):
 
 
 def test_token_requests_are_paused_after_repeated_failures_even_with_the_right_password(
-    roles, settings
-):
+    roles: RoleMatrix, settings: DjangoSettings
+) -> None:
     settings.SIGNIN_FREE_ATTEMPTS = 3
     cache.clear()
     codes = [obtain("staff", "guess").status_code for _ in range(3)]

@@ -7,12 +7,16 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
 from django.core.cache import caches
+from django.test import Client
+from pytest_django import Settings as DjangoSettings
 from rest_framework.test import APIClient
 
-from tests.conftest import require_server
+from tests.api.conftest import ClientFor
+from tests.conftest import RoleMatrix, require_server
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +26,15 @@ PASSWORD = "correct-horse-battery"
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @pytest.fixture
-def own_redis():
+def own_redis() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     binary = shutil.which("redis-server")
     require_server("redis-server", binary is not None, "install redis-server")
+    assert binary is not None
     port = _free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -49,7 +55,9 @@ def own_redis():
 
 
 @pytest.fixture
-def redis_cache(own_redis, settings):
+def redis_cache(
+    own_redis: tuple[subprocess.Popen[bytes], str], settings: DjangoSettings
+) -> Iterator[subprocess.Popen[bytes]]:
     process, url = own_redis
     settings.CACHES = {
         "default": {
@@ -67,7 +75,12 @@ def redis_cache(own_redis, settings):
     SimpleRateThrottle.cache = original_cache
 
 
-def test_the_api_keeps_answering_when_redis_stops(roles, client_for, redis_cache, caplog):
+def test_the_api_keeps_answering_when_redis_stops(
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    redis_cache: subprocess.Popen[bytes],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     process = redis_cache
     client = client_for(roles.staff)
     assert client.get("/api/v1/action-items/").status_code == 200
@@ -85,7 +98,9 @@ def test_the_api_keeps_answering_when_redis_stops(roles, client_for, redis_cache
     assert len(outage_logs) == 1  # once per outage, not once per call
 
 
-def test_sign_in_throttling_still_holds_on_the_local_fallback(client, roles, redis_cache):
+def test_sign_in_throttling_still_holds_on_the_local_fallback(
+    client: Client, roles: RoleMatrix, redis_cache: subprocess.Popen[bytes]
+) -> None:
     process = redis_cache
     process.terminate()
     process.wait(timeout=10)

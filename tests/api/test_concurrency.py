@@ -1,21 +1,26 @@
 """ETags, If-Match, 412 and 428: two people changing one item never overwrite each other."""
 
 import threading
+from typing import Any
 
 import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from pytest_django import DjangoCaptureOnCommitCallbacks
+from rest_framework.request import Request
 from rest_framework.test import APIClient
 
 from recommendations import services
 from recommendations.api import views
 from recommendations.models import ActionItem, ProgressUpdate, Status
-from tests.api.conftest import item_url, updates_url
-from tests.conftest import require_server
+from tests.api.conftest import ClientFor, item_url, updates_url
+from tests.conftest import RoleMatrix, require_server
 
 
 @pytest.mark.django_db
-def test_every_action_item_response_carries_its_etag(roles, client_for):
+def test_every_action_item_response_carries_its_etag(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     client = client_for(roles.staff)
     detail = client.get(item_url(roles.item.pk))
     assert detail.headers["ETag"] == f'"{roles.item.pk}-1"' == detail.json()["etag"]
@@ -33,7 +38,9 @@ def test_every_action_item_response_carries_its_etag(roles, client_for):
 
 
 @pytest.mark.django_db
-def test_a_write_without_if_match_gets_428_and_writes_nothing(roles, client_for):
+def test_a_write_without_if_match_gets_428_and_writes_nothing(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.staff).patch(
         item_url(roles.item.pk), {"status": "in_progress"}, format="json"
     )
@@ -45,7 +52,9 @@ def test_a_write_without_if_match_gets_428_and_writes_nothing(roles, client_for)
 
 
 @pytest.mark.django_db
-def test_a_status_update_without_if_match_gets_428_but_a_note_does_not(roles, client_for):
+def test_a_status_update_without_if_match_gets_428_but_a_note_does_not(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     client = client_for(roles.staff)
     refused = client.post(updates_url(roles.item.pk), {"percent_complete": 20}, format="json")
     assert refused.status_code == 428
@@ -54,7 +63,7 @@ def test_a_status_update_without_if_match_gets_428_but_a_note_does_not(roles, cl
 
 
 @pytest.mark.django_db
-def test_if_match_star_is_not_accepted(roles, client_for):
+def test_if_match_star_is_not_accepted(roles: RoleMatrix, client_for: ClientFor) -> None:
     response = client_for(roles.staff).patch(
         item_url(roles.item.pk), {"status": "blocked"}, format="json", HTTP_IF_MATCH="*"
     )
@@ -63,7 +72,9 @@ def test_if_match_star_is_not_accepted(roles, client_for):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("header", ['W/"{pk}-1"', '"{pk}-0"', '"999-1"', "garbage"])
-def test_an_if_match_that_is_not_the_current_etag_gets_412(roles, client_for, header):
+def test_an_if_match_that_is_not_the_current_etag_gets_412(
+    roles: RoleMatrix, client_for: ClientFor, header: str
+) -> None:
     response = client_for(roles.staff).patch(
         item_url(roles.item.pk),
         {"status": "blocked"},
@@ -75,7 +86,7 @@ def test_an_if_match_that_is_not_the_current_etag_gets_412(roles, client_for, he
 
 
 @pytest.mark.django_db
-def test_unquoted_or_listed_etags_match(roles, client_for):
+def test_unquoted_or_listed_etags_match(roles: RoleMatrix, client_for: ClientFor) -> None:
     client = client_for(roles.staff)
     first = client.patch(
         item_url(roles.item.pk),
@@ -94,7 +105,9 @@ def test_unquoted_or_listed_etags_match(roles, client_for):
 
 
 @pytest.mark.django_db
-def test_second_writer_with_a_stale_etag_gets_412_with_the_current_item(roles, client_for):
+def test_second_writer_with_a_stale_etag_gets_412_with_the_current_item(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     alice, bob = client_for(roles.staff), client_for(roles.manager)
     etag = alice.get(item_url(roles.item.pk)).headers["ETag"]
     assert bob.get(item_url(roles.item.pk)).headers["ETag"] == etag
@@ -134,12 +147,14 @@ def test_second_writer_with_a_stale_etag_gets_412_with_the_current_item(roles, c
 
 @pytest.mark.django_db
 def test_a_write_that_lands_between_the_check_and_the_update_still_gets_412(
-    roles, client_for, monkeypatch
-):
+    roles: RoleMatrix, client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The early If-Match check is a courtesy; the conditional UPDATE is what holds."""
     real_check = views.if_match_version
 
-    def check_then_someone_else_writes(request, item, *, required):
+    def check_then_someone_else_writes(
+        request: Request, item: ActionItem, *, required: bool
+    ) -> int | None:
         version = real_check(request, item, required=required)
         other = ActionItem.objects.get(pk=item.pk)
         services.action_item_change(
@@ -162,7 +177,9 @@ def test_a_write_that_lands_between_the_check_and_the_update_still_gets_412(
 
 
 @pytest.mark.django_db
-def test_a_write_updates_only_the_fields_it_changes(roles, client_for):
+def test_a_write_updates_only_the_fields_it_changes(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     with CaptureQueriesContext(connection) as queries:
         response = client_for(roles.staff).patch(
             item_url(roles.item.pk),
@@ -183,7 +200,9 @@ def test_a_write_updates_only_the_fields_it_changes(roles, client_for):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_threads_racing_on_postgresql_only_one_wins(roles, monkeypatch):
+def test_two_threads_racing_on_postgresql_only_one_wins(
+    roles: RoleMatrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Both writers pass the early If-Match check with the same version, then reach the
     conditional UPDATE together: PostgreSQL lets exactly one of them change the row."""
     require_server("PostgreSQL", connection.vendor == "postgresql", "DATABASE_URL=postgres://...")
@@ -196,7 +215,7 @@ def test_two_threads_racing_on_postgresql_only_one_wins(roles, monkeypatch):
     both_checked = threading.Barrier(2, timeout=10)
     real_change = services.action_item_change
 
-    def change_after_both_checked(**kwargs):
+    def change_after_both_checked(**kwargs: Any) -> services.ActionItemChange:
         both_checked.wait()
         return real_change(**kwargs)
 
@@ -235,8 +254,10 @@ def test_two_threads_racing_on_postgresql_only_one_wins(roles, monkeypatch):
 
 
 def test_a_patch_equal_to_the_current_values_answers_200_unchanged_and_writes_nothing(
-    roles, client_for, django_capture_on_commit_callbacks
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     item = roles.item
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client_for(roles.manager).patch(
@@ -253,7 +274,9 @@ def test_a_patch_equal_to_the_current_values_answers_200_unchanged_and_writes_no
     assert callbacks == []
 
 
-def test_a_patch_equal_to_the_current_values_still_needs_a_current_etag(roles, client_for):
+def test_a_patch_equal_to_the_current_values_still_needs_a_current_etag(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     item = roles.item
     body = {"status": item.status}
     url = f"/api/v1/action-items/{item.pk}/"
@@ -262,7 +285,9 @@ def test_a_patch_equal_to_the_current_values_still_needs_a_current_etag(roles, c
     assert stale.status_code == 412
 
 
-def test_a_get_with_the_current_etag_in_if_none_match_answers_304(roles, client_for):
+def test_a_get_with_the_current_etag_in_if_none_match_answers_304(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     item = roles.item
     client = client_for(roles.staff)
     url = f"/api/v1/action-items/{item.pk}/"

@@ -7,9 +7,10 @@ import datetime
 
 import pytest
 
-from agencies.models import Membership
+from agencies.models import Membership, User
 from recommendations.models import ActionItem, ProgressUpdate
-from tests.api.conftest import item_url, updates_url
+from tests.api.conftest import ClientFor, item_url, updates_url
+from tests.conftest import RoleMatrix
 from tests.factories import MembershipFactory, RecommendationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def expected(allowed: set[str], name: str) -> int:
     return 200 if name in allowed else 403
 
 
-def person(roles, name):
+def person(roles: RoleMatrix, name: str) -> User | None:
     return None if name == "anonymous" else roles.by_name(name)
 
 
@@ -43,7 +44,9 @@ WRITES = {
 
 @pytest.mark.parametrize("name", [*EVERYONE, "anonymous"])
 @pytest.mark.parametrize("write", list(WRITES))
-def test_patch_is_allowed_exactly_by_the_policy(roles, client_for, name, write):
+def test_patch_is_allowed_exactly_by_the_policy(
+    roles: RoleMatrix, client_for: ClientFor, name: str, write: str
+) -> None:
     body, allowed = WRITES[write]
     client = client_for(person(roles, name))
     response = client.patch(
@@ -68,7 +71,9 @@ UPDATES = {
 
 @pytest.mark.parametrize("name", [*EVERYONE, "anonymous"])
 @pytest.mark.parametrize("update", list(UPDATES))
-def test_progress_update_is_allowed_exactly_by_the_policy(roles, client_for, name, update):
+def test_progress_update_is_allowed_exactly_by_the_policy(
+    roles: RoleMatrix, client_for: ClientFor, name: str, update: str
+) -> None:
     body, allowed = UPDATES[update]
     client = client_for(person(roles, name))
     response = client.post(
@@ -78,9 +83,9 @@ def test_progress_update_is_allowed_exactly_by_the_policy(roles, client_for, nam
         assert response.status_code == 401
     elif name in allowed:
         assert response.status_code == 201, response.json()
-        assert ProgressUpdate.objects.get(action_item=roles.item).author.username == (
-            roles.by_name(name).username
-        )
+        author = ProgressUpdate.objects.get(action_item=roles.item).author
+        assert author is not None
+        assert author.username == roles.by_name(name).username
     else:
         assert response.status_code == 403, response.json()
     if response.status_code != 201:
@@ -88,7 +93,9 @@ def test_progress_update_is_allowed_exactly_by_the_policy(roles, client_for, nam
 
 
 @pytest.mark.parametrize("name", [*EVERYONE, "anonymous"])
-def test_only_coordinators_create_action_items(roles, client_for, name):
+def test_only_coordinators_create_action_items(
+    roles: RoleMatrix, client_for: ClientFor, name: str
+) -> None:
     body = {
         "recommendation": roles.item.recommendation.code,
         "title_en": "Share precursor data",
@@ -106,7 +113,9 @@ def test_only_coordinators_create_action_items(roles, client_for, name):
         assert ActionItem.objects.count() == 1
 
 
-def test_staff_of_another_agency_get_403_even_with_an_invalid_body(roles, client_for):
+def test_staff_of_another_agency_get_403_even_with_an_invalid_body(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     # Who may write is decided before what is written: the outsider learns nothing about values.
     response = client_for(roles.unrelated_staff).patch(
         item_url(roles.item.pk), {"percent_complete": 900}, format="json"
@@ -114,7 +123,9 @@ def test_staff_of_another_agency_get_403_even_with_an_invalid_body(roles, client
     assert response.status_code == 403
 
 
-def test_staff_may_not_send_a_due_date_or_assignee_even_unchanged(roles, client_for):
+def test_staff_may_not_send_a_due_date_or_assignee_even_unchanged(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.staff).patch(
         item_url(roles.item.pk),
         {"status": "in_progress", "due_date": roles.item.due_date.isoformat()},
@@ -126,15 +137,21 @@ def test_staff_may_not_send_a_due_date_or_assignee_even_unchanged(roles, client_
     assert_nothing_written(roles.item)
 
 
-def test_refusal_comes_before_the_missing_if_match(roles, client_for):
+def test_refusal_comes_before_the_missing_if_match(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.supporting_staff).post(
         updates_url(roles.item.pk), {"status": "completed"}, format="json"
     )
     assert response.status_code == 403
 
 
-def test_a_manager_of_another_agency_cannot_redate(roles, client_for):
-    other_manager = MembershipFactory(agency=roles.unrelated, role=Membership.Role.MANAGER).user
+def test_a_manager_of_another_agency_cannot_redate(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
+    other_manager = MembershipFactory.create(
+        agency=roles.unrelated, role=Membership.Role.MANAGER
+    ).user
     response = client_for(other_manager).patch(
         item_url(roles.item.pk),
         {"due_date": "2031-01-01"},
@@ -145,7 +162,9 @@ def test_a_manager_of_another_agency_cannot_redate(roles, client_for):
     assert_nothing_written(roles.item)
 
 
-def test_assigning_to_someone_outside_the_owner_agency_is_refused(roles, client_for):
+def test_assigning_to_someone_outside_the_owner_agency_is_refused(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.manager).patch(
         item_url(roles.item.pk),
         {"assignee": roles.supporting_staff.username},
@@ -157,7 +176,9 @@ def test_assigning_to_someone_outside_the_owner_agency_is_refused(roles, client_
     assert_nothing_written(roles.item)
 
 
-def test_creating_an_item_assigned_to_another_agencys_member_is_refused(roles, client_for):
+def test_creating_an_item_assigned_to_another_agencys_member_is_refused(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.coordinator).post(
         "/api/v1/action-items/",
         {
@@ -175,7 +196,9 @@ def test_creating_an_item_assigned_to_another_agencys_member_is_refused(roles, c
     assert ActionItem.objects.count() == 1
 
 
-def test_a_coordinator_creates_a_numbered_item_with_an_etag(roles, client_for):
+def test_a_coordinator_creates_a_numbered_item_with_an_etag(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.coordinator).post(
         "/api/v1/action-items/",
         {
@@ -215,7 +238,9 @@ def test_a_coordinator_creates_a_numbered_item_with_an_etag(roles, client_for):
         "/api/v1/action-items/?agency=RCMP&assignee=staff",
     ],
 )
-def test_reads_need_an_agency_membership(roles, client_for, path):
+def test_reads_need_an_agency_membership(
+    roles: RoleMatrix, client_for: ClientFor, path: str
+) -> None:
     path = path.format(item=roles.item.pk)
     assert client_for(None).get(path).status_code == 401
     refused = client_for(roles.outsider).get(path)
@@ -224,25 +249,31 @@ def test_reads_need_an_agency_membership(roles, client_for, path):
     assert client_for(roles.unrelated_staff).get(path).status_code == 200
 
 
-def test_filters_cannot_widen_a_list_beyond_what_the_caller_reads(roles, client_for):
+def test_filters_cannot_widen_a_list_beyond_what_the_caller_reads(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     # Every member reads every item (the work is shared); a filter only narrows that.
-    RecommendationFactory()
-    response = client_for(roles.unrelated_staff).get(
-        "/api/v1/action-items/", {"agency": "RCMP,CPC", "page_size": 1000}
-    )
+    RecommendationFactory.create()
+    query: dict[str, str | int] = {"agency": "RCMP,CPC", "page_size": 1000}
+    response = client_for(roles.unrelated_staff).get("/api/v1/action-items/", query)
     assert response.status_code == 200
     assert {row["id"] for row in response.json()["results"]} == {roles.item.pk}
 
 
-def test_a_person_signed_in_without_agency_still_reads_their_own_account(roles, client_for):
+def test_a_person_signed_in_without_agency_still_reads_their_own_account(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.outsider).get("/api/v1/me/")
     assert response.status_code == 200
     assert response.json()["memberships"] == []
 
 
-def test_email_is_shown_to_colleagues_and_coordinators_only(roles, client_for):
-    def email_seen_by(viewer, username):
-        return client_for(viewer).get(f"/api/v1/users/{username}/").json()["email"]
+def test_email_is_shown_to_colleagues_and_coordinators_only(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
+    def email_seen_by(viewer: User, username: str) -> str | None:
+        email: str | None = client_for(viewer).get(f"/api/v1/users/{username}/").json()["email"]
+        return email
 
     assert email_seen_by(roles.manager, "staff") == "staff@example.gc.ca"
     assert email_seen_by(roles.coordinator, "staff") == "staff@example.gc.ca"
@@ -251,8 +282,10 @@ def test_email_is_shown_to_colleagues_and_coordinators_only(roles, client_for):
     assert email_seen_by(roles.unrelated_staff, "staff") is None
 
 
-def test_people_list_shows_only_active_members(roles, client_for):
-    gone = MembershipFactory(user=UserFactory(username="gone", is_active=False), agency=roles.owner)
+def test_people_list_shows_only_active_members(roles: RoleMatrix, client_for: ClientFor) -> None:
+    gone = MembershipFactory.create(
+        user=UserFactory.create(username="gone", is_active=False), agency=roles.owner
+    )
     assert gone.user.username == "gone"
     usernames = [
         row["username"] for row in client_for(roles.staff).get("/api/v1/users/").json()["results"]

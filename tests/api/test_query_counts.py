@@ -6,10 +6,14 @@ Each list is read at two data sizes and two page sizes; an N+1 (a query per row)
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from pytest_django import DjangoAssertNumQueries
+from rest_framework.test import APIClient
 
 from agencies.models import Membership
 from recommendations.models import ActionItem
 from recommendations.services import action_item_change
+from tests.api.conftest import ClientFor
+from tests.conftest import RoleMatrix
 from tests.factories import (
     ActionItemFactory,
     AgencyFactory,
@@ -20,16 +24,16 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def add_data(roles, count: int) -> None:
+def add_data(roles: RoleMatrix, count: int) -> None:
     """``count`` recommendations, each with two supporting agencies, an assigned item with a
     progress update, and a new member in a new agency."""
     for _ in range(count):
-        agency = AgencyFactory()
-        member = MembershipFactory(agency=agency, role=Membership.Role.MANAGER).user
-        MembershipFactory(user=member, agency=roles.owner)
-        recommendation = RecommendationFactory(lead_agency=agency)
+        agency = AgencyFactory.create()
+        member = MembershipFactory.create(agency=agency, role=Membership.Role.MANAGER).user
+        MembershipFactory.create(user=member, agency=roles.owner)
+        recommendation = RecommendationFactory.create(lead_agency=agency)
         recommendation.supporting_agencies.add(roles.supporting, roles.unrelated)
-        item = ActionItemFactory(
+        item = ActionItemFactory.create(
             recommendation=recommendation, owner_agency=agency, assignee=member
         )
         action_item_change(
@@ -37,7 +41,7 @@ def add_data(roles, count: int) -> None:
         )
 
 
-def queries_for(client, path: str) -> tuple[int, int]:
+def queries_for(client: APIClient, path: str) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 200, response.content
@@ -62,7 +66,9 @@ LISTS = {
 
 
 @pytest.mark.parametrize(("path", "expected"), list(LISTS.items()))
-def test_a_list_costs_the_same_number_of_queries_at_any_size(roles, client_for, path, expected):
+def test_a_list_costs_the_same_number_of_queries_at_any_size(
+    roles: RoleMatrix, client_for: ClientFor, path: str, expected: int
+) -> None:
     client = client_for(roles.coordinator)
     path = path.format(item=roles.item.pk)
     separator = "&" if "?" in path else "?"
@@ -94,8 +100,12 @@ def test_a_list_costs_the_same_number_of_queries_at_any_size(roles, client_for, 
     ],
 )
 def test_a_detail_costs_a_fixed_number_of_queries(
-    roles, client_for, django_assert_num_queries, path, expected
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    path: str,
+    expected: int,
+) -> None:
     add_data(roles, 3)
     path = path.format(item=roles.item.pk, code=roles.item.recommendation.code)
     client = client_for(roles.coordinator)

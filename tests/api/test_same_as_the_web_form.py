@@ -5,24 +5,28 @@ service call would be caught."""
 
 import datetime
 import re
+from typing import Any
 
 import pytest
 from django.core import mail
 from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from agencies.models import User
 from notifications.models import Watch
 from recommendations.models import ActionItem, ProgressUpdate
-from tests.api.conftest import item_url, updates_url
+from tests.api.conftest import ClientFor, item_url, updates_url
 from tests.api.test_same_as_the_web_ui import TRACE
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def twins(roles) -> tuple[ActionItem, ActionItem]:
+def twins(roles: RoleMatrix) -> tuple[ActionItem, ActionItem]:
     """Two items alike in everything people read in an email but their reference and address."""
     first = roles.item
-    second = ActionItemFactory(
+    second = ActionItemFactory.create(
         recommendation=first.recommendation,
         owner_agency=first.owner_agency,
         due_date=first.due_date,
@@ -32,13 +36,13 @@ def twins(roles) -> tuple[ActionItem, ActionItem]:
     return first, second
 
 
-def web_client(user) -> Client:
+def web_client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def emails_about(item: ActionItem) -> list[tuple]:
+def emails_about(item: ActionItem) -> list[tuple[Any, ...]]:
     """The emails about ``item``, with its reference and address replaced by placeholders."""
 
     def neutral(text: str) -> str:
@@ -49,17 +53,21 @@ def emails_about(item: ActionItem) -> list[tuple]:
 
     found = []
     for message in mail.outbox:
-        if item.reference not in message.subject + message.body:
+        if item.reference not in str(message.subject) + str(message.body):
             continue
         html = [neutral(content) for content, _ in getattr(message, "alternatives", [])]
         headers = sorted(message.extra_headers)
-        found.append((message.to, neutral(message.subject), neutral(message.body), html, headers))
+        found.append(
+            (message.to, neutral(str(message.subject)), neutral(str(message.body)), html, headers)
+        )
     return sorted(found)
 
 
 def test_a_status_change_by_api_leaves_the_same_update_and_watcher_email_as_the_web_form(
-    roles, client_for, django_capture_on_commit_callbacks
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     by_web, by_api = twins(roles)
     for item in (by_web, by_api):
         Watch.objects.create(user=roles.manager, action_item=item)
@@ -95,8 +103,10 @@ def test_a_status_change_by_api_leaves_the_same_update_and_watcher_email_as_the_
 
 
 def test_an_assignment_by_api_leaves_the_same_update_and_email_as_the_web_form(
-    roles, client_for, django_capture_on_commit_callbacks
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     by_web, by_api = twins(roles)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -131,8 +141,10 @@ def test_an_assignment_by_api_leaves_the_same_update_and_email_as_the_web_form(
 
 
 def test_a_supporting_agencys_note_by_api_is_the_same_as_by_the_web_form(
-    roles, client_for, django_capture_on_commit_callbacks
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     by_web, by_api = twins(roles)
     for item in (by_web, by_api):
         Watch.objects.create(user=roles.manager, action_item=item)
@@ -156,7 +168,9 @@ def test_a_supporting_agencys_note_by_api_is_the_same_as_by_the_web_form(
     assert emails_about(by_web) == emails_about(by_api) == []
 
 
-def test_a_redate_without_a_reason_is_refused_alike_by_the_web_form_and_the_api(roles, client_for):
+def test_a_redate_without_a_reason_is_refused_alike_by_the_web_form_and_the_api(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     by_web, by_api = twins(roles)
     new_date = (by_web.due_date + datetime.timedelta(days=30)).isoformat()
 
@@ -179,8 +193,8 @@ def test_a_redate_without_a_reason_is_refused_alike_by_the_web_form_and_the_api(
 
 
 def test_a_redate_with_a_reason_leaves_the_same_update_by_the_web_form_and_the_api(
-    roles, client_for
-):
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     by_web, by_api = twins(roles)
     new_date = (by_web.due_date + datetime.timedelta(days=30)).isoformat()
 

@@ -2,13 +2,17 @@
 made through the service the web pages call."""
 
 import datetime
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
-from recommendations.models import ProgressUpdate
+from recommendations.models import ActionItem, ProgressUpdate
 from recommendations.services import action_item_change
 from recommendations.signals import action_item_changed
-from tests.api.conftest import item_url, updates_url
+from tests.api.conftest import ClientFor, item_url, updates_url
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +32,10 @@ TRACE = [
 
 
 @pytest.fixture
-def received():
-    signals: list[dict] = []
+def received() -> Iterator[list[dict[str, Any]]]:
+    signals: list[dict[str, Any]] = []
 
-    def receiver(sender, **kwargs):
+    def receiver(sender: object, **kwargs: Any) -> None:
         signals.append(kwargs)
 
     action_item_changed.connect(receiver)
@@ -39,13 +43,13 @@ def received():
     action_item_changed.disconnect(receiver)
 
 
-def twin(item):
-    return ActionItemFactory(
+def twin(item: ActionItem) -> ActionItem:
+    return ActionItemFactory.create(
         recommendation=item.recommendation, owner_agency=item.owner_agency, due_date=item.due_date
     )
 
 
-def comparable(signal: dict) -> dict:
+def comparable(signal: dict[str, Any]) -> dict[str, Any]:
     return {
         k: v
         for k, v in signal.items()
@@ -54,8 +58,11 @@ def comparable(signal: dict) -> dict:
 
 
 def test_a_patch_leaves_the_same_update_and_signal_as_the_service(
-    roles, client_for, received, django_capture_on_commit_callbacks
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    received: list[dict[str, Any]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     by_api, by_ui = roles.item, twin(roles.item)
     new_due = by_api.due_date + datetime.timedelta(days=14)
     with django_capture_on_commit_callbacks(execute=True):
@@ -99,8 +106,11 @@ def test_a_patch_leaves_the_same_update_and_signal_as_the_service(
 
 
 def test_a_note_from_a_supporting_agency_is_signalled_like_the_ui(
-    roles, client_for, received, django_capture_on_commit_callbacks
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    received: list[dict[str, Any]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(roles.supporting_staff).post(
             updates_url(roles.item.pk), {"note": "Seizure data shared."}, format="json"
@@ -112,8 +122,11 @@ def test_a_note_from_a_supporting_agency_is_signalled_like_the_ui(
 
 
 def test_a_refused_write_sends_nothing(
-    roles, client_for, received, django_capture_on_commit_callbacks
-):
+    roles: RoleMatrix,
+    client_for: ClientFor,
+    received: list[dict[str, Any]],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         client_for(roles.unrelated_staff).patch(
             item_url(roles.item.pk),

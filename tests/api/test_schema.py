@@ -2,28 +2,32 @@
 from local files only."""
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def schema(client):
+def schema(client: Client) -> dict[str, Any]:
     response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
-def test_schema_generates_without_warnings_and_validates(tmp_path):
+def test_schema_generates_without_warnings_and_validates(tmp_path: Path) -> None:
     # --fail-on-warn turns every guess drf-spectacular had to make into a failure.
     call_command(
         "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml")
     )
 
 
-def test_schema_describes_every_endpoint_of_the_brief(schema):
+def test_schema_describes_every_endpoint_of_the_brief(schema: dict[str, Any]) -> None:
     assert schema["openapi"].startswith("3.")
     operations = {
         (method.upper(), path) for path, item in schema["paths"].items() for method in item
@@ -50,7 +54,7 @@ def test_schema_describes_every_endpoint_of_the_brief(schema):
     assert "delete" not in schema["paths"]["/api/v1/action-items/{id}/"]
 
 
-def test_action_items_carry_the_fields_of_the_brief(schema):
+def test_action_items_carry_the_fields_of_the_brief(schema: dict[str, Any]) -> None:
     fields = schema["components"]["schemas"]["ActionItem"]["properties"]
     brief = ["id", "recommendation", "title", "owner_agency", "assignee", "status", "due_date"]
     brief += ["percent_complete", "is_overdue", "updated_at", "etag", "version", "is_stale"]
@@ -70,7 +74,7 @@ def test_action_items_carry_the_fields_of_the_brief(schema):
     assert patch["note"]["maxLength"] == 4000
 
 
-def test_writes_document_preconditions_errors_and_the_etag(schema):
+def test_writes_document_preconditions_errors_and_the_etag(schema: dict[str, Any]) -> None:
     patch = schema["paths"]["/api/v1/action-items/{id}/"]["patch"]
     if_match = next(p for p in patch["parameters"] if p["name"] == "If-Match")
     assert if_match["in"] == "header"
@@ -86,7 +90,7 @@ def test_writes_document_preconditions_errors_and_the_etag(schema):
     assert "needs no If-Match" in post["description"]
 
 
-def test_every_operation_but_sign_in_requires_authentication(schema):
+def test_every_operation_but_sign_in_requires_authentication(schema: dict[str, Any]) -> None:
     schemes = schema["components"]["securitySchemes"]
     assert schemes["tokenAuth"] == {
         "type": "apiKey",
@@ -104,7 +108,7 @@ def test_every_operation_but_sign_in_requires_authentication(schema):
                 assert "401" in operation["responses"], (method, path)
 
 
-def test_docs_page_loads_its_viewer_from_local_files_only(client):
+def test_docs_page_loads_its_viewer_from_local_files_only(client: Client) -> None:
     response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()

@@ -2,12 +2,15 @@
 
 import pytest
 
+from tests.api.conftest import ClientFor
+from tests.conftest import RoleMatrix
+
 pytestmark = pytest.mark.django_db
 
 UNKNOWN = 987654321
 
 
-def test_an_unknown_id_in_the_api_is_a_json_404(roles, client_for):
+def test_an_unknown_id_in_the_api_is_a_json_404(roles: RoleMatrix, client_for: ClientFor) -> None:
     client = client_for(roles.coordinator)
     for path in (
         f"/api/v1/action-items/{UNKNOWN}/",

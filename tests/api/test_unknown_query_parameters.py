@@ -3,6 +3,9 @@ unfiltered list), and names the ones it accepts; the ones it accepts still work.
 
 import pytest
 
+from tests.api.conftest import ClientFor
+from tests.conftest import RoleMatrix
+
 pytestmark = pytest.mark.django_db
 
 LISTS = [
@@ -17,8 +20,8 @@ LISTS = [
 
 @pytest.mark.parametrize("url", LISTS)
 def test_a_list_refuses_an_unknown_query_parameter_and_names_the_allowed_ones(
-    roles, client_for, url
-):
+    roles: RoleMatrix, client_for: ClientFor, url: str
+) -> None:
     response = client_for(roles.staff).get(url.format(item=roles.item.pk), {"agnecy": "RCMP"})
     assert response.status_code == 400
     message = response.json()["agnecy"][0]
@@ -28,14 +31,18 @@ def test_a_list_refuses_an_unknown_query_parameter_and_names_the_allowed_ones(
 
 
 @pytest.mark.parametrize("url", LISTS)
-def test_a_list_accepts_pagination_and_format(roles, client_for, url):
+def test_a_list_accepts_pagination_and_format(
+    roles: RoleMatrix, client_for: ClientFor, url: str
+) -> None:
     response = client_for(roles.staff).get(
         url.format(item=roles.item.pk), {"page": "1", "page_size": "5", "format": "json"}
     )
     assert response.status_code == 200, response.content
 
 
-def test_the_action_item_list_accepts_its_filters_search_and_ordering(roles, client_for):
+def test_the_action_item_list_accepts_its_filters_search_and_ordering(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.staff).get(
         "/api/v1/action-items/",
         {"agency": roles.owner.acronym, "search": "Action", "ordering": "due_date"},
@@ -44,7 +51,9 @@ def test_the_action_item_list_accepts_its_filters_search_and_ordering(roles, cli
     assert response.json()["count"] == 1
 
 
-def test_an_item_detail_is_not_refused_for_a_format_parameter(roles, client_for):
+def test_an_item_detail_is_not_refused_for_a_format_parameter(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.staff).get(
         f"/api/v1/action-items/{roles.item.pk}/", {"format": "json"}
     )

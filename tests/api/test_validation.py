@@ -1,18 +1,26 @@
 """Bad input gets 400 with a message for the field at fault, and writes nothing; never a 500."""
 
 import datetime
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from rest_framework.test import APIClient
 
 from agencies.models import Language
 from recommendations.models import ActionItem, ProgressUpdate
-from tests.api.conftest import item_url, updates_url
+from tests.api.conftest import ClientFor, item_url, updates_url
+from tests.conftest import RoleMatrix
 from tests.factories import MembershipFactory, UserFactory
+
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
 
 pytestmark = pytest.mark.django_db
 
 
-def patch(client, item, body, **extra):
+def patch(
+    client: APIClient, item: ActionItem, body: object, **extra: Any
+) -> "_MonkeyPatchedResponse":
     return client.patch(item_url(item.pk), body, format="json", HTTP_IF_MATCH=item.etag, **extra)
 
 
@@ -49,7 +57,9 @@ def assert_nothing_written(item: ActionItem) -> None:
         ("note", 12345),
     ],
 )
-def test_an_invalid_value_gets_400_with_a_message_for_its_field(roles, client_for, field, value):
+def test_an_invalid_value_gets_400_with_a_message_for_its_field(
+    roles: RoleMatrix, client_for: ClientFor, field: str, value: object
+) -> None:
     response = patch(client_for(roles.coordinator), roles.item, {field: value})
     assert response.status_code == 400, response.content
     messages = response.json()[field]
@@ -58,7 +68,7 @@ def test_an_invalid_value_gets_400_with_a_message_for_its_field(roles, client_fo
     assert_nothing_written(roles.item)
 
 
-def test_every_invalid_field_is_reported_at_once(roles, client_for):
+def test_every_invalid_field_is_reported_at_once(roles: RoleMatrix, client_for: ClientFor) -> None:
     response = patch(
         client_for(roles.coordinator),
         roles.item,
@@ -68,7 +78,9 @@ def test_every_invalid_field_is_reported_at_once(roles, client_for):
     assert set(response.json()) == {"status", "percent_complete", "due_date", "note"}
 
 
-def test_an_unknown_or_read_only_field_is_refused_not_ignored(roles, client_for):
+def test_an_unknown_or_read_only_field_is_refused_not_ignored(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = patch(client_for(roles.coordinator), roles.item, {"percent": 50, "title_en": "New"})
     assert response.status_code == 400
     assert set(response.json()) == {"percent", "title_en"}
@@ -76,16 +88,18 @@ def test_an_unknown_or_read_only_field_is_refused_not_ignored(roles, client_for)
     assert_nothing_written(roles.item)
 
 
-def test_an_inactive_person_cannot_be_assigned(roles, client_for):
-    retired = MembershipFactory(user=UserFactory(is_active=False), agency=roles.owner).user
+def test_an_inactive_person_cannot_be_assigned(roles: RoleMatrix, client_for: ClientFor) -> None:
+    retired = MembershipFactory.create(
+        user=UserFactory.create(is_active=False), agency=roles.owner
+    ).user
     response = patch(client_for(roles.manager), roles.item, {"assignee": retired.username})
     assert response.status_code == 400
     assert "assignee" in response.json()
 
 
 def test_a_patch_that_names_no_field_gets_400_but_one_equal_to_the_current_values_gets_200(
-    roles, client_for
-):
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     empty = patch(client_for(roles.staff), roles.item, {})
     assert empty.status_code == 400
     assert empty.json()["non_field_errors"] == [
@@ -96,7 +110,9 @@ def test_a_patch_that_names_no_field_gets_400_but_one_equal_to_the_current_value
     assert_nothing_written(roles.item)
 
 
-def test_completing_at_less_than_100_percent_is_refused_with_the_fields_message(roles, client_for):
+def test_completing_at_less_than_100_percent_is_refused_with_the_fields_message(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     client = client_for(roles.staff)
     assert patch(client, roles.item, {"status": "completed"}).status_code == 200
     roles.item.refresh_from_db()
@@ -118,11 +134,13 @@ def test_completing_at_less_than_100_percent_is_refused_with_the_fields_message(
         ("null", "application/json"),
     ],
 )
-def test_a_body_that_is_not_a_json_object_gets_400(roles, client_for, body, content_type):
+def test_a_body_that_is_not_a_json_object_gets_400(
+    roles: RoleMatrix, client_for: ClientFor, body: str | bytes, content_type: str
+) -> None:
     response = client_for(roles.staff).generic(
         "PATCH",
         item_url(roles.item.pk),
-        body,
+        body,  # type: ignore[arg-type]  # Django's generic() takes bytes too; the stub says str
         content_type=content_type,
         HTTP_IF_MATCH=roles.item.etag,
     )
@@ -131,7 +149,7 @@ def test_a_body_that_is_not_a_json_object_gets_400(roles, client_for, body, cont
     assert_nothing_written(roles.item)
 
 
-def test_a_body_that_is_not_json_at_all_gets_415(roles, client_for):
+def test_a_body_that_is_not_json_at_all_gets_415(roles: RoleMatrix, client_for: ClientFor) -> None:
     response = client_for(roles.staff).patch(
         item_url(roles.item.pk),
         "status=blocked",
@@ -151,7 +169,9 @@ def test_a_body_that_is_not_json_at_all_gets_415(roles, client_for):
         ({"due_date": "2030-01-01"}, "due_date"),
     ],
 )
-def test_progress_update_validation(roles, client_for, body, field):
+def test_progress_update_validation(
+    roles: RoleMatrix, client_for: ClientFor, body: dict[str, Any], field: str
+) -> None:
     response = client_for(roles.staff).post(
         updates_url(roles.item.pk), body, format="json", HTTP_IF_MATCH=roles.item.etag
     )
@@ -175,7 +195,9 @@ def test_progress_update_validation(roles, client_for, body, field):
         ({"sequence": 9}, "sequence"),
     ],
 )
-def test_create_validation(roles, client_for, change, field):
+def test_create_validation(
+    roles: RoleMatrix, client_for: ClientFor, change: dict[str, Any], field: str
+) -> None:
     body = {
         "recommendation": roles.item.recommendation.code,
         "title_en": "A title",
@@ -190,7 +212,7 @@ def test_create_validation(roles, client_for, change, field):
     assert ActionItem.objects.count() == 1
 
 
-def test_create_with_missing_fields_names_each(roles, client_for):
+def test_create_with_missing_fields_names_each(roles: RoleMatrix, client_for: ClientFor) -> None:
     response = client_for(roles.coordinator).post("/api/v1/action-items/", {}, format="json")
     assert response.status_code == 400
     assert set(response.json()) == {
@@ -226,7 +248,9 @@ def test_create_with_missing_fields_names_each(roles, client_for):
         {"page_size": "-5"},
     ],
 )
-def test_an_invalid_filter_gets_400_with_a_message_for_it(roles, client_for, query):
+def test_an_invalid_filter_gets_400_with_a_message_for_it(
+    roles: RoleMatrix, client_for: ClientFor, query: dict[str, Any]
+) -> None:
     response = client_for(roles.staff).get("/api/v1/action-items/", query)
     assert response.status_code == 400
     assert set(response.json()) == {name for name, value in query.items() if "+05" not in value}
@@ -240,7 +264,9 @@ def test_an_invalid_filter_gets_400_with_a_message_for_it(roles, client_for, que
         {"page": "99999999999999999999999999"},
     ],
 )
-def test_extreme_but_readable_values_get_an_answer_not_a_500(roles, client_for, query):
+def test_extreme_but_readable_values_get_an_answer_not_a_500(
+    roles: RoleMatrix, client_for: ClientFor, query: dict[str, Any]
+) -> None:
     response = client_for(roles.staff).get("/api/v1/progress-updates/", query)
     assert response.status_code in {200, 404}, response.content
 
@@ -248,7 +274,9 @@ def test_extreme_but_readable_values_get_an_answer_not_a_500(roles, client_for, 
 @pytest.mark.parametrize(
     "query", [{"action_item": "1e300"}, {"action_item": "1.5"}, {"recorded_after": "1 May"}]
 )
-def test_progress_update_filters_refuse_what_they_cannot_read(roles, client_for, query):
+def test_progress_update_filters_refuse_what_they_cannot_read(
+    roles: RoleMatrix, client_for: ClientFor, query: dict[str, Any]
+) -> None:
     response = client_for(roles.staff).get("/api/v1/progress-updates/", query)
     assert response.status_code == 400
     assert set(response.json()) == set(query)
@@ -272,13 +300,15 @@ def test_progress_update_filters_refuse_what_they_cannot_read(roles, client_for,
         "/api/v1/agencies/RC%0AMP/",
     ],
 )
-def test_odd_addresses_and_queries_get_a_json_answer_not_a_500(roles, client_for, path):
+def test_odd_addresses_and_queries_get_a_json_answer_not_a_500(
+    roles: RoleMatrix, client_for: ClientFor, path: str
+) -> None:
     response = client_for(roles.staff).get(path)
     assert response.status_code in {200, 400, 404}
     assert response["Content-Type"] == "application/json"
 
 
-def test_messages_follow_accept_language(roles, client_for):
+def test_messages_follow_accept_language(roles: RoleMatrix, client_for: ClientFor) -> None:
     client = client_for(roles.staff)
     english = client.patch(item_url(roles.item.pk), {"status": "blocked"}, format="json")
     french = client.patch(
@@ -288,7 +318,9 @@ def test_messages_follow_accept_language(roles, client_for):
     assert french.json()["detail"].startswith("Cette modification exige un en-tête If-Match")
 
 
-def test_a_token_user_gets_messages_in_their_language(roles, client_for):
+def test_a_token_user_gets_messages_in_their_language(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     roles.staff.language = Language.FRENCH
     roles.staff.save(update_fields=["language"])
     response = client_for(roles.staff).patch(
@@ -323,8 +355,8 @@ ADDRESSES = [
 @pytest.mark.parametrize("signed_in", [True, False], ids=["coordinator", "anonymous"])
 @pytest.mark.parametrize("method", ["get", "head", "options", "post", "put", "patch", "delete"])
 def test_every_method_on_every_address_gets_an_answer_not_a_500(
-    roles, client_for, method, signed_in
-):
+    roles: RoleMatrix, client_for: ClientFor, method: str, signed_in: bool
+) -> None:
     for address in ADDRESSES:
         client = client_for(roles.coordinator if signed_in else None)
         path = address.format(item=roles.item.pk)
@@ -335,7 +367,9 @@ def test_every_method_on_every_address_gets_an_answer_not_a_500(
         assert response.status_code < 500, (method, path)
 
 
-def test_a_patch_of_the_due_date_without_a_note_is_refused_and_writes_nothing(roles, client_for):
+def test_a_patch_of_the_due_date_without_a_note_is_refused_and_writes_nothing(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     item = roles.item
     response = client_for(roles.manager).patch(
         f"/api/v1/action-items/{item.pk}/",
@@ -351,7 +385,9 @@ def test_a_patch_of_the_due_date_without_a_note_is_refused_and_writes_nothing(ro
 
 
 @pytest.mark.parametrize("due_date", ["9999-12-31", "1999-12-31"])
-def test_a_due_date_outside_the_sane_range_is_refused_by_the_api(roles, client_for, due_date):
+def test_a_due_date_outside_the_sane_range_is_refused_by_the_api(
+    roles: RoleMatrix, client_for: ClientFor, due_date: str
+) -> None:
     item = roles.item
     response = client_for(roles.manager).patch(
         f"/api/v1/action-items/{item.pk}/",
@@ -365,8 +401,8 @@ def test_a_due_date_outside_the_sane_range_is_refused_by_the_api(roles, client_f
 
 
 def test_creating_an_item_assigned_to_someone_outside_the_owner_agency_is_refused(
-    roles, client_for
-):
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     response = client_for(roles.coordinator).post(
         "/api/v1/action-items/",
         {

@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -33,12 +34,12 @@ class World:
     bob: User
     coordinator: User
 
-    def item(self, *, due: str, assignee: User | None = None, **kwargs: object) -> ActionItem:
+    def item(self, *, due: str, assignee: User | None = None, **kwargs: Any) -> ActionItem:
         """An item of the agency; its last update ten days before its due date unless given."""
         due_date = datetime.date.fromisoformat(due)
         kwargs.setdefault("last_progress_at", at(due_date - datetime.timedelta(days=10), 9))
-        recommendation = RecommendationFactory(lead_agency=self.agency)
-        return ActionItemFactory(
+        recommendation = RecommendationFactory.create(lead_agency=self.agency)
+        return ActionItemFactory.create(
             recommendation=recommendation,
             owner_agency=self.agency,
             assignee=assignee,
@@ -49,15 +50,15 @@ class World:
 
 @pytest.fixture
 def world(db: None) -> World:
-    agency = AgencyFactory(acronym="RCMP")
-    other = AgencyFactory(acronym="CBSA")
-    secretariat = AgencyFactory(acronym="PSC")
+    agency = AgencyFactory.create(acronym="RCMP")
+    other = AgencyFactory.create(acronym="CBSA")
+    secretariat = AgencyFactory.create(acronym="PSC")
 
     def member(username: str, where: Agency, role: str, language: str = "en") -> User:
-        user = UserFactory(username=username, first_name=username.title(), last_name="Test")
+        user = UserFactory.create(username=username, first_name=username.title(), last_name="Test")
         user.language = language
         user.save(update_fields=["language"])
-        MembershipFactory(user=user, agency=where, role=role)
+        MembershipFactory.create(user=user, agency=where, role=role)
         return user
 
     return World(

@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from notifications.models import Notification
 from tests.factories import UserFactory
@@ -13,12 +14,14 @@ from tests.notifications.conftest import World
 @pytest.fixture
 def admin_client_(db: None) -> Client:
     client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 
 def test_the_admin_lists_states_and_errors_and_retries_a_failed_notification(
-    admin_client_: Client, world: World, django_capture_on_commit_callbacks: object
+    admin_client_: Client,
+    world: World,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     item = world.item(due="2026-04-20", assignee=world.alice)
     failed = Notification.objects.create(

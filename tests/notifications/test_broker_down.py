@@ -18,6 +18,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from notifications import delivery
 from notifications.models import Notification
@@ -30,7 +31,8 @@ from tracker.celery import app as celery_app
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class OwnRedis:
@@ -38,7 +40,7 @@ class OwnRedis:
 
     def __init__(self) -> None:
         self.port = free_port()
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -73,11 +75,11 @@ class OwnRedis:
 
 
 def _use_broker(url: str, *, eager: bool) -> None:
-    celery_app.conf.broker_url = url
+    celery_app.conf.broker_url = url  # type: ignore[misc]  # celery-types: read-only; it is not
     celery_app.conf.task_always_eager = eager
     # Forget the connection and producer pools built for the previous broker.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app._pool = None  # type: ignore[attr-defined]  # private, not in celery-types
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]  # likewise
 
 
 @pytest.fixture
@@ -106,7 +108,7 @@ def broker() -> Iterator[OwnRedis]:
 def test_run_reminders_with_the_broker_down_keeps_the_rows_and_they_go_out_when_it_is_back(
     world: World,
     broker: OwnRedis,
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     world.item(due="2026-04-20", assignee=world.alice)
@@ -138,7 +140,9 @@ def test_run_reminders_with_the_broker_down_keeps_the_rows_and_they_go_out_when_
 
 
 def test_the_admin_retry_with_the_broker_down_answers_and_keeps_the_rows_pending(
-    world: World, broker: OwnRedis, django_capture_on_commit_callbacks: object
+    world: World,
+    broker: OwnRedis,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     item = world.item(due="2026-04-20", assignee=world.alice)
     failed = Notification.objects.create(
@@ -146,7 +150,7 @@ def test_the_admin_retry_with_the_broker_down_answers_and_keeps_the_rows_pending
         state="failed", attempts=12, last_error="SMTPServerDisconnected",
     )  # fmt: skip
     client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:notifications_notification_changelist"),

@@ -6,7 +6,7 @@ from notifications import tasks
 from tracker.celery import app
 
 
-def test_tasks_are_acknowledged_late_and_workers_prefetch_one():
+def test_tasks_are_acknowledged_late_and_workers_prefetch_one() -> None:
     app.loader.import_default_modules()
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
@@ -15,13 +15,13 @@ def test_tasks_are_acknowledged_late_and_workers_prefetch_one():
         assert task.acks_late is True
 
 
-def test_no_retry_waits_longer_than_the_brokers_visibility_timeout():
+def test_no_retry_waits_longer_than_the_brokers_visibility_timeout() -> None:
     # The filesystem broker has no visibility timeout; with Redis (CI's second run) it is set.
-    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    visibility: int = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
     assert visibility > tasks.MAX_COUNTDOWN_SECONDS
 
 
-def test_every_periodic_job_names_a_registered_task():
+def test_every_periodic_job_names_a_registered_task() -> None:
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks

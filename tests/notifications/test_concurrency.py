@@ -1,6 +1,7 @@
 """Two scans and two senders at the same moment, on PostgreSQL where they really overlap."""
 
 import threading
+from collections.abc import Callable
 
 import pytest
 import time_machine
@@ -14,7 +15,7 @@ from tests.notifications.conftest import World, at
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def run_in_threads(count: int, target: object) -> list[BaseException]:
+def run_in_threads(count: int, target: Callable[[], object]) -> list[BaseException]:
     barrier = threading.Barrier(count)
     errors: list[BaseException] = []
 

@@ -2,6 +2,7 @@
 
 import time_machine
 from django.core import mail
+from pytest_django import DjangoAssertNumQueries
 
 from notifications import delivery, planning, selectors
 from tests.notifications.conftest import World, at
@@ -34,7 +35,7 @@ def test_a_managers_digest_covers_their_agency_in_their_language(world: World) -
 
 
 def test_the_digest_costs_the_same_queries_whatever_the_number_of_items(
-    world: World, django_assert_num_queries: object
+    world: World, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     from agencies.models import User
 
@@ -47,4 +48,5 @@ def test_the_digest_costs_the_same_queries_whatever_the_number_of_items(
             digest = selectors.digest_for(
                 user=manager, today=at("2026-04-20").date(), now=at("2026-04-20")
             )
+        assert digest is not None
         assert digest.overdue_count == size

@@ -19,6 +19,8 @@ from notifications.models import NotificationKind
         ("fr", NotificationKind.DUE_SOON, 1, "1 à échéance proche"),
     ],
 )
-def test_each_kind_is_counted_with_its_own_plural(language, kind, count, expected):
+def test_each_kind_is_counted_with_its_own_plural(
+    language: str, kind: NotificationKind, count: int, expected: str
+) -> None:
     with translation.override(language):
         assert _KIND_COUNT_PHRASES[kind] % {"count": count} == expected

@@ -1,9 +1,12 @@
 """Immediate emails: on assignment, and on a status change of an item someone watches."""
 
+from typing import Any
+
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from notifications import delivery, preferences, selectors
 from notifications.models import Notification, NotificationPreference, Watch
@@ -12,13 +15,13 @@ from recommendations.services import action_item_change
 from tests.notifications.conftest import World
 
 
-def change(capture: object, **kwargs: object) -> None:
+def change(capture: DjangoCaptureOnCommitCallbacks, **kwargs: Any) -> None:
     with capture(execute=True):
         action_item_change(expected_version=None, **kwargs)
 
 
 def test_the_new_assignee_is_told_at_once(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     item = world.item(due="2026-04-20")
     change(django_capture_on_commit_callbacks, item=item, actor=world.manager, assignee=world.alice)
@@ -29,7 +32,7 @@ def test_the_new_assignee_is_told_at_once(
 
 
 def test_assigning_oneself_sends_nothing(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     item = world.item(due="2026-04-20")
     change(
@@ -39,7 +42,7 @@ def test_assigning_oneself_sends_nothing(
 
 
 def test_a_status_change_reaches_the_watchers_but_not_its_author(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     item = world.item(due="2026-04-20", assignee=world.alice)
     Watch.objects.create(user=world.manager, action_item=item)
@@ -58,7 +61,7 @@ def test_a_status_change_reaches_the_watchers_but_not_its_author(
 
 
 def test_an_assignee_who_unwatched_their_item_is_not_told_of_status_changes(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     item = world.item(due="2026-04-20", assignee=world.alice)
     assert selectors.item_is_watched(world.alice, item)
@@ -70,7 +73,7 @@ def test_an_assignee_who_unwatched_their_item_is_not_told_of_status_changes(
 
 
 def test_status_change_emails_can_be_turned_off(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     item = world.item(due="2026-04-20", assignee=world.alice)
     NotificationPreference.objects.create(user=world.alice, status_changed=False)
@@ -81,7 +84,7 @@ def test_status_change_emails_can_be_turned_off(
 
 
 def test_a_note_alone_sends_nothing(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     item = world.item(due="2026-04-20", assignee=world.alice)
     change(django_capture_on_commit_callbacks, item=item, actor=world.bob, note="FYI")
@@ -90,7 +93,7 @@ def test_a_note_alone_sends_nothing(
 
 
 def test_the_same_change_announced_twice_sends_once(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     from recommendations.signals import action_item_changed
 

@@ -5,6 +5,7 @@ import datetime
 
 import time_machine
 from django.core import mail
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from notifications import planning
 from notifications.models import Notification
@@ -12,7 +13,7 @@ from tests.notifications.conftest import World, at
 
 
 def test_an_item_overdue_and_stale_is_listed_once_and_the_subject_counts_items(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     both = world.item(
         due="2026-04-19",

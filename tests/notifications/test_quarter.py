@@ -6,9 +6,11 @@ Celery eager so the sending happens in the same call. People act on the items al
 
 import datetime
 from collections import defaultdict
+from typing import Any
 
 import time_machine
 from django.core import mail
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from notifications import planning
 from notifications.models import Notification, Watch
@@ -79,7 +81,7 @@ DIGEST_DAYS = [
 
 
 def test_a_quarter_of_reminders_reaches_exactly_the_right_people_on_the_right_days(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     with time_machine.travel(at(QUARTER_START, 7), tick=False):
         start = at(QUARTER_START, 7)
@@ -89,7 +91,7 @@ def test_a_quarter_of_reminders_reaches_exactly_the_right_people_on_the_right_da
         Watch.objects.create(user=world.manager, action_item=item_c)
     labels = {item_a.pk: "A", item_b.pk: "B", item_c.pk: "C"}
 
-    def act(moment: datetime.datetime, **change: object) -> None:
+    def act(moment: datetime.datetime, **change: Any) -> None:
         with (
             time_machine.travel(moment, tick=False),
             django_capture_on_commit_callbacks(execute=True),
@@ -122,6 +124,7 @@ def test_a_quarter_of_reminders_reaches_exactly_the_right_people_on_the_right_da
             if notification.kind == Notification.Kind.DIGEST:
                 digests[notification.recipient.username].append(day.isoformat())
             else:
+                assert notification.action_item_id is not None
                 received[(day.isoformat(), notification.recipient.username)].append(
                     f"{notification.kind} {labels[notification.action_item_id]}"
                 )

@@ -9,6 +9,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django import Settings as DjangoSettings
 
 from agencies.models import Membership
 from notifications import planning
@@ -17,13 +19,13 @@ from tests.factories import MembershipFactory, UserFactory
 from tests.notifications.conftest import World, at
 
 
-def scan(moment: datetime.datetime, capture: object) -> planning.ScanResult:
+def scan(moment: datetime.datetime, capture: DjangoCaptureOnCommitCallbacks) -> planning.ScanResult:
     with time_machine.travel(moment, tick=False), capture(execute=True):
         return planning.reminders_scan()
 
 
 def test_running_the_scan_twice_sends_each_email_once(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     world.item(due="2026-04-20", assignee=world.alice)
     first = scan(at("2026-04-13", 8), django_capture_on_commit_callbacks)
@@ -40,7 +42,7 @@ def test_running_the_scan_twice_sends_each_email_once(
 
 
 def test_a_scan_before_the_send_hour_waits_for_the_morning(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     world.item(due="2026-04-20", assignee=world.alice)
     # Before 7:00 on Monday the reminder day is still Sunday: only last week's digests.
@@ -51,7 +53,7 @@ def test_a_scan_before_the_send_hour_waits_for_the_morning(
 
 
 def test_a_scheduler_stopped_for_days_catches_up_on_its_next_run(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     item = world.item(due="2026-04-20", assignee=world.alice)
     item.last_progress_at = at("2026-04-01")
@@ -63,7 +65,7 @@ def test_a_scheduler_stopped_for_days_catches_up_on_its_next_run(
 
 
 def test_unassigned_items_remind_the_owner_agencys_staff_and_escalate_to_its_managers(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     item = world.item(due="2026-04-01")
     item.last_progress_at = at("2026-03-20")
@@ -78,7 +80,7 @@ def test_unassigned_items_remind_the_owner_agencys_staff_and_escalate_to_its_man
 
 
 def test_an_agency_without_managers_escalates_to_the_coordinators(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     Membership.objects.filter(user=world.manager).delete()
     world.item(due="2026-04-01", assignee=world.alice)
@@ -89,7 +91,7 @@ def test_an_agency_without_managers_escalates_to_the_coordinators(
 
 
 def test_optional_kinds_turned_off_are_not_sent_but_escalations_are(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     NotificationPreference.objects.create(user=world.alice, overdue=False)
     NotificationPreference.objects.create(user=world.manager, digest=False)
@@ -100,7 +102,7 @@ def test_optional_kinds_turned_off_are_not_sent_but_escalations_are(
 
 
 def test_people_without_an_address_or_no_longer_active_get_nothing(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     world.alice.email = ""
     world.alice.save()
@@ -115,7 +117,7 @@ def test_people_without_an_address_or_no_longer_active_get_nothing(
 
 
 def test_closed_items_get_no_reminders(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     world.item(due="2026-04-01", assignee=world.alice, status="completed", percent_complete=100)
     world.item(due="2026-04-20", assignee=world.alice, status="cancelled")
@@ -124,7 +126,9 @@ def test_closed_items_get_no_reminders(
 
 
 def test_business_days_hold_the_reminders_of_a_weekend_until_monday(
-    world: World, django_capture_on_commit_callbacks: object, settings: object
+    world: World,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    settings: DjangoSettings,
 ) -> None:
     settings.REMINDER_BUSINESS_DAYS = True
     world.item(due="2026-07-03", assignee=world.alice)  # Friday; Canada Day on Wednesday
@@ -143,8 +147,8 @@ def test_business_days_hold_the_reminders_of_a_weekend_until_monday(
 def _populate(world: World, count: int) -> None:
     """``count`` items of each rule, half assigned, with their own assignees."""
     for index in range(count):
-        assignee = MembershipFactory(
-            user=UserFactory(), agency=world.agency, role=Membership.Role.STAFF
+        assignee = MembershipFactory.create(
+            user=UserFactory.create(), agency=world.agency, role=Membership.Role.STAFF
         ).user
         who = assignee if index % 2 else None
         world.item(due="2026-04-20", assignee=who)  # due soon
@@ -179,7 +183,7 @@ def test_dry_run_lists_what_would_be_sent_and_changes_nothing(world: World) -> N
 
 
 def test_run_reminders_runs_the_same_scan_as_the_scheduler(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     world.item(due="2026-04-20", assignee=world.alice)
     out = io.StringIO()
@@ -201,7 +205,7 @@ def test_run_reminders_refuses_to_send_the_future_early(world: World) -> None:
 
 
 def test_the_beat_task_runs_the_scan(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     from notifications.tasks import reminders_scan
 

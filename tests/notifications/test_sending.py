@@ -2,12 +2,18 @@
 
 import datetime
 import smtplib
+from collections.abc import Sequence
+from pathlib import Path
 from unittest import mock
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.locmem import EmailBackend
+from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django import Settings as DjangoSettings
 
 from notifications import delivery, planning
 from notifications.models import Notification
@@ -20,11 +26,11 @@ class FlakyBackend(EmailBackend):
     failures = 0
     opened = 0
 
-    def open(self) -> bool:
+    def open(self) -> bool | None:
         FlakyBackend.opened += 1
         return super().open()
 
-    def send_messages(self, messages: list) -> int:
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
         if FlakyBackend.failures:
             FlakyBackend.failures -= 1
             raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
@@ -32,7 +38,7 @@ class FlakyBackend(EmailBackend):
 
 
 @pytest.fixture
-def flaky(settings: object) -> type[FlakyBackend]:
+def flaky(settings: DjangoSettings) -> type[FlakyBackend]:
     settings.EMAIL_BACKEND = "tests.notifications.test_sending.FlakyBackend"
     FlakyBackend.failures = 0
     FlakyBackend.opened = 0
@@ -80,7 +86,9 @@ def test_a_send_that_fails_twice_then_succeeds_delivers_exactly_one_email(
 
 
 def test_the_retry_task_queues_what_an_outage_left_pending(
-    world: World, flaky: type[FlakyBackend], django_capture_on_commit_callbacks: object
+    world: World,
+    flaky: type[FlakyBackend],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     plan_due_soon(world, at("2026-04-13", 8))
     flaky.failures = 1
@@ -100,7 +108,7 @@ def test_the_retry_task_queues_what_an_outage_left_pending(
 
 
 def test_a_send_still_failing_after_the_last_attempt_is_marked_failed(
-    world: World, flaky: type[FlakyBackend], settings: object
+    world: World, flaky: type[FlakyBackend], settings: DjangoSettings
 ) -> None:
     settings.NOTIFICATION_MAX_ATTEMPTS = 2
     notification = plan_due_soon(world, at("2026-04-13", 8))
@@ -113,7 +121,7 @@ def test_a_send_still_failing_after_the_last_attempt_is_marked_failed(
 
 
 def test_a_refused_address_fails_at_once_and_does_not_block_the_others(
-    world: World, settings: object
+    world: World, settings: DjangoSettings
 ) -> None:
     world.item(due="2026-04-20", assignee=world.alice)
     world.item(due="2026-04-20", assignee=world.bob)
@@ -122,7 +130,7 @@ def test_a_refused_address_fails_at_once_and_does_not_block_the_others(
     refused = smtplib.SMTPRecipientsRefused({"alice@example.gc.ca": (550, b"No such user")})
     real_send = EmailBackend.send_messages
 
-    def refuse_alice(self: EmailBackend, messages: list) -> int:
+    def refuse_alice(self: EmailBackend, messages: Sequence[EmailMessage]) -> int:
         if messages[0].to == ["alice@example.gc.ca"]:
             raise refused
         return real_send(self, messages)
@@ -136,7 +144,7 @@ def test_a_refused_address_fails_at_once_and_does_not_block_the_others(
 
 
 def test_a_claim_left_by_a_dead_worker_is_sent_after_the_lease_expires(
-    world: World, settings: object
+    world: World, settings: DjangoSettings
 ) -> None:
     settings.NOTIFICATION_LEASE_SECONDS = 600
     notification = plan_due_soon(world, at("2026-04-13", 8))
@@ -176,7 +184,7 @@ def test_many_reminders_to_one_person_are_one_email_over_one_connection(
 
 
 def test_an_email_is_html_and_text_in_the_recipients_language_with_a_one_click_unsubscribe(
-    world: World, client: object
+    world: World, client: Client
 ) -> None:
     world.alice.language = "fr"
     world.alice.save()
@@ -190,7 +198,9 @@ def test_an_email_is_html_and_text_in_the_recipients_language_with_a_one_click_u
         == f"Échéance dans 7 jours, le 20 avril 2026\u00a0: {item.reference} Réunir le groupe"
     )
     assert "Pourquoi vous recevez ceci" in message.body
+    assert isinstance(message, EmailMultiAlternatives)
     html, mimetype = message.alternatives[0]
+    assert isinstance(html, str)
     assert mimetype == "text/html"
     assert 'lang="fr"' in html
     assert "http://testserver/notifications/preferences/" in html
@@ -213,6 +223,7 @@ def test_escalations_carry_no_unsubscribe(world: World) -> None:
 
 def test_a_reminder_for_an_item_closed_in_the_meantime_is_cancelled(world: World) -> None:
     notification = plan_due_soon(world, at("2026-04-13", 8))
+    assert notification.action_item is not None
     notification.action_item.status = "cancelled"
     notification.action_item.save()
     assert send(at("2026-04-13", 8), [world.alice.pk]).cancelled == 1
@@ -222,7 +233,7 @@ def test_a_reminder_for_an_item_closed_in_the_meantime_is_cancelled(world: World
 
 
 def test_the_embedded_default_writes_each_email_as_a_file_a_person_can_open(
-    world: World, settings: object, tmp_path: object
+    world: World, settings: DjangoSettings, tmp_path: Path
 ) -> None:
     settings.EMAIL_BACKEND = "notifications.backends.EmlFileBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)

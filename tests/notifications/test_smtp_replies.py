@@ -11,6 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.utils import timezone
+from pytest_django import Settings as DjangoSettings
 
 from agencies.models import Membership, User
 from notifications import delivery, planning
@@ -22,7 +23,8 @@ from tests.notifications.conftest import World
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class Server:
@@ -53,7 +55,7 @@ class Server:
 
 
 @pytest.fixture
-def smtp(settings: object) -> Iterator[Server]:
+def smtp(settings: DjangoSettings) -> Iterator[Server]:
     handler = Server()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
@@ -69,8 +71,8 @@ def staff_with_items(world: World, count: int) -> list[User]:
     due = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     people = []
     for index in range(count):
-        person = UserFactory(username=f"staff{index:02d}")
-        MembershipFactory(user=person, agency=world.agency, role=Membership.Role.STAFF)
+        person = UserFactory.create(username=f"staff{index:02d}")
+        MembershipFactory.create(user=person, agency=world.agency, role=Membership.Role.STAFF)
         world.item(due=due, assignee=person)
         people.append(person)
     return people
@@ -188,7 +190,7 @@ class CrashingBackend(SmtpBackend):
 
 @pytest.mark.parametrize(("after_acceptance", "duplicates"), [(False, 0), (True, 1)])
 def test_a_crash_mid_batch_resends_at_most_the_message_in_flight(
-    world: World, smtp: Server, settings: object, after_acceptance: bool, duplicates: int
+    world: World, smtp: Server, settings: DjangoSettings, after_acceptance: bool, duplicates: int
 ) -> None:
     people = staff_with_items(world, 6)
     planning.reminders_scan()

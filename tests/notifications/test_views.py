@@ -7,6 +7,7 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
+from pytest_django import DjangoAssertNumQueries
 
 from notifications import emails, selectors
 from notifications.models import NotificationPreference
@@ -95,7 +96,7 @@ def test_watch_renders_the_button_for_htmx(alice_client: Client, world: World) -
 def test_someone_outside_every_agency_cannot_watch(client: Client, world: World) -> None:
     from tests.factories import UserFactory
 
-    client.force_login(UserFactory(username="outsider"))
+    client.force_login(UserFactory.create(username="outsider"))
     item = world.item(due="2026-04-20")
     assert client.post(reverse("notifications:watch", args=[item.pk])).status_code == 403
 
@@ -134,7 +135,7 @@ def test_the_calendar_feed_lists_my_items_and_my_agencys_and_its_address_can_be_
 
 
 def test_the_calendar_feed_costs_two_queries_whatever_the_number_of_items(
-    client: Client, world: World, django_assert_num_queries: object
+    client: Client, world: World, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     preference = NotificationPreference.objects.create(user=world.alice)
     url = reverse("notifications:calendar", args=[preference.calendar_token])

@@ -10,11 +10,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -40,7 +41,8 @@ LEASE_SECONDS = 3
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def redis_reachable() -> bool:
@@ -58,13 +60,13 @@ class RecordingHandler:
     """Keeps every message accepted; can hold the first one and then refuse it (451)."""
 
     def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
+        self.messages: list[tuple[list[str], bytes | str | None]] = []
         self.lock = threading.Lock()
         self.stall_first = False
         self.stalled = threading.Event()
         self.release = threading.Event()
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.stall_first and not self.stalled.is_set():
             self.stalled.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
@@ -121,7 +123,7 @@ class Worker:
             "CELERY_TASK_ALWAYS_EAGER": "false",
         }
         self.log = log
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.log.write_text("")
@@ -151,7 +153,7 @@ class Worker:
 
 
 def wait_for(
-    condition: object, what: str, worker: Worker | None = None, timeout: float = 60
+    condition: Callable[[], object], what: str, worker: Worker | None = None, timeout: float = 60
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -202,6 +204,7 @@ def test_a_worker_on_redis_delivers_each_email_once_to_a_real_smtp_server(
     time.sleep(2)
     assert handler.recipients() == EXPECTED
     body = next(content for rcpt, content in handler.messages if rcpt == ["alice@example.gc.ca"])
+    assert isinstance(body, bytes)
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in body
     assert b"text/html" in body
 

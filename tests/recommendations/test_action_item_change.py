@@ -1,17 +1,20 @@
 import datetime
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from recommendations.models import ActionItem, ProgressUpdate, Status
 from recommendations.services import ActionItemConflict, action_item_change
 from recommendations.signals import action_item_changed
+from tests.conftest import RoleMatrix
 
 pytestmark = pytest.mark.django_db
 
 
-def test_status_change_writes_state_and_one_progress_update(roles):
+def test_status_change_writes_state_and_one_progress_update(roles: RoleMatrix) -> None:
     item = roles.item
     change = action_item_change(
         item=item,
@@ -31,7 +34,7 @@ def test_status_change_writes_state_and_one_progress_update(roles):
     assert change.changed_fields == {"status", "percent_complete", "note"}
 
 
-def test_completing_an_item_sets_it_to_100_percent(roles):
+def test_completing_an_item_sets_it_to_100_percent(roles: RoleMatrix) -> None:
     change = action_item_change(
         item=roles.item, actor=roles.staff, expected_version=1, status=Status.COMPLETED
     )
@@ -40,7 +43,7 @@ def test_completing_an_item_sets_it_to_100_percent(roles):
     assert change.update.percent_after == 100
 
 
-def test_stale_version_is_refused_and_nothing_is_written(roles):
+def test_stale_version_is_refused_and_nothing_is_written(roles: RoleMatrix) -> None:
     item = roles.item
     action_item_change(item=item, actor=roles.staff, expected_version=1, percent_complete=10)
     stale_copy = ActionItem.objects.get(pk=item.pk)
@@ -55,7 +58,7 @@ def test_stale_version_is_refused_and_nothing_is_written(roles):
     assert ProgressUpdate.objects.filter(action_item=item).count() == 1
 
 
-def test_staff_cannot_update_another_agencys_item(roles):
+def test_staff_cannot_update_another_agencys_item(roles: RoleMatrix) -> None:
     with pytest.raises(PermissionDenied):
         action_item_change(
             item=roles.item,
@@ -66,7 +69,7 @@ def test_staff_cannot_update_another_agencys_item(roles):
     assert not ProgressUpdate.objects.exists()
 
 
-def test_supporting_agency_may_add_a_note_but_not_change_status(roles):
+def test_supporting_agency_may_add_a_note_but_not_change_status(roles: RoleMatrix) -> None:
     change = action_item_change(
         item=roles.item,
         actor=roles.supporting_staff,
@@ -83,7 +86,7 @@ def test_supporting_agency_may_add_a_note_but_not_change_status(roles):
         )
 
 
-def test_staff_cannot_reassign_or_redate_but_manager_can(roles):
+def test_staff_cannot_reassign_or_redate_but_manager_can(roles: RoleMatrix) -> None:
     with pytest.raises(PermissionDenied):
         action_item_change(
             item=roles.item, actor=roles.staff, expected_version=1, assignee=roles.staff
@@ -105,7 +108,7 @@ def test_staff_cannot_reassign_or_redate_but_manager_can(roles):
     assert change.update.assignee_after == roles.staff
 
 
-def test_assignee_must_belong_to_owner_agency(roles):
+def test_assignee_must_belong_to_owner_agency(roles: RoleMatrix) -> None:
     with pytest.raises(ValidationError) as raised:
         action_item_change(
             item=roles.item, actor=roles.manager, expected_version=1, assignee=roles.unrelated_staff
@@ -124,7 +127,11 @@ def test_assignee_must_belong_to_owner_agency(roles):
         ("note", "x" * 4001),
     ],
 )
-def test_invalid_values_get_a_message_for_their_field(roles, field, value):
+def test_invalid_values_get_a_message_for_their_field(
+    roles: RoleMatrix,
+    field: str,
+    value: Any,  # of the wrong type too: what an untyped caller may pass
+) -> None:
     with pytest.raises(ValidationError) as raised:
         action_item_change(
             item=roles.item, actor=roles.coordinator, expected_version=1, **{field: value}
@@ -133,17 +140,19 @@ def test_invalid_values_get_a_message_for_their_field(roles, field, value):
     assert not ProgressUpdate.objects.exists()
 
 
-def test_a_change_that_changes_nothing_is_refused(roles):
+def test_a_change_that_changes_nothing_is_refused(roles: RoleMatrix) -> None:
     with pytest.raises(ValidationError):
         action_item_change(
             item=roles.item, actor=roles.staff, expected_version=1, status=roles.item.status
         )
 
 
-def test_signal_is_sent_after_commit_only(roles, django_capture_on_commit_callbacks):
-    received = []
+def test_signal_is_sent_after_commit_only(
+    roles: RoleMatrix, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    received: list[dict[str, Any]] = []
 
-    def receiver(**kwargs):
+    def receiver(**kwargs: Any) -> None:
         received.append(kwargs)
 
     action_item_changed.connect(receiver)
@@ -159,14 +168,14 @@ def test_signal_is_sent_after_commit_only(roles, django_capture_on_commit_callba
     assert received[0]["changed_fields"] == {"status"}
 
 
-def test_database_refuses_percent_out_of_range_and_unknown_status(roles):
+def test_database_refuses_percent_out_of_range_and_unknown_status(roles: RoleMatrix) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         ActionItem.objects.filter(pk=roles.item.pk).update(percent_complete=150)
     with pytest.raises(IntegrityError), transaction.atomic():
         ActionItem.objects.filter(pk=roles.item.pk).update(status="done")
 
 
-def test_progress_updates_are_immutable(roles):
+def test_progress_updates_are_immutable(roles: RoleMatrix) -> None:
     change = action_item_change(
         item=roles.item, actor=roles.staff, expected_version=1, note="first"
     )

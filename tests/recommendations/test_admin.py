@@ -3,20 +3,22 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import RoleMatrix
 from tests.factories import AgencyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+def admin_client(client: Client) -> Client:
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 
-def test_admin_pages_list_and_show_items(admin_client, roles):
+def test_admin_pages_list_and_show_items(admin_client: Client, roles: RoleMatrix) -> None:
     for name in ("actionitem", "recommendation", "progressupdate"):
         assert (
             admin_client.get(reverse(f"admin:recommendations_{name}_changelist")).status_code == 200
@@ -32,8 +34,10 @@ def test_admin_pages_list_and_show_items(admin_client, roles):
     assert page.status_code == 200
 
 
-def test_admin_cannot_change_an_items_owner_or_status(admin_client, roles):
-    other = AgencyFactory(acronym="OTHER")
+def test_admin_cannot_change_an_items_owner_or_status(
+    admin_client: Client, roles: RoleMatrix
+) -> None:
+    other = AgencyFactory.create(acronym="OTHER")
     item = roles.item
     url = reverse("admin:recommendations_actionitem_change", args=[item.pk])
     response = admin_client.post(

@@ -3,13 +3,18 @@ cannot be re-assigned, re-dated or added there without a progress update (or cra
 the item admin saves through the services: a timeline entry, a version bump, the same rules."""
 
 import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
 from recommendations.models import ActionItem, ProgressUpdate
+from tests.conftest import RoleMatrix
 from tests.factories import UserFactory
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +22,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client_(db: None) -> Client:
     client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 
-def form_values(response) -> dict[str, object]:
+def form_values(response: "_MonkeyPatchedWSGIResponse") -> dict[str, object]:
     """What a browser would post back from an admin change form, unchanged."""
     forms = [response.context["adminform"].form]
     for inline in response.context["inline_admin_formsets"]:
@@ -42,8 +47,8 @@ def form_values(response) -> dict[str, object]:
 
 
 def test_items_under_a_recommendation_cannot_be_reassigned_or_redated_in_the_admin(
-    admin_client_, roles
-):
+    admin_client_: Client, roles: RoleMatrix
+) -> None:
     url = f"/admin/recommendations/recommendation/{roles.item.recommendation_id}/change/"
     page = admin_client_.get(url)
     assert page.status_code == 200
@@ -57,7 +62,9 @@ def test_items_under_a_recommendation_cannot_be_reassigned_or_redated_in_the_adm
     assert not ProgressUpdate.objects.exists()
 
 
-def test_adding_an_item_under_a_recommendation_in_the_admin_does_not_crash(admin_client_, roles):
+def test_adding_an_item_under_a_recommendation_in_the_admin_does_not_crash(
+    admin_client_: Client, roles: RoleMatrix
+) -> None:
     url = f"/admin/recommendations/recommendation/{roles.item.recommendation_id}/change/"
     data = form_values(admin_client_.get(url))
     data.update(
@@ -76,8 +83,8 @@ def test_adding_an_item_under_a_recommendation_in_the_admin_does_not_crash(admin
 
 
 def test_the_item_admin_cannot_move_an_assigned_item_to_another_agency_behind_the_timeline(
-    admin_client_, roles
-):
+    admin_client_: Client, roles: RoleMatrix
+) -> None:
     roles.item.assignee = roles.staff
     roles.item.save(update_fields=["assignee"])
     url = f"/admin/recommendations/actionitem/{roles.item.pk}/change/"
@@ -92,7 +99,9 @@ def test_the_item_admin_cannot_move_an_assigned_item_to_another_agency_behind_th
     assert (item.owner_agency_id, item.assignee_id) == (roles.owner.pk, roles.staff.pk)
 
 
-def test_renaming_an_item_in_the_admin_leaves_a_timeline_entry_and_a_new_etag(admin_client_, roles):
+def test_renaming_an_item_in_the_admin_leaves_a_timeline_entry_and_a_new_etag(
+    admin_client_: Client, roles: RoleMatrix
+) -> None:
     before = ActionItem.objects.get(pk=roles.item.pk)
     url = f"/admin/recommendations/actionitem/{before.pk}/change/"
     data = form_values(admin_client_.get(url))
@@ -103,6 +112,7 @@ def test_renaming_an_item_in_the_admin_leaves_a_timeline_entry_and_a_new_etag(ad
     assert after.title_en == "Renamed in the admin"
     assert after.version == before.version + 1
     entry = ProgressUpdate.objects.get(action_item=after)
+    assert entry.author is not None
     assert entry.author.username == "root"
     assert "title (English)" in entry.note
     # An API client holding the old ETag is now refused instead of overwriting the rename.
@@ -120,7 +130,9 @@ def test_renaming_an_item_in_the_admin_leaves_a_timeline_entry_and_a_new_etag(ad
     assert stale.status_code == 412
 
 
-def test_an_admin_form_opened_before_another_change_does_not_overwrite_it(admin_client_, roles):
+def test_an_admin_form_opened_before_another_change_does_not_overwrite_it(
+    admin_client_: Client, roles: RoleMatrix
+) -> None:
     url = f"/admin/recommendations/actionitem/{roles.item.pk}/change/"
     data = form_values(admin_client_.get(url))
     ActionItem.objects.filter(pk=roles.item.pk).update(version=roles.item.version + 1)
@@ -131,7 +143,7 @@ def test_an_admin_form_opened_before_another_change_does_not_overwrite_it(admin_
     assert ActionItem.objects.get(pk=roles.item.pk).title_en != "Stale rename"
 
 
-def add_form(client: Client, roles, **overrides: str) -> dict[str, object]:
+def add_form(client: Client, roles: RoleMatrix, **overrides: str) -> dict[str, object]:
     return {
         **form_values(client.get("/admin/recommendations/actionitem/add/")),
         "recommendation": str(roles.item.recommendation_id),
@@ -144,7 +156,9 @@ def add_form(client: Client, roles, **overrides: str) -> dict[str, object]:
     }
 
 
-def test_an_item_added_in_the_admin_goes_through_the_service(admin_client_, roles):
+def test_an_item_added_in_the_admin_goes_through_the_service(
+    admin_client_: Client, roles: RoleMatrix
+) -> None:
     response = admin_client_.post(
         "/admin/recommendations/actionitem/add/", add_form(admin_client_, roles)
     )
@@ -153,7 +167,9 @@ def test_an_item_added_in_the_admin_goes_through_the_service(admin_client_, role
     assert item.original_due_date == item.due_date == datetime.date(2031, 3, 31)
 
 
-def test_the_admin_refuses_an_assignee_outside_the_owner_agency(admin_client_, roles):
+def test_the_admin_refuses_an_assignee_outside_the_owner_agency(
+    admin_client_: Client, roles: RoleMatrix
+) -> None:
     data = add_form(admin_client_, roles, assignee=str(roles.unrelated_staff.pk))
     response = admin_client_.post("/admin/recommendations/actionitem/add/", data)
     assert response.status_code == 200
@@ -164,7 +180,9 @@ def test_the_admin_refuses_an_assignee_outside_the_owner_agency(admin_client_, r
     assert not ActionItem.objects.filter(sequence=42).exists()
 
 
-def test_the_admin_refuses_a_due_date_out_of_range(admin_client_, roles):
+def test_the_admin_refuses_a_due_date_out_of_range(
+    admin_client_: Client, roles: RoleMatrix
+) -> None:
     data = add_form(admin_client_, roles, due_date="9999-12-31")
     response = admin_client_.post("/admin/recommendations/actionitem/add/", data)
     assert response.status_code == 200

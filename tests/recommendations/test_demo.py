@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from agencies.models import User
 from recommendations.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -8,7 +9,7 @@ from recommendations.models import ActionItem, ProgressUpdate, Status
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_gives_accounts_and_a_history_and_runs_once(client):
+def test_demo_gives_accounts_and_a_history_and_runs_once(client: Client) -> None:
     call_command("load_roundtable", verbosity=0)
     call_command("load_demo", verbosity=0)
     updates = ProgressUpdate.objects.count()
@@ -24,7 +25,7 @@ def test_demo_gives_accounts_and_a_history_and_runs_once(client):
     assert client.login(username="rcmp.staff", password=DEMO_PASSWORD)
 
 
-def test_most_open_demo_items_were_updated_in_the_last_month():
+def test_most_open_demo_items_were_updated_in_the_last_month() -> None:
     import datetime
 
     from django.utils import timezone

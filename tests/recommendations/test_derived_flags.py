@@ -11,17 +11,17 @@ from tests.factories import ActionItemFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_overdue_and_stale_are_computed_by_the_database():
+def test_overdue_and_stale_are_computed_by_the_database() -> None:
     today = timezone.localdate()
     now = timezone.now()
-    overdue = ActionItemFactory(due_date=today - datetime.timedelta(days=1))
-    due_today = ActionItemFactory(due_date=today)
-    done_late = ActionItemFactory(
+    overdue = ActionItemFactory.create(due_date=today - datetime.timedelta(days=1))
+    due_today = ActionItemFactory.create(due_date=today)
+    done_late = ActionItemFactory.create(
         due_date=today - datetime.timedelta(days=9), status=Status.COMPLETED, percent_complete=100
     )
-    stale = ActionItemFactory(last_progress_at=now - datetime.timedelta(days=31))
-    fresh = ActionItemFactory(last_progress_at=now - datetime.timedelta(days=29))
-    cancelled_stale = ActionItemFactory(
+    stale = ActionItemFactory.create(last_progress_at=now - datetime.timedelta(days=31))
+    fresh = ActionItemFactory.create(last_progress_at=now - datetime.timedelta(days=29))
+    cancelled_stale = ActionItemFactory.create(
         status=Status.CANCELLED, last_progress_at=now - datetime.timedelta(days=90)
     )
 

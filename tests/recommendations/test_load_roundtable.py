@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -24,7 +25,7 @@ def _counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_loading_twice_changes_nothing():
+def test_loading_twice_changes_nothing() -> None:
     call_command("load_roundtable")
     first = _counts()
     stamps = dict(Recommendation.objects.values_list("code", "updated_at"))
@@ -35,9 +36,10 @@ def test_loading_twice_changes_nothing():
 
 
 @pytest.mark.django_db
-def test_loading_again_keeps_the_work_people_recorded():
+def test_loading_again_keeps_the_work_people_recorded() -> None:
     source_load()
     item = ActionItem.objects.order_by("id").first()
+    assert item is not None
     ActionItem.objects.filter(pk=item.pk).update(status="in_progress", percent_complete=30)
     source_load()
     item.refresh_from_db()
@@ -45,7 +47,7 @@ def test_loading_again_keeps_the_work_people_recorded():
 
 
 @pytest.mark.django_db
-def test_loading_fixes_an_edited_title_and_nothing_else():
+def test_loading_fixes_an_edited_title_and_nothing_else() -> None:
     source_load()
     Recommendation.objects.filter(code="RT21-01").update(title_en="typo")
     result = source_load()
@@ -54,11 +56,11 @@ def test_loading_fixes_an_edited_title_and_nothing_else():
 
 
 @pytest.mark.parametrize("recommendation", DATA["recommendations"], ids=lambda r: r["code"])
-def test_every_quote_is_word_for_word_in_the_source(recommendation):
+def test_every_quote_is_word_for_word_in_the_source(recommendation: dict[str, Any]) -> None:
     assert recommendation["source_passage"] in SOURCE_TEXT
 
 
-def test_every_figure_in_english_text_is_a_figure_of_the_source():
+def test_every_figure_in_english_text_is_a_figure_of_the_source() -> None:
     figures_in_source = set(re.findall(r"\d[\d,.]*\d|\d", SOURCE_TEXT))
     for recommendation in DATA["recommendations"]:
         text = " ".join([recommendation["title_en"], recommendation.get("description_en", "")])
@@ -66,7 +68,7 @@ def test_every_figure_in_english_text_is_a_figure_of_the_source():
             assert figure.rstrip(".,") in figures_in_source, (recommendation["code"], figure)
 
 
-def test_every_theme_title_is_a_heading_of_the_source():
+def test_every_theme_title_is_a_heading_of_the_source() -> None:
     headings = {line.strip().removesuffix("Footnote2") for line in SOURCE_TEXT.splitlines()}
     sections = {theme["section"] for theme in DATA["themes"]}
     assert sections == {"key_theme", "gap_opportunity", "future_discussion"}
@@ -75,7 +77,7 @@ def test_every_theme_title_is_a_heading_of_the_source():
 
 
 @pytest.mark.django_db
-def test_the_roundtable_covers_what_the_summary_raises():
+def test_the_roundtable_covers_what_the_summary_raises() -> None:
     source_load()
     assert Recommendation.objects.count() >= 18
     assert set(Agency.objects.values_list("acronym", flat=True)) >= {
@@ -127,7 +129,7 @@ def test_the_roundtable_covers_what_the_summary_raises():
 
 
 @pytest.mark.django_db
-def test_each_recommendation_has_owners_and_one_to_four_dated_items():
+def test_each_recommendation_has_owners_and_one_to_four_dated_items() -> None:
     source_load()
     for recommendation in Recommendation.objects.annotate(n=Count("action_items")):
         assert 1 <= recommendation.n <= 4, recommendation.code
@@ -144,7 +146,7 @@ def test_each_recommendation_has_owners_and_one_to_four_dated_items():
 
 
 @pytest.mark.django_db
-def test_a_misquoted_passage_is_refused_with_its_code(tmp_path: Path):
+def test_a_misquoted_passage_is_refused_with_its_code(tmp_path: Path) -> None:
     data = yaml.safe_load(ROUNDTABLE_2021.read_text(encoding="utf-8"))
     data["recommendations"][0]["source_passage"] = "Words the summary never said."
     data["source"]["text_file"] = str(DATA_DIR / "roundtable-2021-summary.txt")

@@ -8,7 +8,7 @@ from recommendations.demo import DEMO_ACCOUNTS
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def test_the_readme_names_every_demo_account_as_the_pages_do():
+def test_the_readme_names_every_demo_account_as_the_pages_do() -> None:
     rows = {
         match["username"]: (match["name"].strip(), match["agency"])
         for match in re.finditer(

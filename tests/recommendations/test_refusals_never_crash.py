@@ -5,13 +5,15 @@ view lets escape, so a 500 fails these tests loudly."""
 import pytest
 from django.test import Client
 
+from agencies.models import User
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation
+from tests.conftest import RoleMatrix
 
 pytestmark = pytest.mark.django_db
 
 UNKNOWN = 987654321
 
-GARBAGE = {
+GARBAGE: dict[str, list[dict[str, str | list[str]]]] = {
     "progress": [
         {"progress-version": "abc", "progress-status": "nope", "progress-percent_complete": "x"},
         {
@@ -64,7 +66,7 @@ def paths(item: ActionItem) -> dict[str, str]:
     }
 
 
-def signed_in(user) -> Client:
+def signed_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -74,8 +76,8 @@ def signed_in(user) -> Client:
     ("form", "data"), [(form, data) for form, datas in GARBAGE.items() for data in datas]
 )
 def test_garbage_posted_by_a_coordinator_is_refused_with_a_400_page_and_writes_nothing(
-    roles, form, data
-):
+    roles: RoleMatrix, form: str, data: dict[str, str | list[str]]
+) -> None:
     before = (
         ProgressUpdate.objects.count(),
         ActionItem.objects.count(),
@@ -94,7 +96,9 @@ def test_garbage_posted_by_a_coordinator_is_refused_with_a_400_page_and_writes_n
 
 @pytest.mark.parametrize("who", ["staff", "supporting_staff", "unrelated_staff", "outsider"])
 @pytest.mark.parametrize("form", list(GARBAGE))
-def test_garbage_posted_by_anyone_else_is_a_400_or_403_never_a_crash(roles, who, form):
+def test_garbage_posted_by_anyone_else_is_a_400_or_403_never_a_crash(
+    roles: RoleMatrix, who: str, form: str
+) -> None:
     for data in GARBAGE[form]:
         response = signed_in(roles.by_name(who)).post(paths(roles.item)[form], data)
         assert response.status_code in {400, 403}, (who, form, data)
@@ -118,6 +122,8 @@ UNKNOWN_ADDRESSES = [
 
 @pytest.mark.parametrize("who", ["coordinator", "staff"])
 @pytest.mark.parametrize(("method", "path"), UNKNOWN_ADDRESSES)
-def test_an_unknown_id_is_a_404_page_for_every_member(roles, who, method, path):
+def test_an_unknown_id_is_a_404_page_for_every_member(
+    roles: RoleMatrix, who: str, method: str, path: str
+) -> None:
     response = getattr(signed_in(roles.by_name(who)), method)(path, {})
     assert response.status_code == 404

@@ -1,7 +1,9 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from recommendations.models import ActionItem, ProgressUpdate, Status
+from tests.conftest import RoleMatrix
 from tests.factories import MembershipFactory, UserFactory
 from tests.ui.helpers import days_from_today, record, signed_in, text
 
@@ -32,7 +34,7 @@ def progress_data(item: ActionItem, **values: object) -> dict[str, object]:
 
 
 def assign_data(item: ActionItem, **values: object) -> dict[str, object]:
-    data = {
+    data: dict[str, object] = {
         "assign-version": item.version,
         "assign-assignee": item.assignee_id or "",
         "assign-due_date": item.due_date.isoformat(),
@@ -56,8 +58,14 @@ def assign_data(item: ActionItem, **values: object) -> dict[str, object]:
     ],
 )
 def test_the_page_offers_only_what_the_policies_allow(
-    client, roles, who, progress, note_only, assign, edit
-):
+    client: Client,
+    roles: RoleMatrix,
+    who: str,
+    progress: bool,
+    note_only: bool,
+    assign: bool,
+    edit: bool,
+) -> None:
     response = signed_in(client, roles.by_name(who)).get(item_url(roles.item))
     assert response.status_code == 200
     html = response.content.decode()
@@ -67,17 +75,19 @@ def test_the_page_offers_only_what_the_policies_allow(
     assert (reverse("recommendations:item_edit", args=[roles.item.pk]) in html) is edit
 
 
-def test_outsider_is_refused_the_item_page(client, roles):
+def test_outsider_is_refused_the_item_page(client: Client, roles: RoleMatrix) -> None:
     assert signed_in(client, roles.outsider).get(item_url(roles.item)).status_code == 403
 
 
-def test_unknown_item_is_a_translated_404_page(client, roles):
+def test_unknown_item_is_a_translated_404_page(client: Client, roles: RoleMatrix) -> None:
     response = signed_in(client, roles.staff).get(reverse("recommendations:item", args=[999999]))
     assert response.status_code == 404
     assert "Page not found" in text(response)
 
 
-def test_item_page_shows_everything_about_the_item_and_its_timeline(client, roles):
+def test_item_page_shows_everything_about_the_item_and_its_timeline(
+    client: Client, roles: RoleMatrix
+) -> None:
     item = record(
         roles.item,
         roles.staff,
@@ -100,7 +110,9 @@ def test_item_page_shows_everything_about_the_item_and_its_timeline(client, role
 # Recording progress --------------------------------------------------------------------------
 
 
-def test_staff_records_an_update_and_sees_it_on_the_timeline(client, roles):
+def test_staff_records_an_update_and_sees_it_on_the_timeline(
+    client: Client, roles: RoleMatrix
+) -> None:
     client = signed_in(client, roles.staff)
     response = client.post(
         progress_url(roles.item),
@@ -121,7 +133,9 @@ def test_staff_records_an_update_and_sees_it_on_the_timeline(client, roles):
     assert "Draft sent." in page
 
 
-def test_completing_an_item_from_the_form_sets_100_percent(client, roles):
+def test_completing_an_item_from_the_form_sets_100_percent(
+    client: Client, roles: RoleMatrix
+) -> None:
     signed_in(client, roles.staff).post(
         progress_url(roles.item), progress_data(roles.item, status=Status.COMPLETED)
     )
@@ -129,7 +143,9 @@ def test_completing_an_item_from_the_form_sets_100_percent(client, roles):
     assert (roles.item.status, roles.item.percent_complete) == (Status.COMPLETED, 100)
 
 
-def test_invalid_percent_is_refused_with_an_error_linked_to_its_field(client, roles):
+def test_invalid_percent_is_refused_with_an_error_linked_to_its_field(
+    client: Client, roles: RoleMatrix
+) -> None:
     response = signed_in(client, roles.staff).post(
         progress_url(roles.item), progress_data(roles.item, percent_complete=150)
     )
@@ -145,7 +161,7 @@ def test_invalid_percent_is_refused_with_an_error_linked_to_its_field(client, ro
     assert not ProgressUpdate.objects.exists()
 
 
-def test_submitting_nothing_new_is_explained(client, roles):
+def test_submitting_nothing_new_is_explained(client: Client, roles: RoleMatrix) -> None:
     response = signed_in(client, roles.staff).post(
         progress_url(roles.item), progress_data(roles.item)
     )
@@ -153,7 +169,7 @@ def test_submitting_nothing_new_is_explained(client, roles):
     assert "Nothing to record" in text(response)
 
 
-def test_supporting_agency_adds_a_note_only(client, roles):
+def test_supporting_agency_adds_a_note_only(client: Client, roles: RoleMatrix) -> None:
     response = signed_in(client, roles.supporting_staff).post(
         progress_url(roles.item), {"note-version": roles.item.version, "note-note": "We can help."}
     )
@@ -162,7 +178,9 @@ def test_supporting_agency_adds_a_note_only(client, roles):
     assert (update.note, update.status_after) == ("We can help.", Status.NOT_STARTED)
 
 
-def test_supporting_agency_posting_a_status_change_is_refused(client, roles):
+def test_supporting_agency_posting_a_status_change_is_refused(
+    client: Client, roles: RoleMatrix
+) -> None:
     response = signed_in(client, roles.supporting_staff).post(
         progress_url(roles.item), progress_data(roles.item, status=Status.COMPLETED)
     )
@@ -170,7 +188,7 @@ def test_supporting_agency_posting_a_status_change_is_refused(client, roles):
     assert not ProgressUpdate.objects.exists()
 
 
-def test_unrelated_staff_posting_anything_is_refused(client, roles):
+def test_unrelated_staff_posting_anything_is_refused(client: Client, roles: RoleMatrix) -> None:
     client = signed_in(client, roles.unrelated_staff)
     assert (
         client.post(progress_url(roles.item), {"note-note": "Hi", "note-version": 1}).status_code
@@ -185,14 +203,16 @@ def test_unrelated_staff_posting_anything_is_refused(client, roles):
     assert not ProgressUpdate.objects.exists()
 
 
-def test_get_on_a_write_url_is_not_allowed(client, roles):
+def test_get_on_a_write_url_is_not_allowed(client: Client, roles: RoleMatrix) -> None:
     assert signed_in(client, roles.staff).get(progress_url(roles.item)).status_code == 405
 
 
 # Assigning and re-dating ---------------------------------------------------------------------
 
 
-def test_manager_assigns_the_item_to_a_member_of_their_agency(client, roles):
+def test_manager_assigns_the_item_to_a_member_of_their_agency(
+    client: Client, roles: RoleMatrix
+) -> None:
     client = signed_in(client, roles.manager)
     response = client.post(assign_url(roles.item), assign_data(roles.item, assignee=roles.staff.pk))
     assert response.status_code == 302
@@ -201,7 +221,9 @@ def test_manager_assigns_the_item_to_a_member_of_their_agency(client, roles):
     assert f"Assigned to {roles.staff.display_name}" in text(client.get(item_url(roles.item)))
 
 
-def test_assignee_choices_are_the_owner_agencys_members_only(client, roles):
+def test_assignee_choices_are_the_owner_agencys_members_only(
+    client: Client, roles: RoleMatrix
+) -> None:
     response = signed_in(client, roles.manager).get(item_url(roles.item))
     choices = {user.pk for user in response.context["assign_form"].fields["assignee"].queryset}
     assert choices == {roles.manager.pk, roles.staff.pk}
@@ -214,7 +236,9 @@ def test_assignee_choices_are_the_owner_agencys_members_only(client, roles):
     assert roles.item.assignee is None
 
 
-def test_changing_the_due_date_needs_a_reason_which_goes_on_the_timeline(client, roles):
+def test_changing_the_due_date_needs_a_reason_which_goes_on_the_timeline(
+    client: Client, roles: RoleMatrix
+) -> None:
     client = signed_in(client, roles.manager)
     new_date = days_from_today(90)
     refused = client.post(
@@ -236,7 +260,9 @@ def test_changing_the_due_date_needs_a_reason_which_goes_on_the_timeline(client,
 
 
 @pytest.mark.parametrize("who", ["staff", "supporting_staff", "unrelated_staff"])
-def test_only_managers_and_coordinators_may_assign(client, roles, who):
+def test_only_managers_and_coordinators_may_assign(
+    client: Client, roles: RoleMatrix, who: str
+) -> None:
     response = signed_in(client, roles.by_name(who)).post(
         assign_url(roles.item), assign_data(roles.item, assignee=roles.staff.pk)
     )
@@ -245,9 +271,9 @@ def test_only_managers_and_coordinators_may_assign(client, roles, who):
     assert roles.item.assignee is None
 
 
-def test_a_manager_of_another_agency_may_not_assign(client, roles):
-    other_manager = MembershipFactory(
-        user=UserFactory(username="cbsa-manager"), agency=roles.supporting, role="manager"
+def test_a_manager_of_another_agency_may_not_assign(client: Client, roles: RoleMatrix) -> None:
+    other_manager = MembershipFactory.create(
+        user=UserFactory.create(username="cbsa-manager"), agency=roles.supporting, role="manager"
     ).user
     response = signed_in(client, other_manager).post(
         assign_url(roles.item), assign_data(roles.item, assignee=roles.staff.pk)
@@ -258,7 +284,9 @@ def test_a_manager_of_another_agency_may_not_assign(client, roles):
 # No lost updates -----------------------------------------------------------------------------
 
 
-def test_a_stale_progress_form_is_refused_and_shows_what_changed(client, roles):
+def test_a_stale_progress_form_is_refused_and_shows_what_changed(
+    client: Client, roles: RoleMatrix
+) -> None:
     opened = roles.item  # version 1, as the page was opened
     record(
         ActionItem.objects.get(pk=opened.pk),
@@ -286,7 +314,7 @@ def test_a_stale_progress_form_is_refused_and_shows_what_changed(client, roles):
     assert form["note"].value() == "Mine"
 
 
-def test_resubmitting_after_a_conflict_saves(client, roles):
+def test_resubmitting_after_a_conflict_saves(client: Client, roles: RoleMatrix) -> None:
     record(ActionItem.objects.get(pk=roles.item.pk), roles.manager, percent_complete=60)
     client = signed_in(client, roles.staff)
     refused = client.post(progress_url(roles.item), progress_data(roles.item, percent_complete=70))
@@ -301,7 +329,7 @@ def test_resubmitting_after_a_conflict_saves(client, roles):
     assert roles.item.percent_complete == 70
 
 
-def test_a_stale_assignment_form_is_refused(client, roles):
+def test_a_stale_assignment_form_is_refused(client: Client, roles: RoleMatrix) -> None:
     record(ActionItem.objects.get(pk=roles.item.pk), roles.coordinator, assignee=roles.manager)
     response = signed_in(client, roles.manager).post(
         assign_url(roles.item), assign_data(roles.item, assignee=roles.staff.pk)
@@ -313,7 +341,7 @@ def test_a_stale_assignment_form_is_refused(client, roles):
     assert roles.item.assignee == roles.manager
 
 
-def test_a_note_from_a_supporting_agency_is_never_stale(client, roles):
+def test_a_note_from_a_supporting_agency_is_never_stale(client: Client, roles: RoleMatrix) -> None:
     record(ActionItem.objects.get(pk=roles.item.pk), roles.staff, percent_complete=10)
     response = signed_in(client, roles.supporting_staff).post(
         progress_url(roles.item), {"note-version": 1, "note-note": "Still relevant."}
@@ -322,7 +350,9 @@ def test_a_note_from_a_supporting_agency_is_never_stale(client, roles):
     assert ProgressUpdate.objects.filter(note="Still relevant.").exists()
 
 
-def test_the_timeline_shows_only_the_fields_an_entry_changed(client, roles):
+def test_the_timeline_shows_only_the_fields_an_entry_changed(
+    client: Client, roles: RoleMatrix
+) -> None:
     import datetime as dt
 
     from recommendations.services import action_item_change

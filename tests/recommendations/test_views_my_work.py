@@ -1,10 +1,12 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from recommendations.models import ActionItem, Status
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory, RecommendationFactory, ThemeFactory
 from tests.ui.helpers import days_from_today, make_overdue, record, signed_in, text
 
@@ -17,27 +19,29 @@ def titles_in_order(response) -> list[str]:  # type: ignore[no-untyped-def]
     return [item.title for item in response.context["page"].object_list]
 
 
-def test_home_is_my_work_and_anonymous_visitors_are_sent_to_sign_in(client):
+def test_home_is_my_work_and_anonymous_visitors_are_sent_to_sign_in(client: Client) -> None:
     assert reverse("home") == HOME
     response = client.get(HOME)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login") + "?next=/")
 
 
-def test_outsider_without_agency_gets_a_clear_403_page(client, roles):
+def test_outsider_without_agency_gets_a_clear_403_page(client: Client, roles: RoleMatrix) -> None:
     response = signed_in(client, roles.outsider).get(HOME)
     assert response.status_code == 403
     assert "not a member of any agency" in text(response)
     assert "Ask your coordinator" in text(response)
 
 
-def test_items_assigned_to_me_come_before_my_agencys_items(client, roles):
+def test_items_assigned_to_me_come_before_my_agencys_items(
+    client: Client, roles: RoleMatrix
+) -> None:
     roles.item.delete()
-    recommendation = RecommendationFactory(lead_agency=roles.owner)
-    agency_item = ActionItemFactory(
+    recommendation = RecommendationFactory.create(lead_agency=roles.owner)
+    agency_item = ActionItemFactory.create(
         recommendation=recommendation, title_en="Agency item", due_date=days_from_today(3)
     )
-    mine = ActionItemFactory(
+    mine = ActionItemFactory.create(
         recommendation=recommendation,
         title_en="My item",
         due_date=days_from_today(40),
@@ -52,8 +56,12 @@ def test_items_assigned_to_me_come_before_my_agencys_items(client, roles):
     assert results.index("Owned by my agency") < results.index("Agency item")
 
 
-def test_my_work_shows_open_items_by_default_and_every_status_on_request(client, roles):
-    done = ActionItemFactory(recommendation=roles.item.recommendation, title_en="Done already")
+def test_my_work_shows_open_items_by_default_and_every_status_on_request(
+    client: Client, roles: RoleMatrix
+) -> None:
+    done = ActionItemFactory.create(
+        recommendation=roles.item.recommendation, title_en="Done already"
+    )
     record(done, roles.staff, status=Status.COMPLETED)
     client = signed_in(client, roles.staff)
     assert titles_in_order(client.get(HOME)) == [roles.item.title_en]
@@ -61,10 +69,14 @@ def test_my_work_shows_open_items_by_default_and_every_status_on_request(client,
     assert titles_in_order(client.get(HOME, {"status": Status.COMPLETED})) == ["Done already"]
 
 
-def test_filters_by_theme_recommendation_and_search(client, roles):
-    other_theme = ThemeFactory(title_en="Postal interdiction")
-    other_rec = RecommendationFactory(theme=other_theme, lead_agency=roles.owner, code="POST-1")
-    postal = ActionItemFactory(recommendation=other_rec, title_en="Screen parcels for fentanyl")
+def test_filters_by_theme_recommendation_and_search(client: Client, roles: RoleMatrix) -> None:
+    other_theme = ThemeFactory.create(title_en="Postal interdiction")
+    other_rec = RecommendationFactory.create(
+        theme=other_theme, lead_agency=roles.owner, code="POST-1"
+    )
+    postal = ActionItemFactory.create(
+        recommendation=other_rec, title_en="Screen parcels for fentanyl"
+    )
     client = signed_in(client, roles.staff)
     assert titles_in_order(client.get(HOME, {"theme": other_theme.pk})) == [postal.title_en]
     assert titles_in_order(client.get(HOME, {"recommendation": other_rec.pk})) == [postal.title_en]
@@ -75,13 +87,13 @@ def test_filters_by_theme_recommendation_and_search(client, roles):
     ]
 
 
-def test_filters_by_due_window_overdue_and_stale(client, roles):
+def test_filters_by_due_window_overdue_and_stale(client: Client, roles: RoleMatrix) -> None:
     recommendation = roles.item.recommendation
-    soon = ActionItemFactory(
+    soon = ActionItemFactory.create(
         recommendation=recommendation, title_en="Soon", due_date=days_from_today(5)
     )
-    late = make_overdue(ActionItemFactory(recommendation=recommendation, title_en="Late"))
-    quiet = ActionItemFactory(recommendation=recommendation, title_en="Quiet")
+    late = make_overdue(ActionItemFactory.create(recommendation=recommendation, title_en="Late"))
+    quiet = ActionItemFactory.create(recommendation=recommendation, title_en="Quiet")
     ActionItem.objects.filter(pk=quiet.pk).update(
         last_progress_at=timezone.now() - datetime.timedelta(days=90)
     )
@@ -91,32 +103,33 @@ def test_filters_by_due_window_overdue_and_stale(client, roles):
     assert titles_in_order(client.get(HOME, {"stale": "on"})) == [quiet.title_en]
 
 
-def test_sorting_by_latest_due_date(client, roles):
+def test_sorting_by_latest_due_date(client: Client, roles: RoleMatrix) -> None:
     recommendation = roles.item.recommendation
-    ActionItemFactory(
+    ActionItemFactory.create(
         recommendation=recommendation, title_en="Later", due_date=days_from_today(300)
     )
     response = signed_in(client, roles.staff).get(HOME, {"sort": "-due"})
     assert titles_in_order(response) == ["Later", roles.item.title_en]
 
 
-def test_pagination_keeps_the_filters(client, roles):
+def test_pagination_keeps_the_filters(client: Client, roles: RoleMatrix) -> None:
     ActionItemFactory.create_batch(30, recommendation=roles.item.recommendation)
     client = signed_in(client, roles.staff)
     first = client.get(HOME, {"sort": "reference"})
     assert len(first.context["page"].object_list) == 25
     assert "sort=reference&amp;page=2" in first.content.decode()
-    second = client.get(HOME, {"sort": "reference", "page": 2})
+    query: dict[str, str | int] = {"sort": "reference", "page": 2}
+    second = client.get(HOME, query)
     assert len(second.context["page"].object_list) == 6
     assert "Page 2 of 2" in text(second)
 
 
-def test_counts_at_the_top(client, roles):
+def test_counts_at_the_top(client: Client, roles: RoleMatrix) -> None:
     recommendation = roles.item.recommendation
-    make_overdue(ActionItemFactory(recommendation=recommendation, assignee=roles.staff))
-    blocked = ActionItemFactory(recommendation=recommendation)
+    make_overdue(ActionItemFactory.create(recommendation=recommendation, assignee=roles.staff))
+    blocked = ActionItemFactory.create(recommendation=recommendation)
     record(blocked, roles.staff, status=Status.BLOCKED)
-    ActionItemFactory(recommendation=recommendation, due_date=days_from_today(2))
+    ActionItemFactory.create(recommendation=recommendation, due_date=days_from_today(2))
     response = signed_in(client, roles.staff).get(HOME)
     counts = response.context["counts"]
     assert counts["open"] == 4
@@ -127,9 +140,11 @@ def test_counts_at_the_top(client, roles):
     assert "4 open items" in text(response)
 
 
-def test_overdue_and_blocked_items_are_marked_in_words_not_only_colour(client, roles):
+def test_overdue_and_blocked_items_are_marked_in_words_not_only_colour(
+    client: Client, roles: RoleMatrix
+) -> None:
     make_overdue(roles.item)
-    blocked = ActionItemFactory(recommendation=roles.item.recommendation, title_en="Stuck")
+    blocked = ActionItemFactory.create(recommendation=roles.item.recommendation, title_en="Stuck")
     record(blocked, roles.staff, status=Status.BLOCKED)
     response = signed_in(client, roles.staff).get(HOME)
     html = response.content.decode()
@@ -141,7 +156,7 @@ def test_overdue_and_blocked_items_are_marked_in_words_not_only_colour(client, r
     assert "item-row--blocked" in html
 
 
-def test_an_invalid_filter_value_is_reported_and_ignored(client, roles):
+def test_an_invalid_filter_value_is_reported_and_ignored(client: Client, roles: RoleMatrix) -> None:
     response = signed_in(client, roles.staff).get(HOME, {"theme": "999999", "sort": "nonsense"})
     assert response.status_code == 200
     assert titles_in_order(response) == [roles.item.title_en]
@@ -149,20 +164,22 @@ def test_an_invalid_filter_value_is_reported_and_ignored(client, roles):
     assert 'href="#id_theme"' in response.content.decode()
 
 
-def test_other_agencies_items_appear_only_when_asking_for_all_agencies(client, roles):
+def test_other_agencies_items_appear_only_when_asking_for_all_agencies(
+    client: Client, roles: RoleMatrix
+) -> None:
     client = signed_in(client, roles.unrelated_staff)
     assert titles_in_order(client.get(HOME)) == []
     assert "See all agencies" in text(client.get(HOME))
     assert titles_in_order(client.get(HOME, {"scope": "all"})) == [roles.item.title_en]
 
 
-def test_coordinators_start_from_all_agencies(client, roles):
+def test_coordinators_start_from_all_agencies(client: Client, roles: RoleMatrix) -> None:
     response = signed_in(client, roles.coordinator).get(HOME)
     assert titles_in_order(response) == [roles.item.title_en]
     assert response.context["filters"].scope == "all"
 
 
-def test_every_filter_has_a_label(client, roles):
+def test_every_filter_has_a_label(client: Client, roles: RoleMatrix) -> None:
     html = signed_in(client, roles.staff).get(HOME).content.decode()
     for name in (
         "q",

@@ -4,11 +4,13 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agencies.models import User
 from recommendations.models import Status
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory, MembershipFactory, RecommendationFactory
 from tests.ui.helpers import make_overdue, record
 
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {"my_work": 8, "recommendation_list": 5, "recommendation_detail": 6, "item": 9}
 
 
-def queries_for(client, url: str) -> int:  # type: ignore[no-untyped-def]
+def queries_for(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
@@ -27,8 +29,8 @@ def queries_for(client, url: str) -> int:  # type: ignore[no-untyped-def]
 
 
 def at_two_sizes(
-    client, user: User, url: Callable[[], str], grow: Callable[[int], None]
-) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    client: Client, user: User, url: Callable[[], str], grow: Callable[[int], None]
+) -> tuple[int, int]:
     client.force_login(user)
     grow(2)
     small = queries_for(client, url())
@@ -37,14 +39,16 @@ def at_two_sizes(
     return small, large
 
 
-def test_my_work_queries_do_not_grow_with_the_items_shown(client, roles):
+def test_my_work_queries_do_not_grow_with_the_items_shown(
+    client: Client, roles: RoleMatrix
+) -> None:
     recommendation = roles.item.recommendation
-    extra_member = MembershipFactory(agency=roles.owner).user
+    extra_member = MembershipFactory.create(agency=roles.owner).user
 
     def grow(count: int) -> None:
         for index in range(count):
-            item = ActionItemFactory(
-                recommendation=RecommendationFactory(lead_agency=roles.owner)
+            item = ActionItemFactory.create(
+                recommendation=RecommendationFactory.create(lead_agency=roles.owner)
                 if index % 2
                 else recommendation,
                 assignee=roles.staff
@@ -62,23 +66,27 @@ def test_my_work_queries_do_not_grow_with_the_items_shown(client, roles):
     assert small == large == EXPECTED["my_work"]
 
 
-def test_recommendation_list_queries_do_not_grow_with_recommendations(client, roles):
+def test_recommendation_list_queries_do_not_grow_with_recommendations(
+    client: Client, roles: RoleMatrix
+) -> None:
     def grow(count: int) -> None:
         for _ in range(count):
-            recommendation = RecommendationFactory(lead_agency=roles.owner)
+            recommendation = RecommendationFactory.create(lead_agency=roles.owner)
             recommendation.supporting_agencies.add(roles.supporting)
-            ActionItemFactory(recommendation=recommendation)
+            ActionItemFactory.create(recommendation=recommendation)
 
     small, large = at_two_sizes(client, roles.staff, lambda: "/recommendations/", grow)
     assert small == large == EXPECTED["recommendation_list"]
 
 
-def test_recommendation_detail_queries_do_not_grow_with_action_items(client, roles):
+def test_recommendation_detail_queries_do_not_grow_with_action_items(
+    client: Client, roles: RoleMatrix
+) -> None:
     recommendation = roles.item.recommendation
 
     def grow(count: int) -> None:
         for index in range(count):
-            ActionItemFactory(
+            ActionItemFactory.create(
                 recommendation=recommendation, assignee=roles.staff if index % 2 else None
             )
 
@@ -88,7 +96,9 @@ def test_recommendation_detail_queries_do_not_grow_with_action_items(client, rol
 
 
 @pytest.mark.parametrize("who", ["manager", "supporting_staff"])
-def test_action_item_queries_do_not_grow_with_the_timeline(client, roles, who):
+def test_action_item_queries_do_not_grow_with_the_timeline(
+    client: Client, roles: RoleMatrix, who: str
+) -> None:
     item = roles.item
 
     def grow(count: int) -> None:

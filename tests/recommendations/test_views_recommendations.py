@@ -1,9 +1,11 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation, Status
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory, RecommendationFactory, ThemeFactory
 from tests.ui.helpers import record, signed_in, text
 
@@ -16,7 +18,9 @@ def detail_url(recommendation: Recommendation) -> str:
     return reverse("recommendations:detail", args=[recommendation.pk])
 
 
-def recommendation_data(recommendation: Recommendation | None = None, **values: object) -> dict:
+def recommendation_data(
+    recommendation: Recommendation | None = None, **values: object
+) -> dict[str, object]:
     data: dict[str, object] = {
         "code": "NEW-1",
         "priority": "high",
@@ -45,10 +49,10 @@ def recommendation_data(recommendation: Recommendation | None = None, **values: 
 # Reading -------------------------------------------------------------------------------------
 
 
-def test_list_is_grouped_by_theme_with_derived_progress(client, roles):
+def test_list_is_grouped_by_theme_with_derived_progress(client: Client, roles: RoleMatrix) -> None:
     record(roles.item, roles.staff, percent_complete=50)
-    other_theme = ThemeFactory(title_en="Northern communities")
-    RecommendationFactory(theme=other_theme, title_en="Resource remote detachments")
+    other_theme = ThemeFactory.create(title_en="Northern communities")
+    RecommendationFactory.create(theme=other_theme, title_en="Resource remote detachments")
     response = signed_in(client, roles.staff).get(LIST)
     assert response.status_code == 200
     page = text(response)
@@ -59,7 +63,9 @@ def test_list_is_grouped_by_theme_with_derived_progress(client, roles):
     assert "50% 0 of 1 items done" in page
 
 
-def test_detail_shows_passage_agencies_target_date_and_action_items(client, roles):
+def test_detail_shows_passage_agencies_target_date_and_action_items(
+    client: Client, roles: RoleMatrix
+) -> None:
     recommendation = roles.item.recommendation
     recommendation.source_passage = (
         "Panelists highlighted that pressure must be put on the supply chain."
@@ -77,7 +83,7 @@ def test_detail_shows_passage_agencies_target_date_and_action_items(client, role
     assert reverse("recommendations:item", args=[roles.item.pk]) in html
 
 
-def test_content_follows_the_active_language(client, roles):
+def test_content_follows_the_active_language(client: Client, roles: RoleMatrix) -> None:
     roles.staff.language = "fr"
     roles.staff.save()
     recommendation = roles.item.recommendation
@@ -86,11 +92,13 @@ def test_content_follows_the_active_language(client, roles):
     assert "31 décembre 2027" in page
 
 
-def test_outsider_is_refused_the_recommendations(client, roles):
+def test_outsider_is_refused_the_recommendations(client: Client, roles: RoleMatrix) -> None:
     assert signed_in(client, roles.outsider).get(LIST).status_code == 403
 
 
-def test_only_coordinators_are_offered_creation_and_editing(client, roles):
+def test_only_coordinators_are_offered_creation_and_editing(
+    client: Client, roles: RoleMatrix
+) -> None:
     create_url = reverse("recommendations:create")
     edit_url = reverse("recommendations:edit", args=[roles.item.recommendation_id])
     for who in ("manager", "staff", "supporting_staff"):
@@ -109,7 +117,9 @@ def test_only_coordinators_are_offered_creation_and_editing(client, roles):
 # Coordinators create and edit ----------------------------------------------------------------
 
 
-def test_coordinator_creates_a_recommendation_with_lead_and_supporting_agencies(client, roles):
+def test_coordinator_creates_a_recommendation_with_lead_and_supporting_agencies(
+    client: Client, roles: RoleMatrix
+) -> None:
     theme = roles.item.recommendation.theme
     response = signed_in(client, roles.coordinator).post(
         reverse("recommendations:create"),
@@ -128,7 +138,7 @@ def test_coordinator_creates_a_recommendation_with_lead_and_supporting_agencies(
     assert created.target_date == datetime.date(2027, 6, 30)
 
 
-def test_creation_errors_are_reported_per_field(client, roles):
+def test_creation_errors_are_reported_per_field(client: Client, roles: RoleMatrix) -> None:
     existing = roles.item.recommendation
     response = signed_in(client, roles.coordinator).post(
         reverse("recommendations:create"),
@@ -148,7 +158,9 @@ def test_creation_errors_are_reported_per_field(client, roles):
     assert Recommendation.objects.count() == 1
 
 
-def test_the_passage_must_be_quoted_word_for_word_from_the_source(client, roles):
+def test_the_passage_must_be_quoted_word_for_word_from_the_source(
+    client: Client, roles: RoleMatrix
+) -> None:
     theme = roles.item.recommendation.theme
     theme.source.text = "Panelists highlighted that   pressure must be put\non the supply chain."
     theme.source.save()
@@ -166,7 +178,7 @@ def test_the_passage_must_be_quoted_word_for_word_from_the_source(client, roles)
     assert accepted.status_code == 302
 
 
-def test_coordinator_edits_a_recommendation(client, roles):
+def test_coordinator_edits_a_recommendation(client: Client, roles: RoleMatrix) -> None:
     recommendation = roles.item.recommendation
     response = signed_in(client, roles.coordinator).post(
         reverse("recommendations:edit", args=[recommendation.pk]),
@@ -180,7 +192,7 @@ def test_coordinator_edits_a_recommendation(client, roles):
     assert list(recommendation.supporting_agencies.all()) == [roles.unrelated]
 
 
-def test_a_stale_recommendation_form_is_refused(client, roles):
+def test_a_stale_recommendation_form_is_refused(client: Client, roles: RoleMatrix) -> None:
     recommendation = roles.item.recommendation
     opened = recommendation_data(recommendation, title_en="Mine")
     Recommendation.objects.filter(pk=recommendation.pk).update(
@@ -197,7 +209,9 @@ def test_a_stale_recommendation_form_is_refused(client, roles):
 
 
 @pytest.mark.parametrize("who", ["manager", "staff", "supporting_staff", "unrelated_staff"])
-def test_non_coordinators_are_refused_creation_and_editing(client, roles, who):
+def test_non_coordinators_are_refused_creation_and_editing(
+    client: Client, roles: RoleMatrix, who: str
+) -> None:
     client = signed_in(client, roles.by_name(who))
     recommendation = roles.item.recommendation
     data = recommendation_data(recommendation, title_en="Hijacked")
@@ -214,7 +228,7 @@ def test_non_coordinators_are_refused_creation_and_editing(client, roles, who):
     assert Recommendation.objects.count() == 1
 
 
-def test_coordinator_adds_an_action_item(client, roles):
+def test_coordinator_adds_an_action_item(client: Client, roles: RoleMatrix) -> None:
     recommendation = roles.item.recommendation
     response = signed_in(client, roles.coordinator).post(
         reverse("recommendations:item_create", args=[recommendation.pk]),
@@ -235,7 +249,9 @@ def test_coordinator_adds_an_action_item(client, roles):
     assert item.original_due_date == datetime.date(2027, 3, 31)
 
 
-def test_coordinator_moves_an_item_to_another_agency_which_unassigns_it(client, roles):
+def test_coordinator_moves_an_item_to_another_agency_which_unassigns_it(
+    client: Client, roles: RoleMatrix
+) -> None:
     item = record(roles.item, roles.manager, assignee=roles.staff)
     response = signed_in(client, roles.coordinator).post(
         reverse("recommendations:item_edit", args=[item.pk]),
@@ -252,13 +268,14 @@ def test_coordinator_moves_an_item_to_another_agency_which_unassigns_it(client, 
     item.refresh_from_db()
     assert (item.owner_agency, item.assignee) == (roles.supporting, None)
     entry = ProgressUpdate.objects.order_by("-id").first()
+    assert entry is not None
     assert "owner agency (RCMP → CBSA)" in entry.note
     assert entry.assignee_before == roles.staff
     assert entry.assignee_after is None
     assert entry.status_after == Status.NOT_STARTED
 
 
-def test_a_stale_item_definition_form_is_refused(client, roles):
+def test_a_stale_item_definition_form_is_refused(client: Client, roles: RoleMatrix) -> None:
     opened_version = roles.item.version
     record(roles.item, roles.staff, percent_complete=10)
     response = signed_in(client, roles.coordinator).post(
@@ -278,13 +295,17 @@ def test_a_stale_item_definition_form_is_refused(client, roles):
     assert roles.item.title_en != "Renamed"
 
 
-def test_items_of_a_recommendation_stay_in_their_order(client, roles):
-    later = ActionItemFactory(recommendation=roles.item.recommendation, title_en="Second step")
+def test_items_of_a_recommendation_stay_in_their_order(client: Client, roles: RoleMatrix) -> None:
+    later = ActionItemFactory.create(
+        recommendation=roles.item.recommendation, title_en="Second step"
+    )
     response = signed_in(client, roles.staff).get(detail_url(roles.item.recommendation))
     assert [item.pk for item in response.context["items"]] == [roles.item.pk, later.pk]
 
 
-def test_a_missing_required_field_is_reported_before_anything_is_saved(client, roles):
+def test_a_missing_required_field_is_reported_before_anything_is_saved(
+    client: Client, roles: RoleMatrix
+) -> None:
     response = signed_in(client, roles.coordinator).post(
         reverse("recommendations:create"),
         recommendation_data(theme=roles.item.recommendation.theme_id, title_en=""),
@@ -295,7 +316,9 @@ def test_a_missing_required_field_is_reported_before_anything_is_saved(client, r
 
 
 @pytest.mark.parametrize("code", ["GAP-1.2", "rt22-03", "RT22 03", "RT22-03.1", "-3"])
-def test_a_reference_code_outside_the_one_pattern_is_refused(client, roles, code):
+def test_a_reference_code_outside_the_one_pattern_is_refused(
+    client: Client, roles: RoleMatrix, code: str
+) -> None:
     response = signed_in(client, roles.coordinator).post(
         reverse("recommendations:create"),
         recommendation_data(
@@ -309,7 +332,7 @@ def test_a_reference_code_outside_the_one_pattern_is_refused(client, roles, code
     assert not Recommendation.objects.filter(code=code).exists()
 
 
-def test_a_reference_code_of_a_future_source_is_accepted(client, roles):
+def test_a_reference_code_of_a_future_source_is_accepted(client: Client, roles: RoleMatrix) -> None:
     response = signed_in(client, roles.coordinator).post(
         reverse("recommendations:create"),
         recommendation_data(

@@ -120,7 +120,7 @@ def dataset_create(
         sequences[recommendation.pk] = sequences.get(recommendation.pk, 0) + 1
         created_at = now - datetime.timedelta(days=rng.uniform(1, 400))
         # The timeline: a chain of statuses, each update dated after the previous one.
-        status = rng.choice([Status.NOT_STARTED, *OPEN, Status.COMPLETED])
+        status: str = rng.choice([Status.NOT_STARTED, *OPEN, Status.COMPLETED])
         history_start = created_at
         if rng.random() < 0.1:
             # Back-dated history, as the demo writes it: updates before the row's creation.

@@ -6,8 +6,9 @@ figure is a loop, so a mistake in the SQL shows up as a difference.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -77,8 +78,9 @@ def oracle_items(
         "recommendation_id", "agency_id"
     ):
         supporters[recommendation_id].add(agency_id)
-    chosen = []
-    for row in ActionItem.objects.values():
+    chosen: list[dict[str, Any]] = []
+    # .values() rows are TypedDicts; the oracle adds the theme to each.
+    for row in cast(Iterable[dict[str, Any]], ActionItem.objects.values()):
         parent = recommendations[row["recommendation_id"]]
         if scope is not None and not (
             row["owner_agency_id"] in scope
@@ -180,9 +182,10 @@ def oracle_history(
     zone = ZoneInfo(settings.TIME_ZONE)
     ids = {row["id"] for row in rows}
     timelines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for update in ProgressUpdate.objects.order_by("created_at", "id").values(
+    update_rows = ProgressUpdate.objects.order_by("created_at", "id").values(
         "action_item_id", "created_at", "status_before", "status_after"
-    ):
+    )
+    for update in cast(Iterable[dict[str, Any]], update_rows):
         if update["action_item_id"] in ids:
             timelines[update["action_item_id"]].append(update)
     months = _month_starts(first_month, last_month)

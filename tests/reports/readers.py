@@ -37,8 +37,9 @@ class _TableParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if tag == "table" and (values.get("id") or "").startswith("table-"):
-            self._table = self.tables[values["id"].removeprefix("table-")] = PageTable()
+        table_id = values.get("id") or ""
+        if tag == "table" and table_id.startswith("table-"):
+            self._table = self.tables[table_id.removeprefix("table-")] = PageTable()
         elif self._table is None:
             return
         elif tag in ("thead", "tbody"):

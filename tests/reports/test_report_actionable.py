@@ -4,12 +4,14 @@ narrowed to one's own agency, every reference links to its item."""
 
 import datetime
 import re
+from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
-from agencies.models import Membership
-from recommendations.models import Status
+from agencies.models import Membership, User
+from recommendations.models import ActionItem, Status
 from recommendations.services import action_item_change
 from reports.selectors import ReportFilters, report_changes
 from tests.conftest import RoleMatrix
@@ -23,7 +25,7 @@ def days_ago(days: int) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(days=days)
 
 
-def change(item, actor, *, at: datetime.datetime, **fields) -> None:  # type: ignore[no-untyped-def]
+def change(item: ActionItem, actor: User, *, at: datetime.datetime, **fields: Any) -> None:
     item.refresh_from_db()
     action_item_change(
         item=item, actor=actor, expected_version=item.version, at=at, notify=False, **fields
@@ -36,7 +38,8 @@ def history(roles: RoleMatrix) -> RoleMatrix:
     recommendation = roles.item.recommendation
     today = timezone.localdate()
     done, redated, blocked, old = (
-        ActionItemFactory(recommendation=recommendation, owner_agency=roles.owner) for _ in range(4)
+        ActionItemFactory.create(recommendation=recommendation, owner_agency=roles.owner)
+        for _ in range(4)
     )
     change(done, roles.manager, at=days_ago(2), status=Status.COMPLETED)
     change(
@@ -49,7 +52,7 @@ def history(roles: RoleMatrix) -> RoleMatrix:
     change(blocked, roles.manager, at=days_ago(4), status=Status.BLOCKED)
     change(old, roles.manager, at=days_ago(20), status=Status.BLOCKED, note="Old news")
     # Due three days ago and still open: newly overdue in both periods.
-    ActionItemFactory(
+    ActionItemFactory.create(
         recommendation=recommendation,
         owner_agency=roles.owner,
         due_date=today - datetime.timedelta(days=3),
@@ -57,7 +60,7 @@ def history(roles: RoleMatrix) -> RoleMatrix:
     return roles
 
 
-def test_what_changed_counts_each_kind_of_change_in_the_period(history):
+def test_what_changed_counts_each_kind_of_change_in_the_period(history: RoleMatrix) -> None:
     week = report_changes(user=history.manager, filters=ReportFilters(), days=7)
     month = report_changes(user=history.manager, filters=ReportFilters(), days=30)
     assert (week.completed, week.redated, week.newly_blocked, week.notes) == (1, 1, 1, 1)
@@ -65,7 +68,9 @@ def test_what_changed_counts_each_kind_of_change_in_the_period(history):
     assert week.newly_overdue == month.newly_overdue == 1
 
 
-def test_what_changed_follows_the_period_in_the_address(client, history):
+def test_what_changed_follows_the_period_in_the_address(
+    client: Client, history: RoleMatrix
+) -> None:
     client.force_login(history.manager)
     page = client.get("/reports/?changed=30").content.decode()
     section = page[page.index('id="changes"') : page.index('id="overdue"')]
@@ -78,7 +83,9 @@ def test_what_changed_follows_the_period_in_the_address(client, history):
     assert client.get("/reports/export.csv?changed=30").status_code == 200
 
 
-def test_what_needs_attention_comes_first_and_the_breakdowns_fold(client, history):
+def test_what_needs_attention_comes_first_and_the_breakdowns_fold(
+    client: Client, history: RoleMatrix
+) -> None:
     client.force_login(history.coordinator)
     page = client.get("/reports/").content.decode()
     order = [page.index(f'id="{key}"') for key in ("attention", "changes", "overdue", "agencies")]
@@ -90,7 +97,9 @@ def test_what_needs_attention_comes_first_and_the_breakdowns_fold(client, histor
     assert 'href="/?scope=all&amp;status=blocked"' in page
 
 
-def test_a_manager_reads_the_scope_and_narrows_it_to_the_items_their_agency_owns(client, history):
+def test_a_manager_reads_the_scope_and_narrows_it_to_the_items_their_agency_owns(
+    client: Client, history: RoleMatrix
+) -> None:
     client.force_login(history.manager)
     page = client.get("/reports/").content.decode()
     assert "Action items owned by RCMP, and every action item of the recommendations" in page
@@ -103,8 +112,10 @@ def test_a_manager_reads_the_scope_and_narrows_it_to_the_items_their_agency_owns
     assert client.get("/?scope=agency&overdue=on").status_code == 200
 
 
-def test_every_reference_links_to_its_item_and_an_unassigned_item_shows_nobody(client, history):
-    overdue = ActionItemFactory(
+def test_every_reference_links_to_its_item_and_an_unassigned_item_shows_nobody(
+    client: Client, history: RoleMatrix
+) -> None:
+    overdue = ActionItemFactory.create(
         recommendation=history.item.recommendation,
         owner_agency=history.owner,
         due_date=timezone.localdate() - datetime.timedelta(days=40),
@@ -119,7 +130,9 @@ def test_every_reference_links_to_its_item_and_an_unassigned_item_shows_nobody(c
     assert re.search(r'<td data-label="Days overdue" class="number">40<', table)
 
 
-def test_managers_of_several_agencies_get_the_report_s_own_lists(client, roles):
+def test_managers_of_several_agencies_get_the_report_s_own_lists(
+    client: Client, roles: RoleMatrix
+) -> None:
     both = member_of("both", Membership.Role.MANAGER, roles.owner, roles.supporting)
     client.force_login(both)
     page = client.get("/reports/?agency=RCMP").content.decode()

@@ -2,18 +2,20 @@
 print (no navigation or filters; a title, the date and the filters; a page per section)."""
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.test import Client
+from playwright.sync_api import Browser, Page
+from pytest_django.live_server_helper import LiveServer
 
+from agencies.models import User
 from tests.reports.datasets import dataset_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def report_page(chromium: Any, live_server: Any, coordinator: Any) -> Iterator[Any]:
+def report_page(chromium: Browser, live_server: LiveServer, coordinator: User) -> Iterator[Page]:
     dataset_create(seed=71, items=80, agencies=8)
     client = Client()
     client.force_login(coordinator)
@@ -28,11 +30,12 @@ def report_page(chromium: Any, live_server: Any, coordinator: Any) -> Iterator[A
     context.close()
 
 
-def _display(page: Any, selector: str) -> str:
-    return page.eval_on_selector(selector, "element => getComputedStyle(element).display")
+def _display(page: Page, selector: str) -> str:
+    display: str = page.eval_on_selector(selector, "element => getComputedStyle(element).display")
+    return display
 
 
-def test_the_report_page_has_no_accessibility_violations(report_page):
+def test_the_report_page_has_no_accessibility_violations(report_page: Page) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(
@@ -45,7 +48,9 @@ def test_the_report_page_has_no_accessibility_violations(report_page):
     assert results.violations_count == 0, results.generate_report()
 
 
-def test_the_printed_report_has_a_title_the_date_and_filters_and_no_navigation(report_page):
+def test_the_printed_report_has_a_title_the_date_and_filters_and_no_navigation(
+    report_page: Page,
+) -> None:
     report_page.emulate_media(media="print")
 
     assert _display(report_page, ".site-header") == "none"

@@ -4,7 +4,9 @@ import datetime
 from typing import Any
 
 import pytest
+from django.test import Client
 
+from agencies.models import User
 from recommendations.models import Priority, Status
 from reports.selectors import LIST_LIMIT
 from reports.tables import Column, Kind
@@ -79,7 +81,9 @@ def _excel_as_csv(value: Any, kind: Kind) -> str:
     ],
     ids=["no filters", "priority", "period and priority"],
 )
-def test_csv_and_excel_hold_exactly_the_tables_of_the_page(client, coordinator, query):
+def test_csv_and_excel_hold_exactly_the_tables_of_the_page(
+    client: Client, coordinator: User, query: str
+) -> None:
     data = dataset_create(seed=31, items=260, agencies=15)
     query = query.format(
         past=(data.today - datetime.timedelta(days=200)).isoformat(),
@@ -142,7 +146,7 @@ def test_csv_and_excel_hold_exactly_the_tables_of_the_page(client, coordinator, 
     assert key_figures["Completed"] == str(sum(row["status"] == Status.COMPLETED for row in rows))
 
 
-def test_exports_say_which_filters_and_scope_they_cover(client, coordinator):
+def test_exports_say_which_filters_and_scope_they_cover(client: Client, coordinator: User) -> None:
     data = dataset_create(seed=32, items=40, agencies=5)
     agency = data.agencies[0]
     client.force_login(coordinator)
@@ -162,7 +166,7 @@ def test_exports_say_which_filters_and_scope_they_cover(client, coordinator):
     assert cover_lines["Priority"] == "High"
 
 
-def test_a_bad_filter_gives_a_clear_400_not_a_file(client, coordinator):
+def test_a_bad_filter_gives_a_clear_400_not_a_file(client: Client, coordinator: User) -> None:
     client.force_login(coordinator)
 
     response = client.get("/reports/export.csv?agency=NOPE&date_from=2025-05-01&date_to=2025-01-01")
@@ -174,7 +178,9 @@ def test_a_bad_filter_gives_a_clear_400_not_a_file(client, coordinator):
     assert client.get("/reports/export.xlsx?priority=urgent").status_code == 400
 
 
-def test_excel_headers_and_sheet_names_are_in_the_users_language(client, coordinator):
+def test_excel_headers_and_sheet_names_are_in_the_users_language(
+    client: Client, coordinator: User
+) -> None:
     dataset_create(seed=33, items=30, agencies=4)
     coordinator.language = "fr"
     coordinator.save(update_fields=["language"])
@@ -201,9 +207,11 @@ def test_excel_headers_and_sheet_names_are_in_the_users_language(client, coordin
     ]
 
 
-def test_a_title_that_looks_like_a_formula_stays_text_in_both_exports(client, coordinator):
-    recommendation = RecommendationFactory(title_en='=HYPERLINK("http://example.com","x")')
-    ActionItemFactory(recommendation=recommendation)
+def test_a_title_that_looks_like_a_formula_stays_text_in_both_exports(
+    client: Client, coordinator: User
+) -> None:
+    recommendation = RecommendationFactory.create(title_en='=HYPERLINK("http://example.com","x")')
+    ActionItemFactory.create(recommendation=recommendation)
     client.force_login(coordinator)
 
     _metadata, sections = csv_sections(client.get("/reports/export.csv").content)

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from agencies.models import Membership
+from agencies.models import Membership, User
 from recommendations.models import ActionItem, Priority, ProgressUpdate, Status
 from reports.selectors import (
     LIST_LIMIT,
@@ -106,7 +106,9 @@ def _assert_summary_matches_rows(
     [(1, 0, 3), (2, 25, 8), (3, 140, 20), (4, 320, 45)],
     ids=["empty", "small", "medium", "large"],
 )
-def test_every_figure_matches_a_plain_python_count_of_the_rows(coordinator, seed, items, agencies):
+def test_every_figure_matches_a_plain_python_count_of_the_rows(
+    coordinator: User, seed: int, items: int, agencies: int
+) -> None:
     data = dataset_create(seed=seed, items=items, agencies=agencies)
     if items > 100:
         assert {item.status for item in data.items} == set(Status.values)
@@ -150,7 +152,7 @@ def _filter_cases(data: Dataset) -> dict[str, ReportFilters]:
     }
 
 
-def test_every_filter_selects_exactly_the_matching_items(coordinator):
+def test_every_filter_selects_exactly_the_matching_items(coordinator: User) -> None:
     data = dataset_create(seed=7, items=220, agencies=10)
     for name, filters in _filter_cases(data).items():
         summary = report_summary(user=coordinator, filters=filters, today=data.today, now=data.now)
@@ -168,7 +170,9 @@ def test_every_filter_selects_exactly_the_matching_items(coordinator):
 
 
 @pytest.mark.parametrize("role", [Membership.Role.MANAGER, Membership.Role.STAFF])
-def test_a_managers_or_staffs_report_covers_their_agencies_and_what_they_lead_or_support(role):
+def test_a_managers_or_staffs_report_covers_their_agencies_and_what_they_lead_or_support(
+    role: str,
+) -> None:
     data = dataset_create(seed=8, items=160, agencies=9)
     mine = data.agencies[3]
     person = member_of(f"{role}-of-one", role, mine)
@@ -183,7 +187,7 @@ def test_a_managers_or_staffs_report_covers_their_agencies_and_what_they_lead_or
     _assert_summary_matches_rows(summary, rows, data, ReportFilters())
 
 
-def test_a_member_of_two_agencies_sees_both(coordinator):
+def test_a_member_of_two_agencies_sees_both(coordinator: User) -> None:
     data = dataset_create(seed=9, items=120, agencies=8)
     person = member_of("two-hats", Membership.Role.STAFF, data.agencies[0], data.agencies[5])
     filters = ReportFilters(priority=Priority.CRITICAL)
@@ -194,11 +198,13 @@ def test_a_member_of_two_agencies_sees_both(coordinator):
     _assert_summary_matches_rows(summary, rows, data, filters)
 
 
-def test_history_counts_a_completion_at_midnight_on_the_first_in_the_new_month(coordinator):
+def test_history_counts_a_completion_at_midnight_on_the_first_in_the_new_month(
+    coordinator: User,
+) -> None:
     zone = timezone.get_default_timezone()
     now = datetime.datetime(2025, 6, 15, 12, tzinfo=zone)
     midnight_may_1 = datetime.datetime(2025, 5, 1, tzinfo=zone)
-    item = ActionItemFactory(status=Status.COMPLETED, percent_complete=100)
+    item = ActionItemFactory.create(status=Status.COMPLETED, percent_complete=100)
     ActionItem.objects.filter(pk=item.pk).update(
         created_at=datetime.datetime(2025, 3, 3, tzinfo=zone)
     )
@@ -211,7 +217,7 @@ def test_history_counts_a_completion_at_midnight_on_the_first_in_the_new_month(c
         percent_after=100,
     )
     # Reopened, then completed again: one completion in each month, counted once per month.
-    reopened = ActionItemFactory(status=Status.COMPLETED, percent_complete=100)
+    reopened = ActionItemFactory.create(status=Status.COMPLETED, percent_complete=100)
     ActionItem.objects.filter(pk=reopened.pk).update(
         created_at=datetime.datetime(2025, 3, 3, tzinfo=zone)
     )
@@ -240,14 +246,16 @@ def test_history_counts_a_completion_at_midnight_on_the_first_in_the_new_month(c
     assert history == {3: (0, 2), 4: (1, 1), 5: (1, 0), 6: (0, 0)}
 
 
-def test_an_item_created_after_a_month_is_not_open_in_it_unless_its_history_is_older(coordinator):
+def test_an_item_created_after_a_month_is_not_open_in_it_unless_its_history_is_older(
+    coordinator: User,
+) -> None:
     zone = timezone.get_default_timezone()
     now = datetime.datetime(2025, 6, 15, 12, tzinfo=zone)
-    recent = ActionItemFactory()
+    recent = ActionItemFactory.create()
     ActionItem.objects.filter(pk=recent.pk).update(
         created_at=datetime.datetime(2025, 5, 10, tzinfo=zone)
     )
-    backdated = ActionItemFactory(status=Status.IN_PROGRESS, percent_complete=10)
+    backdated = ActionItemFactory.create(status=Status.IN_PROGRESS, percent_complete=10)
     ActionItem.objects.filter(pk=backdated.pk).update(
         created_at=datetime.datetime(2025, 6, 1, tzinfo=zone)
     )
@@ -271,10 +279,10 @@ def test_an_item_created_after_a_month_is_not_open_in_it_unless_its_history_is_o
     assert open_by_month == {2: 0, 3: 1, 4: 1, 5: 2, 6: 2}
 
 
-def test_slippage_is_the_due_date_against_the_first_planned_one(coordinator):
+def test_slippage_is_the_due_date_against_the_first_planned_one(coordinator: User) -> None:
     today = timezone.localdate()
     for slip in (-3, 0, 1, 30, 31, 90, 91, 180, 181, 400):
-        ActionItemFactory(
+        ActionItemFactory.create(
             due_date=today + datetime.timedelta(days=slip),
             original_due_date=today,
         )
@@ -289,15 +297,19 @@ def test_slippage_is_the_due_date_against_the_first_planned_one(coordinator):
     ] == [400, 181, 180, 91, 90, 31, 30, 1]
 
 
-def test_a_recommendations_progress_is_the_mean_of_its_items_not_cancelled(coordinator):
-    lead = AgencyFactory()
-    recommendation = RecommendationFactory(lead_agency=lead)
+def test_a_recommendations_progress_is_the_mean_of_its_items_not_cancelled(
+    coordinator: User,
+) -> None:
+    lead = AgencyFactory.create()
+    recommendation = RecommendationFactory.create(lead_agency=lead)
     for percent, status in (
         (100, Status.COMPLETED),
         (40, Status.IN_PROGRESS),
         (90, Status.CANCELLED),
     ):
-        ActionItemFactory(recommendation=recommendation, percent_complete=percent, status=status)
+        ActionItemFactory.create(
+            recommendation=recommendation, percent_complete=percent, status=status
+        )
 
     summary = report_summary(user=coordinator, filters=ReportFilters())
 
@@ -307,9 +319,9 @@ def test_a_recommendations_progress_is_the_mean_of_its_items_not_cancelled(coord
     assert row.tally.status_share(Status.CANCELLED) == pytest.approx(100 / 3)
 
 
-def test_an_outsider_has_an_empty_scope_not_everything(coordinator):
-    ActionItemFactory()
-    outsider = UserFactory(username="nobody")
+def test_an_outsider_has_an_empty_scope_not_everything(coordinator: User) -> None:
+    ActionItemFactory.create()
+    outsider = UserFactory.create(username="nobody")
 
     summary = report_summary(user=outsider, filters=ReportFilters())
 

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
-from agencies.models import Membership
+from agencies.models import Membership, User
 from recommendations.models import Status
+from tests.conftest import RoleMatrix
 from tests.reports.conftest import member_of
 from tests.reports.datasets import dataset_create
 from tests.reports.readers import page_tables
@@ -26,20 +29,22 @@ URLS = {
 
 @pytest.mark.parametrize("who", ["coordinator", "manager", "staff", "supporting_staff"])
 @pytest.mark.parametrize("what", list(URLS))
-def test_members_of_an_agency_may_read_the_report(client, roles, who, what):
+def test_members_of_an_agency_may_read_the_report(
+    client: Client, roles: RoleMatrix, who: str, what: str
+) -> None:
     client.force_login(roles.by_name(who))
 
     assert client.get(URLS[what]).status_code == 200
 
 
 @pytest.mark.parametrize("what", list(URLS))
-def test_an_outsider_is_refused_with_403(client, roles, what):
+def test_an_outsider_is_refused_with_403(client: Client, roles: RoleMatrix, what: str) -> None:
     client.force_login(roles.outsider)
 
     assert client.get(URLS[what]).status_code == 403
 
 
-def test_an_anonymous_visitor_is_sent_to_sign_in(client, roles):
+def test_an_anonymous_visitor_is_sent_to_sign_in(client: Client, roles: RoleMatrix) -> None:
     response = client.get("/reports/?priority=high")
 
     assert response.status_code == 302
@@ -57,7 +62,9 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, roles):
         ("unrelated_staff", 0),
     ],
 )
-def test_each_role_sees_the_items_of_its_scope(client, roles, who, items):
+def test_each_role_sees_the_items_of_its_scope(
+    client: Client, roles: RoleMatrix, who: str, items: int
+) -> None:
     client.force_login(roles.by_name(who))
 
     data = client.get(URLS["api"]).json()
@@ -68,7 +75,9 @@ def test_each_role_sees_the_items_of_its_scope(client, roles, who, items):
     )
 
 
-def test_the_address_keeps_the_filters_and_the_exports_follow_them(client, coordinator):
+def test_the_address_keeps_the_filters_and_the_exports_follow_them(
+    client: Client, coordinator: User
+) -> None:
     data = dataset_create(seed=51, items=30, agencies=5)
     agency, theme = data.agencies[1], data.themes[0]
     client.force_login(coordinator)
@@ -88,7 +97,9 @@ def test_the_address_keeps_the_filters_and_the_exports_follow_them(client, coord
     assert "2025-01-01" in meta
 
 
-def test_bad_filters_are_explained_on_the_page_not_a_crash(client, coordinator):
+def test_bad_filters_are_explained_on_the_page_not_a_crash(
+    client: Client, coordinator: User
+) -> None:
     client.force_login(coordinator)
 
     response = client.get("/reports/?agency=NOPE&theme=abc&date_from=2025-05-01&date_to=2025-01-01")
@@ -100,7 +111,9 @@ def test_bad_filters_are_explained_on_the_page_not_a_crash(client, coordinator):
     assert 'id="table-by_status"' not in html
 
 
-def test_the_api_rejects_bad_filters_with_a_message_per_field(client, coordinator):
+def test_the_api_rejects_bad_filters_with_a_message_per_field(
+    client: Client, coordinator: User
+) -> None:
     client.force_login(coordinator)
 
     response = client.get(f"{URLS['api']}?agency=NOPE&date_from=2025-05-01&date_to=2025-01-01")
@@ -109,7 +122,7 @@ def test_the_api_rejects_bad_filters_with_a_message_per_field(client, coordinato
     assert set(response.json()) == {"agency", "date_to"}
 
 
-def test_the_api_gives_the_pages_numbers(client, coordinator):
+def test_the_api_gives_the_pages_numbers(client: Client, coordinator: User) -> None:
     dataset_create(seed=52, items=90, agencies=9)
     client.force_login(coordinator)
 
@@ -133,7 +146,9 @@ def test_the_api_gives_the_pages_numbers(client, coordinator):
     assert api["overdue"]["total"] == page.context["report"].tables[0].rows[3][1]
 
 
-def test_charts_are_server_side_svg_with_a_text_alternative_and_their_table(client, coordinator):
+def test_charts_are_server_side_svg_with_a_text_alternative_and_their_table(
+    client: Client, coordinator: User
+) -> None:
     data = dataset_create(seed=53, items=120, agencies=10)
     client.force_login(coordinator)
 
@@ -143,7 +158,9 @@ def test_charts_are_server_side_svg_with_a_text_alternative_and_their_table(clie
     assert len(svgs) == 4
     for svg in svgs:
         assert 'role="img"' in svg
-        labelled_by = re.search(r'aria-labelledby="([^"]+)"', svg)[1].split()
+        labelled = re.search(r'aria-labelledby="([^"]+)"', svg)
+        assert labelled is not None
+        labelled_by = labelled[1].split()
         for element_id in labelled_by:
             assert re.search(rf'<(title|desc) id="{element_id}">[^<]{{10,}}</(title|desc)>', svg)
     counts: dict[str, int] = {}
@@ -167,7 +184,9 @@ def test_charts_are_server_side_svg_with_a_text_alternative_and_their_table(clie
     assert not re.search(r'(src|href)="(https?:)?//', html)
 
 
-def test_an_empty_report_still_renders_with_its_charts_saying_so(client, coordinator):
+def test_an_empty_report_still_renders_with_its_charts_saying_so(
+    client: Client, coordinator: User
+) -> None:
     client.force_login(coordinator)
 
     html = client.get("/reports/").content.decode()
@@ -180,7 +199,7 @@ def test_an_empty_report_still_renders_with_its_charts_saying_so(client, coordin
     assert len(re.findall(r"<svg[^>]*>.*?</svg>", html, flags=re.S)) == len(descriptions) == 4
 
 
-def test_the_page_prints_cleanly(client, coordinator):
+def test_the_page_prints_cleanly(client: Client, coordinator: User) -> None:
     client.force_login(coordinator)
 
     html = client.get("/reports/?priority=high").content.decode()
@@ -211,8 +230,8 @@ def test_the_page_prints_cleanly(client, coordinator):
     ],
 )
 def test_the_report_is_rendered_in_the_users_language(
-    client, coordinator, language, title, heading, status
-):
+    client: Client, coordinator: User, language: str, title: str, heading: str, status: str
+) -> None:
     dataset_create(seed=54, items=60, agencies=6)
     coordinator.language = language
     coordinator.save(update_fields=["language"])
@@ -239,8 +258,8 @@ EXPECTED_QUERIES = {"page": 16, "csv": 11, "excel": 11, "api": 11}
 
 @pytest.mark.parametrize("what", list(URLS))
 def test_the_number_of_queries_does_not_grow_with_the_data(
-    client, coordinator, django_assert_num_queries, what
-):
+    client: Client, coordinator: User, django_assert_num_queries: DjangoAssertNumQueries, what: str
+) -> None:
     client.force_login(coordinator)
     dataset_create(seed=61, items=8, agencies=3)
     with django_assert_num_queries(EXPECTED_QUERIES[what]):
@@ -251,7 +270,9 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
         assert client.get(URLS[what]).status_code == 200
 
 
-def test_a_scoped_report_costs_one_query_more_whatever_the_data(client, django_assert_num_queries):
+def test_a_scoped_report_costs_one_query_more_whatever_the_data(
+    client: Client, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     small = dataset_create(seed=63, items=8, agencies=3)
     manager = member_of("scoped-manager", Membership.Role.MANAGER, small.agencies[0])
     client.force_login(manager)
@@ -266,7 +287,9 @@ def test_a_scoped_report_costs_one_query_more_whatever_the_data(client, django_a
     assert response.status_code == 200
 
 
-def test_the_api_schema_documents_the_summary_and_its_filters(client, coordinator):
+def test_the_api_schema_documents_the_summary_and_its_filters(
+    client: Client, coordinator: User
+) -> None:
     client.force_login(coordinator)
 
     schema = client.get("/api/schema/").content.decode()

@@ -3,6 +3,7 @@
 import datetime
 import html as html_lib
 import re
+from typing import Any
 
 from django.test import Client
 from django.utils import timezone
@@ -29,7 +30,7 @@ def make_overdue(item: ActionItem, days: int = 5) -> ActionItem:
     return item
 
 
-def record(item: ActionItem, actor: User, **changes: object) -> ActionItem:
+def record(item: ActionItem, actor: User, **changes: Any) -> ActionItem:
     """Change ``item`` as ``actor`` through the one write path, and return it fresh."""
     return action_item_change(item=item, actor=actor, expected_version=item.version, **changes).item
 

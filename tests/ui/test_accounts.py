@@ -3,9 +3,12 @@ import re
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from agencies.models import User
+from tests.conftest import RoleMatrix
 from tests.ui.helpers import signed_in, text
 
 pytestmark = pytest.mark.django_db
@@ -13,14 +16,16 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 
 
-def test_sign_in_leads_to_my_work(client, roles):
+def test_sign_in_leads_to_my_work(client: Client, roles: RoleMatrix) -> None:
     response = client.post(reverse("login"), {"username": "staff", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert "My work" in text(client.get("/"))
 
 
-def test_a_wrong_password_is_explained_and_the_fields_are_labelled(client, roles):
+def test_a_wrong_password_is_explained_and_the_fields_are_labelled(
+    client: Client, roles: RoleMatrix
+) -> None:
     response = client.post(reverse("login"), {"username": "staff", "password": "nope"})
     assert response.status_code == 200
     page = text(response)
@@ -31,7 +36,7 @@ def test_a_wrong_password_is_explained_and_the_fields_are_labelled(client, roles
     assert '<label for="id_password">' in html
 
 
-def test_sign_out_is_a_post_and_returns_to_sign_in(client, roles):
+def test_sign_out_is_a_post_and_returns_to_sign_in(client: Client, roles: RoleMatrix) -> None:
     client = signed_in(client, roles.staff)
     response = client.post(reverse("logout"))
     assert response.status_code == 302
@@ -39,7 +44,7 @@ def test_sign_out_is_a_post_and_returns_to_sign_in(client, roles):
     assert client.get("/").status_code == 302
 
 
-def test_password_change(client, roles):
+def test_password_change(client: Client, roles: RoleMatrix) -> None:
     client = signed_in(client, roles.staff)
     assert "Change your password" in text(client.get(reverse("password_change")))
     response = client.post(
@@ -57,8 +62,10 @@ def test_password_change(client, roles):
 
 
 def test_password_reset_by_email_works_end_to_end(
-    client, roles, django_capture_on_commit_callbacks
-):
+    client: Client,
+    roles: RoleMatrix,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("password_reset"), {"email": roles.staff.email})
     assert response.status_code == 302
@@ -68,7 +75,7 @@ def test_password_reset_by_email_works_end_to_end(
     assert message.to == [roles.staff.email]
     assert message.subject == "Password reset for the recommendations tracker"
     assert "Your username is staff." in message.body
-    link = re.search(r"http://testserver(/accounts/reset/\S+)", message.body)
+    link = re.search(r"http://testserver(/accounts/reset/\S+)", str(message.body))
     assert link, message.body
 
     form_page = client.get(link.group(1), follow=True)
@@ -86,15 +93,19 @@ def test_password_reset_by_email_works_end_to_end(
 
 
 def test_password_reset_reveals_nothing_about_unknown_addresses(
-    client, roles, django_capture_on_commit_callbacks
-):
+    client: Client,
+    roles: RoleMatrix,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302
     assert mail.outbox == []
 
 
-def test_profile_shows_agencies_and_saves_the_preferred_language(client, roles):
+def test_profile_shows_agencies_and_saves_the_preferred_language(
+    client: Client, roles: RoleMatrix
+) -> None:
     client = signed_in(client, roles.manager)
     page = text(client.get(reverse("profile")))
     assert "Royal Canadian Mounted Police (RCMP): Manager" in page
@@ -114,7 +125,7 @@ def test_profile_shows_agencies_and_saves_the_preferred_language(client, roles):
     assert "Votre profil a été enregistré." in text(client.get(reverse("profile")))
 
 
-def test_profile_needs_an_email_for_reminders(client, roles):
+def test_profile_needs_an_email_for_reminders(client: Client, roles: RoleMatrix) -> None:
     response = signed_in(client, roles.staff).post(
         reverse("profile"), {"first_name": "", "last_name": "", "email": "", "language": "en"}
     )
@@ -122,14 +133,14 @@ def test_profile_needs_an_email_for_reminders(client, roles):
     assert 'href="#id_email"' in response.content.decode()
 
 
-def test_language_switcher_is_on_every_page(client, roles):
+def test_language_switcher_is_on_every_page(client: Client, roles: RoleMatrix) -> None:
     assert 'name="language" value="fr"' in client.get(reverse("login")).content.decode()
     client = signed_in(client, roles.staff)
     for url in ("/", "/recommendations/", reverse("profile"), "/no-such-page/"):
         assert 'name="language" value="fr"' in client.get(url).content.decode(), url
 
 
-def test_switching_language_is_remembered_on_the_profile(client, roles):
+def test_switching_language_is_remembered_on_the_profile(client: Client, roles: RoleMatrix) -> None:
     client = signed_in(client, roles.staff)
     response = client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     assert response.status_code == 302
@@ -144,7 +155,7 @@ def test_switching_language_is_remembered_on_the_profile(client, roles):
     assert "Mon travail" in text(client.get("/"))
 
 
-def test_a_language_chosen_before_signing_in_is_kept(client, roles):
+def test_a_language_chosen_before_signing_in_is_kept(client: Client, roles: RoleMatrix) -> None:
     client.post(reverse("set_language"), {"language": "fr", "next": reverse("login")})
     assert "Se connecter" in text(client.get(reverse("login")))
     client.post(reverse("login"), {"username": "staff", "password": PASSWORD})
@@ -152,14 +163,18 @@ def test_a_language_chosen_before_signing_in_is_kept(client, roles):
     assert "Mon travail" in text(client.get("/"))
 
 
-def test_signed_in_visitors_are_not_shown_the_sign_in_form(client, roles):
+def test_signed_in_visitors_are_not_shown_the_sign_in_form(
+    client: Client, roles: RoleMatrix
+) -> None:
     response = signed_in(client, roles.staff).get(reverse("login"))
     assert response.status_code == 302
 
 
 def test_the_reset_email_is_in_the_language_the_user_chose(
-    client, roles, django_capture_on_commit_callbacks
-):
+    client: Client,
+    roles: RoleMatrix,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     roles.staff.language = "fr"
     roles.staff.save()
     with django_capture_on_commit_callbacks(execute=True):

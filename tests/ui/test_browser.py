@@ -7,9 +7,12 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import Browser, Page
+from pytest_django.live_server_helper import LiveServer
 
 from agencies.models import User
 from recommendations.models import ActionItem, ProgressUpdate, Status
+from tests.conftest import RoleMatrix
 from tests.ui.helpers import make_overdue, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -18,24 +21,24 @@ PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 
 
 @pytest.fixture(scope="module")
-def browser(chromium):  # type: ignore[no-untyped-def]
+def browser(chromium: Browser):  # type: ignore[no-untyped-def]
     return chromium
 
 
-def new_page(browser, live_server, **options):  # type: ignore[no-untyped-def]
+def new_page(browser: Browser, live_server: LiveServer, **options):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url, locale="en-CA", **options)
     context.set_default_timeout(10_000)
     return context.new_page()
 
 
 @pytest.fixture
-def page(browser, live_server):  # type: ignore[no-untyped-def]
+def page(browser: Browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
     page = new_page(browser, live_server)
     yield page
     page.context.close()
 
 
-def sign_in(page, user: User) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page: Page, user: User) -> None:
     page.goto(reverse("login"))
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -47,7 +50,9 @@ def item_path(item: ActionItem) -> str:
     return reverse("recommendations:item", args=[item.pk])
 
 
-def test_staff_finds_an_overdue_item_on_my_work_and_records_an_update(page, roles):
+def test_staff_finds_an_overdue_item_on_my_work_and_records_an_update(
+    page: Page, roles: RoleMatrix
+) -> None:
     make_overdue(roles.item)
     sign_in(page, roles.staff)
     row = page.locator("tr.item-row", has_text=roles.item.title_en)
@@ -67,7 +72,7 @@ def test_staff_finds_an_overdue_item_on_my_work_and_records_an_update(page, role
     assert roles.staff.display_name in timeline.inner_text()
 
 
-def test_a_manager_assigns_an_item(page, roles):
+def test_a_manager_assigns_an_item(page: Page, roles: RoleMatrix) -> None:
     sign_in(page, roles.manager)
     page.goto(item_path(roles.item))
     page.get_by_label("Assigned to").select_option(label=roles.staff.display_name)
@@ -76,7 +81,7 @@ def test_a_manager_assigns_an_item(page, roles):
     assert ActionItem.objects.get(pk=roles.item.pk).assignee == roles.staff
 
 
-def test_a_user_switches_to_french_and_it_is_remembered(page, roles):
+def test_a_user_switches_to_french_and_it_is_remembered(page: Page, roles: RoleMatrix) -> None:
     sign_in(page, roles.staff)
     page.get_by_role("button", name="Français").click()
     page.wait_for_selector("html[lang=fr]")
@@ -87,7 +92,7 @@ def test_a_user_switches_to_french_and_it_is_remembered(page, roles):
     assert User.objects.get(pk=roles.staff.pk).language == "fr"
 
 
-def test_a_stale_form_is_refused_with_the_conflict_message(page, roles):
+def test_a_stale_form_is_refused_with_the_conflict_message(page: Page, roles: RoleMatrix) -> None:
     sign_in(page, roles.staff)
     page.goto(item_path(roles.item))
     # Meanwhile, the manager saves a change from another desk.
@@ -109,7 +114,9 @@ def test_a_stale_form_is_refused_with_the_conflict_message(page, roles):
     assert ProgressUpdate.objects.count() == 1
 
 
-def test_pages_work_without_javascript(browser, live_server, roles):
+def test_pages_work_without_javascript(
+    browser: Browser, live_server: LiveServer, roles: RoleMatrix
+) -> None:
     page = new_page(browser, live_server, java_script_enabled=False)
     try:
         sign_in(page, roles.staff)
@@ -122,7 +129,7 @@ def test_pages_work_without_javascript(browser, live_server, roles):
         page.context.close()
 
 
-def test_keyboard_users_can_skip_to_the_content(page, roles):
+def test_keyboard_users_can_skip_to_the_content(page: Page, roles: RoleMatrix) -> None:
     sign_in(page, roles.staff)
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent.trim()")
@@ -131,7 +138,7 @@ def test_keyboard_users_can_skip_to_the_content(page, roles):
     assert page.evaluate("document.activeElement.id") == "main"
 
 
-def test_keyboard_alone_records_an_update(page, roles):
+def test_keyboard_alone_records_an_update(page: Page, roles: RoleMatrix) -> None:
     sign_in(page, roles.staff)
     page.goto(item_path(roles.item))
     for _ in range(60):
@@ -149,7 +156,9 @@ def test_keyboard_alone_records_an_update(page, roles):
 
 
 @pytest.mark.parametrize("path_for", ["my_work", "item"])
-def test_pages_reflow_at_400_percent_zoom(browser, live_server, roles, path_for):
+def test_pages_reflow_at_400_percent_zoom(
+    browser: Browser, live_server: LiveServer, roles: RoleMatrix, path_for: str
+) -> None:
     # 1280 CSS pixels at 400 % zoom leave 320: nothing may need horizontal scrolling.
     page = new_page(browser, live_server, viewport={"width": 320, "height": 640})
     try:
@@ -161,7 +170,7 @@ def test_pages_reflow_at_400_percent_zoom(browser, live_server, roles, path_for)
         page.context.close()
 
 
-def axe_violations(page) -> str:  # type: ignore[no-untyped-def]
+def axe_violations(page: Page) -> str:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
@@ -169,7 +178,9 @@ def axe_violations(page) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_axe_finds_no_violations_on_the_main_pages(page, roles, language):
+def test_axe_finds_no_violations_on_the_main_pages(
+    page: Page, roles: RoleMatrix, language: str
+) -> None:
     make_overdue(roles.item)
     record(roles.item, roles.staff, status=Status.BLOCKED, note="Waiting for the regulation.")
     manager = roles.manager
@@ -189,7 +200,9 @@ def test_axe_finds_no_violations_on_the_main_pages(page, roles, language):
         assert axe_violations(page) == "", path
 
 
-def test_axe_finds_no_violations_on_a_refused_form_and_the_sign_in_page(page, roles):
+def test_axe_finds_no_violations_on_a_refused_form_and_the_sign_in_page(
+    page: Page, roles: RoleMatrix
+) -> None:
     page.goto(reverse("login"))
     assert axe_violations(page) == ""
     sign_in(page, roles.manager)
@@ -200,7 +213,9 @@ def test_axe_finds_no_violations_on_a_refused_form_and_the_sign_in_page(page, ro
     assert axe_violations(page) == ""
 
 
-def test_axe_finds_no_violations_on_the_coordinators_forms_and_filters(page, roles):
+def test_axe_finds_no_violations_on_the_coordinators_forms_and_filters(
+    page: Page, roles: RoleMatrix
+) -> None:
     sign_in(page, roles.coordinator)
     recommendation = roles.item.recommendation
     for path in (

@@ -7,9 +7,11 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from agencies.models import Agency
 from notifications import emails
@@ -48,7 +50,7 @@ def french(roles: RoleMatrix) -> RoleMatrix:
         user.language = "fr"
         user.save(update_fields=["language"])
     Agency.objects.filter(pk=roles.owner.pk).update(acronym_fr="GRC")
-    ActionItemFactory(
+    ActionItemFactory.create(
         recommendation=roles.item.recommendation,
         owner_agency=roles.owner,
         assignee=roles.staff,
@@ -66,7 +68,9 @@ def french(roles: RoleMatrix) -> RoleMatrix:
 
 
 @pytest.mark.parametrize("who", ["staff", "manager", "coordinator"])
-def test_french_pages_put_a_non_breaking_space_before_the_high_marks(client, french, who):
+def test_french_pages_put_a_non_breaking_space_before_the_high_marks(
+    client: Client, french: RoleMatrix, who: str
+) -> None:
     client.force_login(french.by_name(who))
     item = french.item
     pages = [
@@ -88,7 +92,7 @@ def test_french_pages_put_a_non_breaking_space_before_the_high_marks(client, fre
         assert offences(words(markup)) == [], path
 
 
-def test_french_pages_without_signing_in_follow_the_rule_too(french):
+def test_french_pages_without_signing_in_follow_the_rule_too(french: RoleMatrix) -> None:
     client = Client()
     with_link = emails.unsubscribe_url(user_id=french.staff.pk, kinds=["overdue"])
     for path in (with_link.removeprefix("http://testserver"), "/accounts/login/?lang=fr"):
@@ -100,8 +104,8 @@ def test_french_pages_without_signing_in_follow_the_rule_too(french):
 
 
 def test_french_emails_put_a_non_breaking_space_before_the_high_marks_and_percent(
-    french, django_capture_on_commit_callbacks
-):
+    french: RoleMatrix, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         action_item_change(
             item=french.item,
@@ -113,21 +117,23 @@ def test_french_emails_put_a_non_breaking_space_before_the_high_marks_and_percen
         call_command("run_reminders", verbosity=0)
     assert len(mail.outbox) >= 2
     for message in mail.outbox:
+        assert isinstance(message, EmailMultiAlternatives)
         (html, _type) = message.alternatives[0]
-        for text in (str(message.subject), message.body, words(html)):
+        assert isinstance(html, str)
+        for text in (str(message.subject), str(message.body), words(html)):
             text = re.sub(r"https?://\S+", " ", text)
             assert offences(text) == [], message.subject
         assert "GRC" in message.body
 
 
-def test_the_scan_finds_a_plain_space_or_none_before_a_mark_and_a_percent():
+def test_the_scan_finds_a_plain_space_or_none_before_a_mark_and_a_percent() -> None:
     assert len(offences("Organisme : GRC · 50% · vraiment? Oui")) == 3
     assert (
         offences("Organisme\u00a0: GRC · 50\u00a0% · vraiment\u202f? https://x.ca/?a=b 14:05") == []
     )
 
 
-def test_a_french_email_writes_the_first_of_the_month_as_1er():
+def test_a_french_email_writes_the_first_of_the_month_as_1er() -> None:
     import datetime as dt
 
     from django.utils import translation

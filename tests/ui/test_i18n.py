@@ -5,14 +5,16 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import RoleMatrix
 from tests.ui.helpers import record, signed_in, text
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 
 
-def test_every_message_has_a_french_translation():
+def test_every_message_has_a_french_translation() -> None:
     catalogue = polib.pofile(str(CATALOGUE))
     untranslated = [entry.msgid for entry in catalogue.untranslated_entries()]
     fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
@@ -20,7 +22,7 @@ def test_every_message_has_a_french_translation():
     assert fuzzy == []
 
 
-def test_the_compiled_catalogue_is_committed_and_up_to_date():
+def test_the_compiled_catalogue_is_committed_and_up_to_date() -> None:
     """``make run`` on a fresh machine has no gettext: the .mo must match the .po."""
     compiled = polib.mofile(str(CATALOGUE.with_suffix(".mo")))
     in_mo = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in compiled}
@@ -31,7 +33,9 @@ def test_the_compiled_catalogue_is_committed_and_up_to_date():
 
 
 @pytest.mark.django_db
-def test_pages_are_in_french_with_french_dates_and_numbers(client, roles):
+def test_pages_are_in_french_with_french_dates_and_numbers(
+    client: Client, roles: RoleMatrix
+) -> None:
     roles.staff.language = "fr"
     roles.staff.save()
     record(roles.item, roles.staff, percent_complete=45)

@@ -4,13 +4,17 @@ recommendations list, My work and an item with a very long word in a note), axe 
 report. Screenshots of each page are written to var/screenshots/ for anyone to look at."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import Browser, Page
+from pytest_django.live_server_helper import LiveServer
 
 from recommendations.models import ActionItem, Status
+from tests.conftest import RoleMatrix
 from tests.ui.helpers import make_overdue, record
 from tests.ui.test_browser import axe_violations, new_page, sign_in
 
@@ -22,12 +26,12 @@ LONG_WORD = "a" * 1500
 
 
 @pytest.fixture(scope="module")
-def browser(chromium):  # type: ignore[no-untyped-def]
+def browser(chromium: Browser) -> Browser:
     return chromium
 
 
 @pytest.fixture
-def data(roles):  # type: ignore[no-untyped-def]
+def data(roles: RoleMatrix) -> RoleMatrix:
     call_command("load_roundtable", verbosity=0)
     make_overdue(roles.item, days=40)
     record(roles.item, roles.staff, status=Status.BLOCKED, note=f"Waiting {LONG_WORD} for it.")
@@ -36,9 +40,9 @@ def data(roles):  # type: ignore[no-untyped-def]
     return roles
 
 
-def measure(page) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def measure(page: Page) -> dict[str, Any]:
     """Open every folded section, then how far the page and each table overflow their boxes."""
-    return page.evaluate(
+    found: dict[str, Any] = page.evaluate(
         """() => {
           document.querySelectorAll('details').forEach(d => { d.open = true; });
           const clipped = [...document.querySelectorAll('.table-scroll, table')]
@@ -53,11 +57,14 @@ def measure(page) -> dict[str, object]:  # type: ignore[no-untyped-def]
           return {page: document.documentElement.scrollWidth - window.innerWidth, clipped};
         }"""
     )
+    return found
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 @pytest.mark.parametrize("screen", list(WIDTHS))
-def test_pages_fit_the_screen_without_clipped_tables(browser, live_server, data, language, screen):
+def test_pages_fit_the_screen_without_clipped_tables(
+    browser: Browser, live_server: LiveServer, data: RoleMatrix, language: str, screen: str
+) -> None:
     user = data.coordinator
     user.language = language
     user.save(update_fields=["language"])
@@ -87,7 +94,9 @@ def test_pages_fit_the_screen_without_clipped_tables(browser, live_server, data,
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_axe_finds_no_violations_on_the_report_and_my_work(browser, live_server, data, language):
+def test_axe_finds_no_violations_on_the_report_and_my_work(
+    browser: Browser, live_server: LiveServer, data: RoleMatrix, language: str
+) -> None:
     user = data.manager
     user.language = language
     user.save(update_fields=["language"])

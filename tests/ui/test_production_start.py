@@ -9,6 +9,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ pytestmark = pytest.mark.integration
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _get(url: str, language: str = "en") -> tuple[int, str]:
@@ -34,7 +36,7 @@ def _get(url: str, language: str = "en") -> tuple[int, str]:
 
 
 @pytest.fixture
-def web(tmp_path):
+def web(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     line = next(
         line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
     )
@@ -77,7 +79,9 @@ def web(tmp_path):
     process.wait(timeout=30)
 
 
-def test_the_production_start_collects_static_files_and_shows_designed_error_pages(web):
+def test_the_production_start_collects_static_files_and_shows_designed_error_pages(
+    web: tuple[str, Path],
+) -> None:
     base, var = web
     assert (var / "static" / "staticfiles.json").exists()
     status, page = _get(f"{base}/no-such-page/")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 ROOT = Path(settings.BASE_DIR)
 TEMPLATE_AND_STATIC = [
@@ -18,14 +19,14 @@ EXTERNAL = re.compile(
 )
 
 
-def test_no_page_loads_anything_from_another_site():
+def test_no_page_loads_anything_from_another_site() -> None:
     assert TEMPLATE_AND_STATIC
     offenders = [str(path) for path in TEMPLATE_AND_STATIC if EXTERNAL.search(path.read_text())]
     assert offenders == []
 
 
 @pytest.mark.django_db
-def test_static_files_are_served_by_the_app(client):
+def test_static_files_are_served_by_the_app(client: Client) -> None:
     for path in ("css/tracker.css", "js/tracker.js"):
         response = client.get(settings.STATIC_URL + path)
         assert response.status_code == 200, path
