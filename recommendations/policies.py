@@ -4,6 +4,9 @@ Each function takes the user's ``Roles`` (one query per request, see ``agencies.
 that checking a whole page of items costs nothing more.
 """
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
 from agencies.models import User
 from agencies.selectors import Roles, user_roles
 
@@ -58,6 +61,17 @@ def can_edit_recommendation(
     user: User | object, recommendation: Recommendation | None = None
 ) -> bool:
     return roles_of(user).sees_everything
+
+
+def can_publish(user: User | object, recommendation: Recommendation | None = None) -> bool:
+    """Publish and unpublish on the public progress page: coordinators only."""
+    return roles_of(user).sees_everything
+
+
+def check_publish(user: User | object, recommendation: Recommendation | None = None) -> None:
+    """Raise PermissionDenied, saying why, unless ``user`` may publish (one message everywhere)."""
+    if not can_publish(user, recommendation):
+        raise PermissionDenied(_("Only coordinators may publish or unpublish recommendations."))
 
 
 def can_be_assigned(assignee: User, item: ActionItem) -> bool:

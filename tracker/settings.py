@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "recommendations",
     "notifications",
     "reports",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,16 @@ NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", default=600)
 # Longest wait between two attempts at a failed send (the backoff doubles up to this): with the
 # defaults, a send is retried for about seven hours before it is marked failed.
 NOTIFICATION_RETRY_MAX_DELAY = env_int("NOTIFICATION_RETRY_MAX_DELAY", default=3600)
+
+# Public progress page -------------------------------------------------------------------------
+# Seconds a reader's browser (and any shared cache) may keep a public page; the server's own
+# cache is dropped at once when anything public changes.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", default=300)
+# Requests per minute per address on the public pages and open data (0 turns the limit off).
+PUBLIC_RATE_LIMIT = env_int("PUBLIC_RATE_LIMIT", default=300)
+# The request header holding the reader's address behind a proxy that sets it (e.g.
+# HTTP_X_FORWARDED_FOR); empty uses REMOTE_ADDR.
+PUBLIC_CLIENT_IP_HEADER = env.str("PUBLIC_CLIENT_IP_HEADER", default="")
 
 # Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

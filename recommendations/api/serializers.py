@@ -128,6 +128,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "lead_agency",
             "supporting_agencies",
             "target_date",
+            "published",
             "progress",
             "item_count",
             "completed_count",
@@ -248,6 +249,20 @@ class ActionItemChangeSerializer(StrictInputSerializer):
     )
     note = JsonStringField(
         required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, help_text=_("Why.")
+    )
+
+
+class RecommendationPublishSerializer(StrictInputSerializer):
+    """``PATCH /recommendations/{code}/``: publish or unpublish (coordinators), with a reason."""
+
+    published = serializers.BooleanField(
+        help_text=_("Shown on the public progress page and in the open data.")
+    )
+    reason = JsonStringField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=_("Why; required to unpublish. Kept on the publication timeline."),
     )
 
 
