@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install migrate data demo lint typecheck messages benchmark-reminders benchmark-reports clean
+.PHONY: run test install migrate data demo lint typecheck messages benchmark-reminders benchmark-reports benchmark-public clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy agencies recommendations notifications reports tracker
+	$(BIN)/mypy agencies recommendations notifications reports public tracker
 
 # Regenerate the catalogues after changing strings (needs GNU gettext), then translate the
 # new entries in locale/fr/... and compile; the compiled .mo files are committed.
@@ -55,6 +55,10 @@ benchmark-reminders: install
 
 benchmark-reports: install
 	$(BIN)/python -m benchmarks.reports --generate
+
+# The cached public overview through gunicorn (2 workers) against a static file (the floor).
+benchmark-public: install
+	$(BIN)/python benchmarks/public.py
 
 clean:
 	rm -rf var

@@ -9,6 +9,7 @@ body), and a reader sending it back in ``If-None-Match`` gets 304. Each address 
 """
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,23 @@ def _client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+# The shared counter is written once every RATE_FLUSH_EVERY requests of an address (and on its
+# first request of the minute), not on every request: a write to the file cache costs ten times
+# a cached page. Each process may thus let up to RATE_FLUSH_EVERY - 1 requests more through
+# before it learns of the others' counts; a limit is about floods, not the exact request.
+RATE_FLUSH_EVERY = 25
+_rate_lock = threading.Lock()
+_rate_pending: dict[str, int] = {}
+_rate_shared: dict[str, int] = {}
+
+
+def rate_limit_reset() -> None:
+    """Forget this process's counts (tests)."""
+    with _rate_lock:
+        _rate_pending.clear()
+        _rate_shared.clear()
+
+
 def rate_limited(request: HttpRequest) -> bool:
     """True once this address has made more than PUBLIC_RATE_LIMIT requests this minute."""
     limit = settings.PUBLIC_RATE_LIMIT
@@ -64,13 +82,24 @@ def rate_limited(request: HttpRequest) -> bool:
         return False
     window = int(time.time() // 60)
     key = f"public:rate:{_client_address(request)}:{window}"
+    with _rate_lock:
+        pending = _rate_pending.get(key, 0) + 1
+        if key in _rate_shared and pending < RATE_FLUSH_EVERY:
+            _rate_pending[key] = pending
+            return _rate_shared[key] + pending > limit
+        if len(_rate_shared) > 10_000:  # a new minute, or many addresses: start afresh
+            _rate_pending.clear()
+            _rate_shared.clear()
+        _rate_pending[key] = 0
     cache.add(key, 0, timeout=120)
     try:
-        count = cache.incr(key)
+        count = int(cache.incr(key, pending))
     except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return int(count) > limit
+        cache.set(key, pending, timeout=120)
+        count = pending
+    with _rate_lock:
+        _rate_shared[key] = count
+    return count > limit
 
 
 def _etag_matches(request: HttpRequest, etag: str) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from agencies.models import Membership, User
+from public.cache import rate_limit_reset
 from recommendations import services
 from recommendations.models import ActionItem, Recommendation, Status
 from tests.factories import (
@@ -40,6 +41,7 @@ class PublicWorld:
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     cache.clear()
+    rate_limit_reset()
 
 
 @pytest.fixture
