@@ -79,7 +79,8 @@ INSTALLED_APPS = [
     "recommendations",
     "notifications",
     "reports",
-    "public",
+    "transparency",
+    "quarterly",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "notifications.tasks.notifications_retry_pending",
         "schedule": crontab(minute="*/10"),
     },
+    # Every morning at 06:30: on and after the first working day of a quarter, produce the
+    # quarterly reports of the quarter just ended (once) and send them (once per reader).
+    "quarterly-reports": {
+        "task": "quarterly.tasks.quarterly_reports_due",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 # Email ----------------------------------------------------------------------------------------
@@ -255,6 +262,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded and produced files (the archived quarterly reports), through Django's storage.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

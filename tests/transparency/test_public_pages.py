@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from public.opendata import FIELDS, LICENCE_NAME_EN, SCHEMA_VERSION
 from recommendations.models import Status
 from tests.factories import ActionItemFactory, RecommendationFactory
+from transparency.opendata import FIELDS, LICENCE_NAME_EN, SCHEMA_VERSION
 
 from .conftest import SECRET_NOTE, UNPUBLISHED_TITLE, every_public_address
 

@@ -8,7 +8,6 @@ import pytest
 from django.core.cache import cache
 
 from agencies.models import Membership, User
-from public.cache import rate_limit_reset
 from recommendations import services
 from recommendations.models import ActionItem, Recommendation, Status
 from tests.factories import (
@@ -18,6 +17,7 @@ from tests.factories import (
     RecommendationFactory,
     UserFactory,
 )
+from transparency.cache import rate_limit_reset
 
 SECRET_NOTE = "Confidential: the informant in Halifax says"
 UNPUBLISHED_TITLE = "Covert pill-press sting operation"

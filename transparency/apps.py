@@ -2,8 +2,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class PublicConfig(AppConfig):
-    name = "public"
+class TransparencyConfig(AppConfig):
+    name = "transparency"
     verbose_name = _("Public progress page")
 
     def ready(self) -> None:
@@ -12,8 +12,8 @@ class PublicConfig(AppConfig):
         from .receivers import on_action_item_changed, on_recommendation_changed
 
         action_item_changed.connect(
-            on_action_item_changed, dispatch_uid="public.on_action_item_changed"
+            on_action_item_changed, dispatch_uid="transparency.on_action_item_changed"
         )
         recommendation_changed.connect(
-            on_recommendation_changed, dispatch_uid="public.on_recommendation_changed"
+            on_recommendation_changed, dispatch_uid="transparency.on_recommendation_changed"
         )
