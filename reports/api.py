@@ -17,11 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recommendations import policies
-from recommendations.api.base import TrackerApiMixin
-from recommendations.api.permissions import IsTrackerMember
-from recommendations.api.schema import errors
+from agencies.permissions import IsTrackerMember
+from apis.base import TrackerApiMixin
+from apis.schema import errors
 from recommendations.models import Priority, Status
+from reports import policies
 
 from .forms import ReportFilterForm
 from .selectors import ReportFilters, ReportSummary, StatusTally, report_summary

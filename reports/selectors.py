@@ -34,7 +34,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from agencies.models import Agency, User
-from recommendations import policies
 from recommendations.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -47,6 +46,7 @@ from recommendations.models import (
     Theme,
     progress_average,
 )
+from reports import policies
 
 # How many rows the overdue, stale and most-slipped lists show; their totals are always exact.
 LIST_LIMIT = 50

@@ -297,7 +297,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     # ?page= and ?page_size= (at most 200).
-    "DEFAULT_PAGINATION_CLASS": "recommendations.api.pagination.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "apis.pagination.ApiPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", default=50),
     # Maps the services' ValidationError, PermissionDenied and ActionItemConflict to 400, 403, 412.
     "EXCEPTION_HANDLER": "recommendations.api.exceptions.api_exception_handler",
