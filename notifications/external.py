@@ -52,7 +52,7 @@ def external_notify(
     """One notification of ``kind`` for ``period`` per recipient who wants it (active, with an
     email address, kind not turned off), skipping those that exist; their sending is queued
     after commit. Returns how many rows were new. Safe to run twice, or on two workers at once."""
-    from .services import notifications_dispatch_due
+    from .delivery import notifications_dispatch_due
 
     now = now or timezone.now()
     wanted = set(recipient_ids)

@@ -78,6 +78,12 @@ class ReportFilters:
     date_to: datetime.date | None = None
 
 
+def one_decimal(value: float | None) -> float | None:
+    """How every report figure (share, mean, progress) is shown: to one decimal, on the page, in
+    the exports and in the API alike."""
+    return None if value is None else round(value, 1)
+
+
 def _in_language(english: str, french: str) -> str:
     return (french or english) if get_language() == "fr" else (english or french)
 
