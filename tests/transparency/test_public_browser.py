@@ -1,32 +1,18 @@
 """The public pages in Debian's chromium at desktop and phone widths: axe clean (WCAG 2.1 AA),
 usable with the keyboard alone, the language toggle going to the same page, printable."""
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from tests.conftest import require_server
-from tests.reports.test_report_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = [1280, 390]
 
 
 @pytest.fixture
-def browser(live_server: Any) -> Iterator[Any]:
-    require_server("chromium", CHROMIUM.exists(), f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield launched
-            launched.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser(chromium: Any) -> Any:
+    """The shared chromium (tests/conftest.py)."""
+    return chromium
 
 
 def _axe_violations(page: Any) -> tuple[int, str]:
