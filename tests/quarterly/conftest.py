@@ -2,6 +2,7 @@
 through the services at the moments they happened (time-machine)."""
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,3 +151,12 @@ def quarter_world(db: None) -> QuarterWorld:
         blocked,
         due_next,
     )
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    # Messages are asserted in English; a French test before this one must not leak its language.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
