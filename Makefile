@@ -17,7 +17,7 @@ LOCAL_ENV = DEBUG="$${DEBUG:-0}" \
 	SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET_KEY_FILE))}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
 
-.PHONY: run test install lock lock-check migrate data demo lint typecheck messages benchmark-reminders benchmark-reports soak clean
+.PHONY: run test install lock lock-check migrate data demo lint typecheck messages benchmark-reminders benchmark-reports soak benchmark-public clean
 
 # uv installs exactly the versions in uv.lock. It is itself bootstrapped from PyPI with pip, into
 # a folder of its own inside the venv (so syncing the venv never removes it): a fresh machine needs
@@ -73,7 +73,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	DEBUG=1 $(BIN)/mypy agencies apis recommendations notifications reports tracker tests benchmarks
+	DEBUG=1 $(BIN)/mypy agencies apis recommendations notifications reports transparency quarterly tracker tests benchmarks
 
 # Regenerate the catalogues after changing strings (needs GNU gettext), then translate the
 # new entries in locale/fr/... and compile; the compiled .mo files are committed.
@@ -92,6 +92,10 @@ benchmark-reports: install
 # The fault soak (not a test; minutes, not seconds): see benchmarks/soak.py.
 soak: install
 	$(BIN)/python -m benchmarks.soak
+
+# The cached public overview through gunicorn (2 workers) against a static file (the floor).
+benchmark-public: install
+	$(BIN)/python benchmarks/public.py
 
 clean:
 	rm -rf var

@@ -25,6 +25,7 @@ from agencies.middleware import LANGUAGE_PARAMETER
 from agencies.models import User
 from recommendations.models import ActionItem, ProgressUpdate, Status
 
+from . import external
 from .models import OPTIONAL_KINDS, REMINDER_KINDS, Notification, NotificationKind
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
@@ -228,6 +229,12 @@ def emails_for_recipient(
                     prepared.append(
                         (_digest_email(recipient, notification, digest, today), [notification.pk])
                     )
+            elif (builder := external.external_email_builder(notification.kind)) is not None:
+                email = builder(recipient, notification)
+                if email is not None:
+                    prepared.append(
+                        (_external_email(recipient, notification, email), [notification.pk])
+                    )
             elif notification.kind in events:
                 update = (
                     updates.get(notification.progress_update_id)
@@ -313,6 +320,21 @@ def _reminder_email(
         context={"entries": entries, "today": today},
         notifications=reminders,
     )
+
+
+def _external_email(
+    recipient: User, notification: Notification, email: external.ExternalEmail
+) -> EmailMultiAlternatives:
+    message = _message(
+        recipient=recipient,
+        subject=email.subject,
+        template=email.template,
+        context=email.context,
+        notifications=[notification],
+    )
+    for filename, content, mimetype in email.attachments:
+        message.attach(filename, content, mimetype)
+    return message
 
 
 def _digest_email(

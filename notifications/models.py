@@ -24,6 +24,7 @@ class NotificationKind(models.TextChoices):
     DIGEST = "digest", _("Weekly digest")
     ASSIGNED = "assigned", _("Assignment")
     STATUS_CHANGED = "status_changed", _("Status change of a watched item")
+    QUARTERLY_REPORT = "quarterly_report", _("Quarterly report")
 
 
 # Kinds a user may turn off; escalations and assignments always go out.
@@ -33,6 +34,7 @@ OPTIONAL_KINDS = (
     NotificationKind.STALE,
     NotificationKind.DIGEST,
     NotificationKind.STATUS_CHANGED,
+    NotificationKind.QUARTERLY_REPORT,
 )
 # Kinds that the scan produces and that are grouped into one email per recipient and run.
 REMINDER_KINDS = (
@@ -185,6 +187,7 @@ class NotificationPreference(models.Model):
     stale = models.BooleanField(_("reminders when nothing was recorded for a while"), default=True)
     digest = models.BooleanField(_("weekly digest"), default=True)
     status_changed = models.BooleanField(_("status changes of items I watch"), default=True)
+    quarterly_report = models.BooleanField(_("quarterly reports"), default=True)
     digest_weekday = models.PositiveSmallIntegerField(
         _("digest day"), choices=Weekday.choices, default=Weekday.MONDAY
     )

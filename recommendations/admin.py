@@ -2,12 +2,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import policies, services
-from .models import ActionItem, ProgressUpdate, Recommendation, Source, Theme
+from .models import ActionItem, ProgressUpdate, PublicationChange, Recommendation, Source, Theme
 
 
 @admin.register(Source)
@@ -37,13 +39,65 @@ class ActionItemInline(admin.TabularInline[ActionItem, Recommendation]):
         return False
 
 
+class PublicationChangeInline(admin.TabularInline):
+    """The publication timeline, to read; entries are written by the publish service."""
+
+    model = PublicationChange
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "actor", "published", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(Recommendation)
 class RecommendationAdmin(admin.ModelAdmin[Recommendation]):
     list_display = ("code", "title_en", "theme", "priority", "lead_agency", "target_date")
     list_filter = ("priority", "theme__section", "theme", "lead_agency")
     search_fields = ("code", "title_en", "title_fr", "description_en", "description_fr")
     filter_horizontal = ("supporting_agencies",)
-    inlines = [ActionItemInline]
+    # Publication changes only through the service (policy, reason, timeline, public cache).
+    readonly_fields = ("published",)
+    inlines = [ActionItemInline, PublicationChangeInline]
+    actions = ["publish", "unpublish"]
+
+    def _set_published(
+        self, request: HttpRequest, queryset: QuerySet[Recommendation], *, published: bool
+    ) -> None:
+        reason = "" if published else _("Unpublished from the administration site.")
+        changed = 0
+        for recommendation in queryset:
+            try:
+                if services.recommendation_set_published(
+                    recommendation=recommendation,
+                    actor=request.user,  # type: ignore[arg-type]
+                    published=published,
+                    reason=reason,
+                ):
+                    changed += 1
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(
+                    request, "; ".join(getattr(error, "messages", [str(error)])), messages.ERROR
+                )
+                return
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d recommendation changed.", "%(count)d recommendations changed.", changed
+            )
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=gettext_lazy("Publish on the public progress page"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[Recommendation]) -> None:
+        self._set_published(request, queryset, published=True)
+
+    @admin.action(description=gettext_lazy("Withdraw from the public progress page"))
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Recommendation]) -> None:
+        self._set_published(request, queryset, published=False)
 
 
 class ProgressUpdateInline(admin.TabularInline[ProgressUpdate, ActionItem]):

@@ -449,3 +449,21 @@ class ActionItemEditForm(ActionItemForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["version"] = self.instance.version
+
+
+class PublicationForm(TrackerFormMixin, forms.Form):
+    """Publish or unpublish on the public progress page; the service requires the reason to
+    unpublish."""
+
+    published = forms.TypedChoiceField(
+        choices=[("1", _("Publish")), ("0", _("Unpublish"))],
+        coerce=lambda value: value == "1",
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept on the publication timeline; required to unpublish."),
+    )

@@ -144,6 +144,9 @@ class Recommendation(BilingualMixin, models.Model):
         verbose_name=_("supporting agencies"),
     )
     target_date = models.DateField(_("target date"), null=True, blank=True)
+    # Shown on the public progress page and in the open data; changed only through
+    # services.recommendation_set_published, which records why on the publication timeline.
+    published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -413,3 +416,37 @@ class ProgressUpdate(models.Model):
     @property
     def assignee_changed(self) -> bool:
         return self.assignee_before_id != self.assignee_after_id
+
+
+class PublicationChange(models.Model):
+    """One immutable entry on a recommendation's publication timeline: who published or
+    unpublished it, when, and why."""
+
+    recommendation = models.ForeignKey(
+        Recommendation,
+        on_delete=models.CASCADE,
+        related_name="publication_changes",
+        verbose_name=_("recommendation"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    published = models.BooleanField(_("published"))
+    reason = models.TextField(_("reason"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("publication change")
+        verbose_name_plural = _("publication changes")
+        indexes = [
+            models.Index(fields=["recommendation", "-created_at"], name="publication_rec_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} {'+' if self.published else '-'}"

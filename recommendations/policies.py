@@ -67,6 +67,17 @@ def can_edit_recommendation(
     return roles_of(user).sees_everything
 
 
+def can_publish(user: User | object, recommendation: Recommendation | None = None) -> bool:
+    """Publish and unpublish on the public progress page: coordinators only."""
+    return roles_of(user).sees_everything
+
+
+def check_publish(user: User | object, recommendation: Recommendation | None = None) -> None:
+    """Raise PermissionDenied, saying why, unless ``user`` may publish (one message everywhere)."""
+    if not can_publish(user, recommendation):
+        raise PermissionDenied(_("Only coordinators may publish or unpublish recommendations."))
+
+
 def can_be_assigned(assignee: User, item: ActionItem) -> bool:
     """An item may be assigned only to an active member of its owner agency."""
     return assignee.is_active and item.owner_agency_id in user_roles(assignee).member_of

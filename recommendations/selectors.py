@@ -16,6 +16,7 @@ from .models import (
     CLOSED_STATUSES,
     ActionItem,
     ProgressUpdate,
+    PublicationChange,
     Recommendation,
     Status,
     Theme,
@@ -275,3 +276,14 @@ def progress_update_queryset() -> QuerySet[ProgressUpdate]:
     return ProgressUpdate.objects.select_related(
         "author", "assignee_before", "assignee_after"
     ).order_by("-created_at", "-id")
+
+
+def recommendation_publication_changes(
+    *, recommendation: Recommendation, limit: int = 20
+) -> list[PublicationChange]:
+    """The latest entries of a recommendation's publication timeline, with their authors."""
+    return list(
+        PublicationChange.objects.filter(recommendation=recommendation)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, User
 
 from . import policies
-from .models import ActionItem, ProgressUpdate, Recommendation, Status, Theme
-from .signals import action_item_changed
+from .models import ActionItem, ProgressUpdate, PublicationChange, Recommendation, Status, Theme
+from .signals import action_item_changed, recommendation_changed
 
 NOTE_MAX_LENGTH = 4000
 
@@ -410,6 +410,7 @@ def action_item_create(
         )
         item.full_clean()
         item.save()
+        _announce_recommendation_changed(recommendation.pk)
     return item
 
 
@@ -543,6 +544,7 @@ def recommendation_update(
             )
         recommendation.refresh_from_db()
         recommendation.supporting_agencies.set(supporting)
+        _announce_recommendation_changed(recommendation.pk)
     return recommendation
 
 
@@ -609,7 +611,7 @@ def action_item_update_definition(
         }
 
     changed = frozenset(name.removesuffix("_id") for name in changes)
-    return _versioned_write(
+    result = _versioned_write(
         item=item,
         actor=actor,
         expected_version=expected_version,
@@ -620,3 +622,59 @@ def action_item_update_definition(
         # Definition edits notify nobody (as before): they change no one's work or dates.
         notify=False,
     )
+    # The public pages show titles and owners: their cache drops once this is committed.
+    _announce_recommendation_changed(item.recommendation_id)
+    return result
+
+
+# Publication on the public progress page ----------------------------------------------------
+
+
+def _announce_recommendation_changed(recommendation_id: int) -> None:
+    """Tell listeners (the public pages' cache) once the current transaction commits."""
+
+    def send() -> None:
+        recommendation_changed.send(sender=Recommendation, recommendation_id=recommendation_id)
+
+    transaction.on_commit(send, robust=True)
+
+
+PUBLICATION_REASON_MAX_LENGTH = 1000
+
+
+def recommendation_set_published(
+    *,
+    recommendation: Recommendation,
+    actor: User,
+    published: bool,
+    reason: str = "",
+) -> PublicationChange | None:
+    """Publish or unpublish a recommendation on the public progress page (coordinators only).
+
+    Unpublishing needs a reason; both are recorded on the publication timeline. Asking for the
+    state it already has changes nothing and returns None. The public cache is dropped when the
+    transaction commits.
+    """
+    policies.check_publish(actor, recommendation)
+    reason = (reason or "").strip()
+    if not published and not reason:
+        raise ValidationError({"reason": _("Say why this recommendation is unpublished.")})
+    if len(reason) > PUBLICATION_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("A reason may have at most %(limit)d characters.")
+                % {"limit": PUBLICATION_REASON_MAX_LENGTH}
+            }
+        )
+    with transaction.atomic():
+        # The conditional UPDATE is the claim: two coordinators publishing at once write one entry.
+        rows = Recommendation.objects.filter(pk=recommendation.pk).exclude(published=published)
+        if rows.update(published=published, updated_at=timezone.now()) != 1:
+            recommendation.refresh_from_db()
+            return None
+        change = PublicationChange.objects.create(
+            recommendation=recommendation, actor=actor, published=published, reason=reason
+        )
+        recommendation.refresh_from_db()
+        _announce_recommendation_changed(recommendation.pk)
+    return change

@@ -5,3 +5,8 @@ from django.dispatch import Signal
 # "status", "percent_complete", "due_date", "assignee", "note"), previous_assignee_id.
 # The notifications app listens; this app does not know it exists.
 action_item_changed = Signal()
+
+# Sent after the transaction that published or unpublished a recommendation, or changed its
+# definition or its items' definitions, commits. Arguments: recommendation_id. The public pages
+# listen to drop their cache.
+recommendation_changed = Signal()

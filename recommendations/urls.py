@@ -8,6 +8,7 @@ urlpatterns = [
     path("recommendations/new/", views.recommendation_create, name="create"),
     path("recommendations/<int:pk>/", views.recommendation_detail, name="detail"),
     path("recommendations/<int:pk>/edit/", views.recommendation_edit, name="edit"),
+    path("recommendations/<int:pk>/publish/", views.recommendation_publish, name="publish"),
     path("recommendations/<int:pk>/items/new/", views.action_item_create, name="item_create"),
     path("items/<int:pk>/", views.action_item_detail, name="item"),
     path("items/<int:pk>/progress/", views.action_item_record_progress, name="item_progress"),

@@ -27,6 +27,7 @@ from .forms import (
     MyWorkFilterForm,
     NoteForm,
     ProgressForm,
+    PublicationForm,
     RecommendationForm,
     VersionedForm,
 )
@@ -103,7 +104,62 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "recommendation": recommendation,
             "items": selectors.recommendation_action_items(recommendation=recommendation),
             "can_edit": policies.can_edit_recommendation(request.user, recommendation),
+            **_publication_context(request, recommendation),
         },
+    )
+
+
+def _publication_context(
+    request: HttpRequest, recommendation: Recommendation, form: PublicationForm | None = None
+) -> dict[str, Any]:
+    if not policies.can_publish(request.user, recommendation):
+        return {"can_publish": False}
+    return {
+        "can_publish": True,
+        "publication_form": form
+        or PublicationForm(initial={"published": "0" if recommendation.published else "1"}),
+        "publication_changes": selectors.recommendation_publication_changes(
+            recommendation=recommendation
+        ),
+    }
+
+
+@tracker_member_required
+@require_POST
+def recommendation_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    user = signed_in_user(request)
+    recommendation = get_object_or_404(Recommendation, pk=pk)
+    policies.check_publish(user, recommendation)
+    form = PublicationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.recommendation_set_published(
+                recommendation=recommendation,
+                actor=user,
+                published=form.cleaned_data["published"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            done = (
+                _("%(code)s is now on the public progress page.")
+                if recommendation.published
+                else _("%(code)s is no longer on the public progress page.")
+            )
+            messages.success(request, done % {"code": recommendation.code})
+            return redirect("recommendations:detail", pk=recommendation.pk)
+    recommendation = selectors.recommendation_detail(pk=pk)
+    return render(
+        request,
+        "recommendations/recommendation_detail.html",
+        {
+            "recommendation": recommendation,
+            "items": selectors.recommendation_action_items(recommendation=recommendation),
+            "can_edit": policies.can_edit_recommendation(user, recommendation),
+            **_publication_context(request, recommendation, form),
+        },
+        status=400,
     )
 
 

@@ -133,6 +133,8 @@ INSTALLED_APPS = [
     "recommendations",
     "notifications",
     "reports",
+    "transparency",
+    "quarterly",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +249,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "notifications.tasks.notifications_retry_pending",
         "schedule": crontab(minute="*/10"),
     },
+    # Every morning at 06:30: on and after the first working day of a quarter, produce the
+    # quarterly reports of the quarter just ended (once) and send them (once per reader).
+    "quarterly-reports": {
+        "task": "quarterly.tasks.quarterly_reports_due",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 # Email ----------------------------------------------------------------------------------------
@@ -288,6 +296,16 @@ NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", default=600, 
 # defaults, a send is retried for about seven hours before it is marked failed.
 NOTIFICATION_RETRY_MAX_DELAY = env_int("NOTIFICATION_RETRY_MAX_DELAY", default=3600, minimum=60)
 
+# Public progress page -------------------------------------------------------------------------
+# Seconds a reader's browser (and any shared cache) may keep a public page; the server's own
+# cache is dropped at once when anything public changes.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", default=300)
+# Requests per minute per address on the public pages and open data (0 turns the limit off).
+PUBLIC_RATE_LIMIT = env_int("PUBLIC_RATE_LIMIT", default=300)
+# The request header holding the reader's address behind a proxy that sets it (e.g.
+# HTTP_X_FORWARDED_FOR); empty uses REMOTE_ADDR.
+PUBLIC_CLIENT_IP_HEADER = env.str("PUBLIC_CLIENT_IP_HEADER", default="")
+
 # Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
@@ -302,6 +320,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded and produced files (the archived quarterly reports), through Django's storage.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -19,7 +19,9 @@ urlpatterns = [
     # ending in a slash: without one, CommonMiddleware first redirects to the slashed address.)
     re_path(r"^api/[\s\S]*/$", api_not_found),
     path("notifications/", include("notifications.urls")),
+    path("reports/quarterly/", include("quarterly.urls")),
     path("reports/", include("reports.urls")),
+    path("public/", include("transparency.urls")),
     path("", recommendation_views.my_work, name="home"),
     path("", include("recommendations.urls")),
 ]

@@ -81,6 +81,7 @@ class RecommendationSerializer(serializers.ModelSerializer[Recommendation]):
             "lead_agency",
             "supporting_agencies",
             "target_date",
+            "published",
             "progress",
             "item_count",
             "completed_count",
@@ -208,6 +209,20 @@ class ActionItemChangeSerializer(StrictInputSerializer):
             "true to set a due date in the past (coordinators only; anyone else gets 403). "
             "Without it a past due date is refused with 400."
         ),
+    )
+
+
+class RecommendationPublishSerializer(StrictInputSerializer):
+    """``PATCH /recommendations/{code}/``: publish or unpublish (coordinators), with a reason."""
+
+    published = serializers.BooleanField(
+        help_text=_("Shown on the public progress page and in the open data.")
+    )
+    reason = JsonStringField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=_("Why; required to unpublish. Kept on the publication timeline."),
     )
 
 

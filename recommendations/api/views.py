@@ -43,6 +43,7 @@ from .serializers import (
     ActionItemSerializer,
     ProgressUpdateCreateSerializer,
     ProgressUpdateSerializer,
+    RecommendationPublishSerializer,
     RecommendationSerializer,
 )
 
@@ -118,6 +119,16 @@ class CreateConflict(exceptions.APIException):
         summary=_("Read a recommendation"),
         responses={200: RecommendationSerializer, **errors(403, 404)},
     ),
+    partial_update=extend_schema(
+        summary=_("Publish or unpublish a recommendation (coordinators)"),
+        description=_(
+            'Send {"published": true} to show it on the public progress page and in the open '
+            'data, or {"published": false, "reason": ...} to withdraw it; the reason is kept '
+            "on its publication timeline. Asking for the state it already has changes nothing."
+        ),
+        request=RecommendationPublishSerializer,
+        responses={200: RecommendationSerializer, **errors(400, 403, 404, 415)},
+    ),
 )
 class RecommendationViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[Recommendation]):
     serializer_class = RecommendationSerializer
@@ -130,6 +141,21 @@ class RecommendationViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[Recom
 
     def get_queryset(self) -> QuerySet[Recommendation]:
         return selectors.recommendation_list_with_progress().prefetch_related("supporting_agencies")
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        recommendation = self.get_object()
+        actor = signed_in_user(request)
+        # Who may publish is asked before the body is read: a refused caller learns only that.
+        policies.check_publish(actor, recommendation)
+        serializer = RecommendationPublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.recommendation_set_published(
+            recommendation=recommendation,
+            actor=actor,
+            published=serializer.validated_data["published"],
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        return Response(self.get_serializer(self.get_object()).data)
 
 
 _PATCH_DESCRIPTION = _(
