@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install migrate data demo lint typecheck messages benchmark-reminders benchmark-reports clean
+.PHONY: run test install migrate data demo lint typecheck messages benchmark benchmark-reminders benchmark-reports clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ messages: install
 
 # Benchmarks (not tests): see the docstrings of benchmarks/*.py. The reports benchmark wants
 # DATABASE_URL pointing at a PostgreSQL database it may fill (100,000 items, 1,000,000 updates).
+# The HTTP benchmark: gunicorn and a floor app side by side (needs ab, from apache2-utils).
+benchmark: install
+	$(BIN)/python -m benchmarks.web
+
 benchmark-reminders: install
 	$(BIN)/python benchmarks/reminders.py
 
