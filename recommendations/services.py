@@ -9,14 +9,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, User
 
 from . import policies
-from .models import ActionItem, ProgressUpdate, Recommendation, Status, Theme
+from .models import ActionItem, DataVersion, ProgressUpdate, Recommendation, Status, Theme
 from .signals import action_item_changed
 
 NOTE_MAX_LENGTH = 4000
@@ -28,6 +29,25 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+
+def data_version_bump() -> None:
+    """Move the data version on, inside the caller's transaction (see ``DataVersion``).
+
+    Every write that can change a report's figures calls it in the transaction of the write, so
+    the new version becomes visible exactly when the change does, and a rollback undoes both.
+    Concurrent writers queue on this one row until they commit: writes here are people saving
+    forms, a few a minute, so the wait is nothing next to exact cached reports.
+    """
+    if not DataVersion.objects.filter(pk=1).update(value=F("value") + 1):
+        # No row yet (a database emptied since its migration): create it already moved on.
+        DataVersion.objects.get_or_create(pk=1, defaults={"value": 1})
+
+
+def _born_at(at: datetime.datetime) -> Any:
+    """``ActionItem.born_at`` after recording an update at ``at``: the earliest moment of its
+    history (its creation, or an update back-dated before it)."""
+    return Least(Coalesce(F("born_at"), F("created_at")), Value(at))
 
 
 class ActionItemConflict(Exception):
@@ -165,6 +185,7 @@ def action_item_change(
         "version": F("version") + 1,
         "updated_at": now,
         "last_progress_at": now,
+        "born_at": _born_at(now),
     }
     if "status" in changes:
         row_values["completed_at"] = now if new_status == Status.COMPLETED else None
@@ -178,6 +199,7 @@ def action_item_change(
                 "recommendation", "owner_agency", "assignee"
             ).get(pk=item.pk)
             raise ActionItemConflict(current)
+        data_version_bump()
         update = ProgressUpdate.objects.create(
             action_item=item,
             author=actor,
@@ -245,6 +267,7 @@ def action_item_create(
         )
         item.full_clean()
         item.save()
+        data_version_bump()
     return item
 
 
@@ -323,6 +346,7 @@ def recommendation_create(
     with transaction.atomic():
         recommendation.save()
         recommendation.supporting_agencies.set(supporting)
+        data_version_bump()
     return recommendation
 
 
@@ -380,6 +404,7 @@ def recommendation_update(
             )
         recommendation.refresh_from_db()
         recommendation.supporting_agencies.set(supporting)
+        data_version_bump()
     return recommendation
 
 
@@ -452,12 +477,16 @@ def action_item_update_definition(
         rows = ActionItem.objects.filter(pk=item.pk)
         if expected_version is not None:
             rows = rows.filter(version=expected_version)
-        if rows.update(**changes, version=F("version") + 1, updated_at=now) != 1:
+        if (
+            rows.update(**changes, version=F("version") + 1, updated_at=now, born_at=_born_at(now))
+            != 1
+        ):
             raise ActionItemConflict(
                 ActionItem.objects.select_related("recommendation", "owner_agency", "assignee").get(
                     pk=item.pk
                 )
             )
+        data_version_bump()
         update = ProgressUpdate.objects.create(
             action_item=item,
             author=actor,
