@@ -249,10 +249,10 @@ class ActionItem(BilingualMixin, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     # Where the item's history starts when an update was recorded before its creation (back-dated
-    # history): the earliest of created_at and its updates, written in the same transaction as
-    # each update; null until then. Stored so the report's history needs no per-item look-up of
-    # the first update (60,000 index probes at the brief's scale). Read it as ``born_at`` or,
-    # when null, ``created_at``.
+    # history, as the demo writes): the earliest of its updates, written in the same transaction
+    # as that update; null when the history starts at created_at. Stored so the report's history
+    # needs no per-item look-up of the first update (60,000 index probes at the brief's scale).
+    # Read it as ``Coalesce("born_at", "created_at")``.
     born_at = models.DateTimeField(_("history starts"), null=True, blank=True, editable=False)
 
     objects = ActionItemQuerySet.as_manager()

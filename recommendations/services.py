@@ -44,10 +44,12 @@ def data_version_bump() -> None:
         DataVersion.objects.get_or_create(pk=1, defaults={"value": 1})
 
 
-def _born_at(at: datetime.datetime) -> Any:
-    """``ActionItem.born_at`` after recording an update at ``at``: the earliest moment of its
-    history (its creation, or an update back-dated before it)."""
-    return Least(Coalesce(F("born_at"), F("created_at")), Value(at))
+def _born_at(item: ActionItem, at: datetime.datetime) -> dict[str, Any]:
+    """``born_at`` to write with an update recorded ``at``: only for an update dated before the
+    item's history began (back-dated), so ordinary writes leave the column alone."""
+    if at >= (item.born_at or item.created_at):
+        return {}
+    return {"born_at": Least(Coalesce(F("born_at"), F("created_at")), Value(at))}
 
 
 class ActionItemConflict(Exception):
@@ -185,7 +187,7 @@ def action_item_change(
         "version": F("version") + 1,
         "updated_at": now,
         "last_progress_at": now,
-        "born_at": _born_at(now),
+        **_born_at(item, now),
     }
     if "status" in changes:
         row_values["completed_at"] = now if new_status == Status.COMPLETED else None

@@ -33,15 +33,13 @@ from .base import LOOKUP_TEXT, TrackerApiMixin, signed_in_user
 from .filters import ApiFilterSet, ApiSearchFilter, CharInFilter, ChoiceInFilter
 from .permissions import IsTrackerMember
 from .schema import errors
-from .serializers import JsonStringField, StrictInputSerializer
+from .serializers import IdentityLinkField, JsonStringField, StrictInputSerializer
 
 # Serializers -----------------------------------------------------------------------------------
 
 
 class AgencySerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:agency-detail", lookup_field="acronym"
-    )
+    url = IdentityLinkField(view_name="api:agency-detail", lookup_field="acronym")
     name = serializers.CharField(read_only=True, help_text=_("In the language of the request."))
 
     class Meta:
@@ -63,7 +61,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 class PersonSerializer(serializers.ModelSerializer):
     """A colleague as other members see them: no email unless ``can_see_contact_details``."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:user-detail", lookup_field="username")
+    url = IdentityLinkField(view_name="api:user-detail", lookup_field="username")
     display_name = serializers.CharField(read_only=True)
     memberships = MembershipSerializer(many=True, read_only=True)
     email = serializers.SerializerMethodField(

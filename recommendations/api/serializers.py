@@ -3,7 +3,7 @@ and validate a request body: the writing itself is done by ``recommendations.ser
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -76,6 +76,47 @@ class ActiveUsernameField(NamedObjectField):
         super().__init__(slug_field="username", **kwargs)
 
 
+# Links -----------------------------------------------------------------------------------------
+
+# Stands for the lookup value while a route is reversed once: digits match every lookup pattern
+# (numeric ids, codes, acronyms, usernames), and these appear nowhere else in an address.
+_LOOKUP_PLACEHOLDER = "90817263544536271"
+# What Django's reverse() leaves unquoted in a path (django.urls.resolvers: RFC 3986 sub-delims).
+_PATH_SAFE = "!$&'()*+,;=/~:@"
+
+
+def _link_template(context: dict[str, Any], view_name: str, build: Any) -> tuple[str, str]:
+    """(prefix, suffix) of ``view_name``'s address around its lookup value, reversed once per
+    serializer (that is, per request) and kept in its context: reverse() was a third of the
+    serialising time of a list page (2 links x 50 rows, each resolving the URL patterns)."""
+    templates = context.setdefault("_link_templates", {})
+    if view_name not in templates:
+        prefix, _, suffix = build(_LOOKUP_PLACEHOLDER).partition(_LOOKUP_PLACEHOLDER)
+        templates[view_name] = (prefix, suffix)
+    return templates[view_name]
+
+
+class IdentityLinkField(serializers.HyperlinkedIdentityField):
+    """The same absolute address as ``HyperlinkedIdentityField``, built from a prefix reversed
+    once per request and the row's lookup value, quoted as reverse() quotes it."""
+
+    def get_url(self, obj: Any, view_name: str, request: Any, format: Any) -> str | None:
+        value = getattr(obj, self.lookup_field)
+        if value in (None, ""):
+            return None
+        prefix, suffix = _link_template(
+            self.context,
+            view_name,
+            lambda placeholder: self.reverse(
+                view_name,
+                kwargs={self.lookup_url_kwarg: placeholder},
+                request=request,
+                format=format,
+            ),
+        )
+        return f"{prefix}{quote(str(value), safe=_PATH_SAFE)}{suffix}"
+
+
 # Read ------------------------------------------------------------------------------------------
 
 
@@ -88,9 +129,7 @@ class ThemeSerializer(serializers.ModelSerializer):
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:recommendation-detail", lookup_field="code"
-    )
+    url = IdentityLinkField(view_name="api:recommendation-detail", lookup_field="code")
     title = serializers.CharField(read_only=True, help_text=_("In the language of the request."))
     description = serializers.CharField(read_only=True)
     theme = ThemeSerializer(read_only=True)
@@ -139,12 +178,18 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField())
     def get_action_items_url(self, recommendation: Recommendation) -> str:
-        url = reverse("api:action-item-list", request=self.context.get("request"))
-        return f"{url}?{urlencode({'recommendation': recommendation.code})}"
+        prefix, _ = _link_template(
+            self.context,
+            "api:action-item-list",
+            lambda placeholder: (
+                reverse("api:action-item-list", request=self.context.get("request")) + placeholder
+            ),
+        )
+        return f"{prefix}?{urlencode({'recommendation': recommendation.code})}"
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:action-item-detail")
+    url = IdentityLinkField(view_name="api:action-item-detail")
     reference = serializers.CharField(
         read_only=True, help_text=_("Recommendation code and item number, e.g. PSC-01.2.")
     )
@@ -167,7 +212,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
             "Send it back in an If-Match header to change the item; it changes on each write."
         ),
     )
-    updates_url = serializers.HyperlinkedIdentityField(view_name="api:action-item-updates")
+    updates_url = IdentityLinkField(view_name="api:action-item-updates")
 
     class Meta:
         model = ActionItem

@@ -2,12 +2,11 @@
 
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import Exists, F, Min, OuterRef, Subquery
-from django.db.models.functions import Least
+from django.db.models import Exists, Min, OuterRef, Subquery
 
 
 def backfill_born_at(apps, schema_editor):
-    """One UPDATE: the earliest of each item's creation and its first recorded update."""
+    """One UPDATE: the first recorded update of each item whose history starts before it."""
     ActionItem = apps.get_model("recommendations", "ActionItem")
     ProgressUpdate = apps.get_model("recommendations", "ProgressUpdate")
     first_update = (
@@ -17,10 +16,10 @@ def backfill_born_at(apps, schema_editor):
         .annotate(first=Min("created_at"))
         .values("first")
     )
-    has_updates = Exists(ProgressUpdate.objects.filter(action_item=OuterRef("pk")))
-    ActionItem.objects.filter(has_updates).update(
-        born_at=Least(F("created_at"), Subquery(first_update))
+    earlier = Exists(
+        ProgressUpdate.objects.filter(action_item=OuterRef("pk"), created_at__lt=OuterRef("created_at"))
     )
+    ActionItem.objects.filter(earlier).update(born_at=Subquery(first_update))
 
 
 def create_data_version(apps, schema_editor):

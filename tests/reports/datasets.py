@@ -162,10 +162,10 @@ def dataset_create(
     # auto_now_add overwrote created_at on insert; bulk_update writes the values as given.
     for item, created_at in zip(item_rows, created, strict=True):
         item.created_at = created_at
-    # born_at as the services write it: the earliest of the creation and the first update.
+    # born_at as the services write it: the first update, when it is dated before the creation.
     for item, created_at, timeline in zip(item_rows, created, timelines, strict=True):
-        if timeline:
-            item.born_at = min(created_at, timeline[0][0])
+        if timeline and timeline[0][0] < created_at:
+            item.born_at = timeline[0][0]
     ActionItem.objects.bulk_update(item_rows, ["created_at", "born_at"], batch_size=500)
     ProgressUpdate.objects.bulk_create(
         ProgressUpdate(
