@@ -1,7 +1,7 @@
 import datetime
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -249,8 +249,8 @@ class ActionItem(BilingualMixin, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     # Where the item's history starts when an update was recorded before its creation (back-dated
-    # history, as the demo writes): the earliest of its updates, written in the same transaction
-    # as that update; null when the history starts at created_at. Stored so the report's history
+    # history, as the demo writes): the earliest of its updates, written by ProgressUpdate.save in
+    # the same transaction as that update; null when the history starts at created_at. Stored so the report's history
     # needs no per-item look-up of the first update (60,000 index probes at the brief's scale).
     # Read it as ``Coalesce("born_at", "created_at")``.
     born_at = models.DateTimeField(_("history starts"), null=True, blank=True, editable=False)
@@ -393,7 +393,21 @@ class ProgressUpdate(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Progress updates are immutable; record a new one instead.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        # One transaction with the update (no savepoint inside the services' own transaction).
+        with transaction.atomic(savepoint=False):
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+            self._move_item_born_at()
+
+    def _move_item_born_at(self) -> None:
+        """An update dated before its item's history began (back-dated history) moves the item's
+        ``born_at`` back to it; any other update writes nothing (checked on the loaded item)."""
+        item = self.action_item
+        if self.created_at >= (item.born_at or item.created_at):
+            return
+        # Conditional, so that a stale in-memory item never moves born_at forward.
+        ActionItem.objects.filter(pk=item.pk).filter(
+            Q(born_at__gt=self.created_at) | Q(born_at__isnull=True, created_at__gt=self.created_at)
+        ).update(born_at=self.created_at)
 
     @property
     def status_changed(self) -> bool:

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Value
-from django.db.models.functions import Coalesce, Least
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,14 +41,6 @@ def data_version_bump() -> None:
     if not DataVersion.objects.filter(pk=1).update(value=F("value") + 1):
         # No row yet (a database emptied since its migration): create it already moved on.
         DataVersion.objects.get_or_create(pk=1, defaults={"value": 1})
-
-
-def _born_at(item: ActionItem, at: datetime.datetime) -> dict[str, Any]:
-    """``born_at`` to write with an update recorded ``at``: only for an update dated before the
-    item's history began (back-dated), so ordinary writes leave the column alone."""
-    if at >= (item.born_at or item.created_at):
-        return {}
-    return {"born_at": Least(Coalesce(F("born_at"), F("created_at")), Value(at))}
 
 
 class ActionItemConflict(Exception):
@@ -187,7 +178,6 @@ def action_item_change(
         "version": F("version") + 1,
         "updated_at": now,
         "last_progress_at": now,
-        **_born_at(item, now),
     }
     if "status" in changes:
         row_values["completed_at"] = now if new_status == Status.COMPLETED else None
@@ -479,10 +469,7 @@ def action_item_update_definition(
         rows = ActionItem.objects.filter(pk=item.pk)
         if expected_version is not None:
             rows = rows.filter(version=expected_version)
-        if (
-            rows.update(**changes, version=F("version") + 1, updated_at=now, born_at=_born_at(now))
-            != 1
-        ):
+        if rows.update(**changes, version=F("version") + 1, updated_at=now) != 1:
             raise ActionItemConflict(
                 ActionItem.objects.select_related("recommendation", "owner_agency", "assignee").get(
                     pk=item.pk
