@@ -9,13 +9,10 @@ the size of the data beyond what the database's aggregates cost.
 
 import dataclasses
 import datetime
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -34,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from agencies.models import Agency, User
-from recommendations import policies
+from recommendations import caching, policies
 from recommendations.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -48,7 +45,6 @@ from recommendations.models import (
     open_condition,
     progress_average,
 )
-from recommendations.selectors import data_version, next_stale_crossing
 
 # How many rows the overdue, stale and most-slipped lists show; their totals are always exact.
 LIST_LIMIT = 50
@@ -468,42 +464,6 @@ def _band_filter(lowest: int | None, highest: int | None) -> Q:
     return condition
 
 
-# Bump when ReportSummary or what it holds changes shape: entries of the old shape are then
-# never read again.
-REPORT_CACHE_FORMAT = 1
-# An entry is unreachable after the next write or the next day anyway; this only frees memory.
-REPORT_CACHE_SECONDS = 24 * 60 * 60
-
-
-def _report_cache_key(
-    *, scope_ids: frozenset[int] | None, filters: ReportFilters, now: datetime.datetime
-) -> str:
-    """Everything a report's figures depend on, besides the data itself.
-
-    The data version moves with every write (in the write's transaction), today moves the
-    overdue figures and the months, and the next moment an open item turns stale moves the stale
-    figures: once it has passed, the key changes. Read before the data, so an entry is never
-    older than its key says.
-    """
-    parts = (
-        REPORT_CACHE_FORMAT,
-        data_version(),
-        None if scope_ids is None else sorted(scope_ids),
-        filters.agency.pk if filters.agency else None,
-        filters.theme.pk if filters.theme else None,
-        filters.recommendation.pk if filters.recommendation else None,
-        filters.priority,
-        filters.date_from,
-        filters.date_to,
-        get_language(),
-        timezone.localdate(now),
-        next_stale_crossing(now=now),
-        settings.REMINDER_STALE_DAYS,
-        settings.TIME_ZONE,
-    )
-    return "report-summary:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
 def report_summary(
     *,
     user: User | object,
@@ -515,20 +475,29 @@ def report_summary(
     """Every figure of the progress report for ``user`` (their scope) and ``filters``.
 
     A report of the present (no ``today`` or ``now`` given) is read from the cache when one was
-    computed with the same key (``_report_cache_key``), which is exact: any write, a new day or an
-    item turning stale changes the key. ``cached=False`` always computes.
+    computed for the same scope and filters (``recommendations.caching``), which is exact: any
+    write, a new day or an item turning stale changes the key. ``cached=False`` always computes.
     """
     if today is not None or now is not None or not cached:
         return _report_summary(user=user, filters=filters, today=today, now=now)
-    now = timezone.now()
-    key = _report_cache_key(scope_ids=policies.report_scope(user), filters=filters, now=now)
-    summary: ReportSummary | None = cache.get(key)
-    if summary is None:
-        summary = _report_summary(user=user, filters=filters, now=now)
-        cache.set(key, summary, REPORT_CACHE_SECONDS)
-        return summary
+    scope_ids = policies.report_scope(user)
+    parts = (
+        None if scope_ids is None else tuple(sorted(scope_ids)),
+        filters.agency.pk if filters.agency else None,
+        filters.theme.pk if filters.theme else None,
+        filters.recommendation.pk if filters.recommendation else None,
+        filters.priority,
+        filters.date_from,
+        filters.date_to,
+    )
+    summary = caching.versioned(
+        "report-summary",
+        parts,
+        lambda now: _report_summary(user=user, filters=filters, now=now),
+        stale=True,
+    )
     # The figures are those of now; the filters are the caller's own objects.
-    return dataclasses.replace(summary, filters=filters, generated_at=now)
+    return dataclasses.replace(summary, filters=filters, generated_at=timezone.now())
 
 
 def _report_summary(

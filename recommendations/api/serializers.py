@@ -85,7 +85,7 @@ _LOOKUP_PLACEHOLDER = "90817263544536271"
 _PATH_SAFE = "!$&'()*+,;=/~:@"
 
 
-def _link_template(context: dict[str, Any], view_name: str, build: Any) -> tuple[str, str]:
+def _link_template(context: Any, view_name: str, build: Any) -> tuple[str, str]:
     """(prefix, suffix) of ``view_name``'s address around its lookup value, reversed once per
     serializer (that is, per request) and kept in its context: reverse() was a third of the
     serialising time of a list page (2 links x 50 rows, each resolving the URL patterns)."""
