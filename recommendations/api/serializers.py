@@ -245,6 +245,46 @@ class ActionItemSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: ActionItem) -> dict[str, Any]:
+        # The row built in one expression, in the order of Meta.fields: DRF's generic loop
+        # (get_attribute, None checks and to_representation per field) was a third of a 50-row
+        # list request in a profile. Links, dates and times still go through their DRF fields,
+        # so they are formatted exactly as before; tests compare both paths field by field.
+        fields = self.fields
+        return {
+            "id": instance.pk,
+            "url": fields["url"].to_representation(instance),
+            "reference": instance.reference,
+            "recommendation": instance.recommendation.code,
+            "title": instance.title,
+            "title_en": instance.title_en,
+            "title_fr": instance.title_fr,
+            "description": instance.description,
+            "description_en": instance.description_en,
+            "description_fr": instance.description_fr,
+            "owner_agency": instance.owner_agency.acronym,
+            "assignee": instance.assignee.username if instance.assignee is not None else None,
+            "status": instance.status,
+            "percent_complete": instance.percent_complete,
+            "due_date": fields["due_date"].to_representation(instance.due_date),
+            "original_due_date": fields["original_due_date"].to_representation(
+                instance.original_due_date
+            ),
+            "is_overdue": instance.is_overdue,
+            "is_stale": instance.is_stale,
+            "version": instance.version,
+            "etag": instance.etag,
+            "last_progress_at": fields["last_progress_at"].to_representation(
+                instance.last_progress_at
+            ),
+            "completed_at": fields["completed_at"].to_representation(instance.completed_at)
+            if instance.completed_at is not None
+            else None,
+            "created_at": fields["created_at"].to_representation(instance.created_at),
+            "updated_at": fields["updated_at"].to_representation(instance.updated_at),
+            "updates_url": fields["updates_url"].to_representation(instance),
+        }
+
 
 class ProgressUpdateSerializer(serializers.ModelSerializer):
     author: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
