@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from recommendations.api.directory import AgencyViewSet, AuthTokenView, MeView, UserViewSet
+from agencies.api import AgencyViewSet, AuthTokenView, MeView, UserViewSet
 from recommendations.api.views import (
     ActionItemUpdatesView,
     ActionItemViewSet,

@@ -1,9 +1,8 @@
 """What the API reads and writes. Read serializers describe rows; write serializers only parse
 and validate a request body: the writing itself is done by ``recommendations.services``."""
 
-from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -11,61 +10,16 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from agencies.models import Agency, User
-from recommendations import policies
+from apis.serializers import (
+    IdentityLinkField,
+    JsonIntegerField,
+    JsonStringField,
+    NamedObjectField,
+    StrictInputSerializer,
+    link_template,
+)
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation, Status, Theme
 from recommendations.services import NOTE_MAX_LENGTH
-
-
-class StrictInputSerializer(serializers.Serializer):
-    """A request body: a JSON object whose keys are all fields of this serializer.
-
-    A misspelt or read-only field ("percent" for "percent_complete", "title" on a progress
-    update) is refused with a message, instead of being silently ignored.
-    """
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {
-                        key: [
-                            _("Unknown or read-only field. Fields you may send: %(fields)s.")
-                            % {"fields": ", ".join(self.fields)}
-                        ]
-                        for key in unknown
-                    }
-                )
-        return super().to_internal_value(data)
-
-
-class JsonStringField(serializers.CharField):
-    """Text given as a JSON string: a number is refused rather than silently made into text."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class JsonIntegerField(serializers.IntegerField):
-    """A JSON number: the text "50" is refused rather than read as 50."""
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class NamedObjectField(serializers.SlugRelatedField):
-    """An object named by a unique text (a code, an acronym, a username). A name that no row
-    can hold (not text, or with a NUL character, which PostgreSQL refuses in a query) is
-    refused before the database is asked."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str) or "\x00" in data:
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class ActiveUsernameField(NamedObjectField):
@@ -74,47 +28,6 @@ class ActiveUsernameField(NamedObjectField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", User.objects.filter(is_active=True))
         super().__init__(slug_field="username", **kwargs)
-
-
-# Links -----------------------------------------------------------------------------------------
-
-# Stands for the lookup value while a route is reversed once: digits match every lookup pattern
-# (numeric ids, codes, acronyms, usernames), and these appear nowhere else in an address.
-_LOOKUP_PLACEHOLDER = "90817263544536271"
-# What Django's reverse() leaves unquoted in a path (django.urls.resolvers: RFC 3986 sub-delims).
-_PATH_SAFE = "!$&'()*+,;=/~:@"
-
-
-def _link_template(context: Any, view_name: str, build: Any) -> tuple[str, str]:
-    """(prefix, suffix) of ``view_name``'s address around its lookup value, reversed once per
-    serializer (that is, per request) and kept in its context: reverse() was a third of the
-    serialising time of a list page (2 links x 50 rows, each resolving the URL patterns)."""
-    templates = context.setdefault("_link_templates", {})
-    if view_name not in templates:
-        prefix, _, suffix = build(_LOOKUP_PLACEHOLDER).partition(_LOOKUP_PLACEHOLDER)
-        templates[view_name] = (prefix, suffix)
-    return templates[view_name]
-
-
-class IdentityLinkField(serializers.HyperlinkedIdentityField):
-    """The same absolute address as ``HyperlinkedIdentityField``, built from a prefix reversed
-    once per request and the row's lookup value, quoted as reverse() quotes it."""
-
-    def get_url(self, obj: Any, view_name: str, request: Any, format: Any) -> str | None:
-        value = getattr(obj, self.lookup_field)
-        if value in (None, ""):
-            return None
-        prefix, suffix = _link_template(
-            self.context,
-            view_name,
-            lambda placeholder: self.reverse(
-                view_name,
-                kwargs={self.lookup_url_kwarg: placeholder},
-                request=request,
-                format=format,
-            ),
-        )
-        return f"{prefix}{quote(str(value), safe=_PATH_SAFE)}{suffix}"
 
 
 # Read ------------------------------------------------------------------------------------------
@@ -178,7 +91,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField())
     def get_action_items_url(self, recommendation: Recommendation) -> str:
-        prefix, _ = _link_template(
+        prefix, _ = link_template(
             self.context,
             "api:action-item-list",
             lambda placeholder: (
@@ -191,7 +104,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
 class ActionItemSerializer(serializers.ModelSerializer):
     url = IdentityLinkField(view_name="api:action-item-detail")
     reference = serializers.CharField(
-        read_only=True, help_text=_("Recommendation code and item number, e.g. PSC-01.2.")
+        read_only=True, help_text=_("Recommendation code and item number, e.g. RT21-07.1.")
     )
     recommendation: serializers.SlugRelatedField[Recommendation] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
@@ -360,26 +273,10 @@ class ActionItemCreateSerializer(StrictInputSerializer):
         default=None,
         help_text=_("Username of an active member of the owner agency."),
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        assignee = attrs.get("assignee")
-        # The rule that holds for every assignment: a member of the agency that owns the item.
-        unsaved = ActionItem(owner_agency=attrs["owner_agency"])
-        if assignee is not None and not policies.can_be_assigned(assignee, unsaved):
-            raise serializers.ValidationError(
-                {
-                    "assignee": _("%(user)s is not an active member of %(agency)s.")
-                    % {"user": assignee.username, "agency": attrs["owner_agency"].acronym}
-                }
-            )
-        return attrs
+    # Whether the assignee belongs to the owner agency is the service's rule (action_item_create).
 
 
 # Errors, for the schema ------------------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text=_("What went wrong, in the language of the request."))
 
 
 class ConflictSerializer(serializers.Serializer):

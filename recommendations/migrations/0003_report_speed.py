@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0001_initial'),
-        ('recommendations', '0001_initial'),
+        ('recommendations', '0002_recommendation_code_pattern'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
