@@ -45,7 +45,7 @@ GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 SECRET = "benchmark-only-secret-key-not-for-production"
 CONCURRENCY = 4
 ROUNDS = 3
-AB_TIMEOUT = 120  # seconds one ab run may take before the benchmark gives up on it
+AB_TIMEOUT = 600  # seconds one ab run may take before the benchmark gives up on it
 
 
 @dataclass(frozen=True)
@@ -341,6 +341,8 @@ def _run(args: argparse.Namespace, env: dict[str, str], var_dir: Path) -> int:
                     _ab(project + endpoint.path, requests, headers[endpoint.auth])
                 )
                 floors[endpoint.key].append(_ab(f"{floor}/{endpoint.key}", requests, "Accept: */*"))
+            # Each round's table as it ends, so an interrupted run still tells something.
+            _print_table(endpoints, results, floors, query_counts)
 
         single = _single_requests(project, endpoints, headers)
 

@@ -9,10 +9,12 @@ the size of the data beyond what the database's aggregates cost.
 
 import dataclasses
 import datetime
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -44,6 +46,7 @@ from recommendations.models import (
     Theme,
     open_condition,
     progress_average,
+    stale_cutoff,
 )
 from reports import policies
 
@@ -482,8 +485,10 @@ def report_summary(
     """Every figure of the progress report for ``user`` (their scope) and ``filters``.
 
     A report of the present (no ``today`` or ``now`` given) is read from the cache when one was
-    computed for the same scope and filters (``recommendations.caching``), which is exact: any
-    write, a new day or an item turning stale changes the key. ``cached=False`` always computes.
+    computed since the last write for the same scope and filters (``recommendations.caching``:
+    any write or a new day changes the key), then brought up to the present by counting the
+    items that turned stale since (``_catch_up``): exact, and one small query instead of eight
+    large ones. ``cached=False`` always computes.
     """
     if today is not None or now is not None or not cached:
         return _report_summary(user=user, filters=filters, today=today, now=now)
@@ -497,14 +502,84 @@ def report_summary(
         filters.date_from,
         filters.date_to,
     )
-    summary = caching.versioned(
-        "report-summary",
-        parts,
-        lambda now: _report_summary(user=user, filters=filters, now=now),
-        stale=True,
+    now = timezone.now()
+    key = caching.versioned_key("report-summary", parts, now=now, stale=False)
+    summary: ReportSummary | None = cache.get(key)
+    if summary is not None and summary.generated_at <= now:
+        return _catch_up(summary, items=report_items(scope=scope_ids, filters=filters), now=now)
+    summary = _report_summary(user=user, filters=filters, now=now)
+    cache.set(key, summary, REPORT_CATCH_UP_SECONDS)
+    return dataclasses.replace(summary, filters=filters)
+
+
+# A cached report is caught up by reading the items that turned stale since it was computed;
+# after this long it is computed again instead, which bounds that read. (At the brief's scale an
+# open item turns stale about every second, so the stale figures cannot simply be in the key.)
+REPORT_CATCH_UP_SECONDS = 15 * 60
+
+
+def _stale_list(items: ActionItemQuerySet, now: datetime.datetime) -> list[ActionItem]:
+    shown = items.select_related("recommendation", "owner_agency", "assignee")
+    return list(shown.stale(now).order_by("last_progress_at", "id")[:LIST_LIMIT])
+
+
+def _catch_up(
+    summary: ReportSummary, *, items: ActionItemQuerySet, now: datetime.datetime
+) -> ReportSummary:
+    """``summary`` (computed since the last write, today) as of ``now``.
+
+    With no write since, the only figures that time moves within a day are the stale ones: the
+    open items whose last progress fell behind the cutoff since the summary was computed are
+    added to the stale counts of the totals and of their agency, theme and recommendation.
+    They were the freshest of the stale items, so the stale list (oldest first) changes only if
+    it had room for them.
+    """
+    turned = list(
+        items.filter(
+            open_condition(),
+            last_progress_at__gte=stale_cutoff(summary.generated_at),
+            last_progress_at__lt=stale_cutoff(now),
+        ).values_list("owner_agency_id", "recommendation_id", "recommendation__theme_id")
     )
-    # The figures are those of now; the filters are the caller's own objects.
-    return dataclasses.replace(summary, filters=filters, generated_at=timezone.now())
+    if not turned:
+        return dataclasses.replace(summary, generated_at=now)
+    by_agency = Counter(agency for agency, _, _ in turned)
+    by_recommendation = Counter(recommendation for _, recommendation, _ in turned)
+    by_theme = Counter(theme for _, _, theme in turned)
+
+    def more_stale(tally: StatusTally, count: int) -> StatusTally:
+        return dataclasses.replace(tally, stale=tally.stale + count) if count else tally
+
+    themes = [
+        dataclasses.replace(row, tally=more_stale(row.tally, by_theme[row.theme_id]))
+        for row in summary.by_theme
+    ]
+    themes_by_id = {row.theme_id: row for row in themes}
+    stale_total = summary.stale.total + len(turned)
+    return dataclasses.replace(
+        summary,
+        generated_at=now,
+        totals=more_stale(summary.totals, len(turned)),
+        by_agency=[
+            dataclasses.replace(row, tally=more_stale(row.tally, by_agency[row.agency_id]))
+            for row in summary.by_agency
+        ],
+        by_theme=themes,
+        by_recommendation=[
+            dataclasses.replace(
+                row,
+                tally=more_stale(row.tally, by_recommendation[row.recommendation_id]),
+                theme=themes_by_id.get(row.theme.theme_id) if row.theme else None,
+            )
+            for row in summary.by_recommendation
+        ],
+        stale=ItemList(
+            total=stale_total,
+            items=summary.stale.items
+            if len(summary.stale.items) >= LIST_LIMIT
+            else _stale_list(items, now),
+        ),
+    )
 
 
 def _report_summary(
@@ -614,7 +689,7 @@ def _report_summary(
 
     shown = items.select_related("recommendation", "owner_agency", "assignee")
     overdue = list(shown.overdue(today).order_by("due_date", "id")[:LIST_LIMIT])
-    stale = list(shown.stale(now).order_by("last_progress_at", "id")[:LIST_LIMIT])
+    stale = _stale_list(items, now)
     most_slipped = list(
         shown.annotate(slip_days=DaysBetween("due_date", "original_due_date"))
         .filter(slip_days__gt=0)

@@ -96,6 +96,14 @@ def test_an_item_turning_stale_changes_the_cached_report_at_once(coordinator):
         traveller.move_to(NOON + datetime.timedelta(hours=1, seconds=1))
 
         assert _figures(coordinator)[3] == 1
+        # Caught up, the cached report is the one computed afresh, group by group.
+        cached = report_summary(user=coordinator, filters=ReportFilters())
+        fresh = report_summary(user=coordinator, filters=ReportFilters(), cached=False)
+    assert cached.totals == fresh.totals
+    assert [row.tally for row in cached.by_agency] == [row.tally for row in fresh.by_agency]
+    assert [row.tally for row in cached.by_theme] == [row.tally for row in fresh.by_theme]
+    assert cached.by_recommendation == fresh.by_recommendation
+    assert [i.pk for i in cached.stale.items] == [i.pk for i in fresh.stale.items] == [item.pk]
 
 
 def test_reports_of_other_filters_or_languages_are_not_shared(client, coordinator):
