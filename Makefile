@@ -4,7 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-export PORT
+# One address for links in emails, shared by every process honcho starts: honcho gives each
+# process its own PORT (worker 8100, beat 8200), so it is fixed here from the web's port.
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export PORT SITE_URL
 
 .PHONY: run test install lock lock-check migrate data demo lint typecheck messages benchmark benchmark-reminders benchmark-reports clean
 
@@ -47,8 +50,8 @@ demo: data
 	$(BIN)/python manage.py load_demo
 
 run: demo
-	@echo "Serving on http://127.0.0.1:$(PORT) with a Celery worker and beat. Ctrl-C stops all three."
-	$(BIN)/honcho start
+	@echo "Serving on http://127.0.0.1:$(PORT) with a Celery worker and beat (links in emails: $(SITE_URL)). Ctrl-C stops all three."
+	$(BIN)/honcho start --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -53,11 +53,19 @@ class MembershipRole(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
 
 
+def acronym_in_language(acronym: str, acronym_fr: str) -> str:
+    """The acronym a reader of the active language knows: the French one where there is one."""
+    return acronym_fr if acronym_fr and get_language() == "fr" else acronym
+
+
 class Agency(models.Model):
     Level = AgencyLevel
     Kind = AgencyKind
 
+    # The English acronym is the identifier (API, commands, addresses); the French one is shown
+    # to French readers (GRC, ASFC, CANAFE...). Empty where the acronym is the same in French.
     acronym = models.CharField(_("acronym"), max_length=16, unique=True)
+    acronym_fr = models.CharField(_("acronym (French)"), max_length=16, blank=True, default="")
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_fr = models.CharField(_("name (French)"), max_length=200)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
@@ -79,7 +87,12 @@ class Agency(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.acronym
+        return self.local_acronym
+
+    @property
+    def local_acronym(self) -> str:
+        """The acronym in the active language (the English one is the identifier)."""
+        return acronym_in_language(self.acronym, self.acronym_fr)
 
     @property
     def name(self) -> str:

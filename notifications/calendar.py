@@ -39,7 +39,7 @@ def calendar_feed(user: User) -> bytes:
                 "description",
                 _("%(agency)s · %(status)s · %(percent)s%% · assigned to %(assignee)s")
                 % {
-                    "agency": item.owner_agency.acronym,
+                    "agency": item.owner_agency.local_acronym,
                     "status": item.get_status_display(),
                     "percent": item.percent_complete,
                     "assignee": assignee,

@@ -20,6 +20,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from agencies.middleware import LANGUAGE_PARAMETER
 from agencies.models import User
 from recommendations.models import ActionItem, ProgressUpdate, Status
 
@@ -29,7 +30,11 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
 def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    """``path`` on SITE_URL, carrying the language the email is written in (``?lang=fr``), so the
+    page it opens is in that language before (or without) signing in."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    separator = "&" if "?" in path else "?"
+    return f"{settings.SITE_URL}{path}{separator}{LANGUAGE_PARAMETER}={language}"
 
 
 def item_url(item: ActionItem) -> str:
@@ -57,7 +62,11 @@ def unsubscribe_url(*, user_id: int, kinds: Sequence[str]) -> str:
 
 
 def _date(day: datetime.date) -> str:
-    return formats.date_format(day, "DATE_FORMAT")
+    text = formats.date_format(day, "DATE_FORMAT")
+    # French writes the first of a month as an ordinal: « 1er octobre ».
+    if day.day == 1 and translation.get_language() == "fr" and text.startswith("1 "):
+        text = "1er " + text[2:]
+    return text
 
 
 @dataclass
@@ -72,7 +81,7 @@ class Entry:
 
 
 def _reason(recipient: User, notification: Notification, item: ActionItem) -> str:
-    agency = item.owner_agency.acronym
+    agency = item.owner_agency.local_acronym
     if notification.kind == NotificationKind.ESCALATION:
         if item.owner_agency_id in _manager_agency_ids(recipient):
             return _("You are a manager of %(agency)s, which owns this item.") % {"agency": agency}
@@ -256,17 +265,26 @@ def _reminder_email(
         reminders,
         key=lambda n: (_KIND_ORDER[NotificationKind(n.kind)], n.item_due_date or today, n.pk),
     )
-    entries = [
-        Entry(
+    # One entry per item: an item both overdue and stale is listed once, under its most urgent
+    # kind, with the other reminders' headlines beside it (the subject then counts items).
+    entries: list[Entry] = []
+    by_item: dict[int, Entry] = {}
+    for n in ordered:
+        if n.action_item is None:
+            continue
+        headline = _headline(n, n.action_item, today)
+        if n.action_item.pk in by_item:
+            by_item[n.action_item.pk].headline += " · " + headline
+            continue
+        entry = Entry(
             notification=n,
             item=n.action_item,
-            headline=_headline(n, n.action_item, today),
+            headline=headline,
             reason=_reason(recipient, n, n.action_item),
             url=item_url(n.action_item),
         )
-        for n in ordered
-        if n.action_item is not None
-    ]
+        by_item[n.action_item.pk] = entry
+        entries.append(entry)
     if len(entries) == 1:
         entry = entries[0]
         subject = _("%(what)s: %(reference)s %(title)s") % {

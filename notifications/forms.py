@@ -20,7 +20,12 @@ class PreferencesForm(forms.Form):
         coerce=int,
         help_text=_("Managers and coordinators receive a summary of their items on this day."),
     )
-    language = forms.ChoiceField(label=_("Language of my emails"), choices=Language.choices)
+    language = forms.ChoiceField(
+        label=_("Language of my emails"),
+        choices=Language.choices,
+        # The rule (one language, pages and emails) is said under the list.
+        widget=forms.Select(attrs={"aria-describedby": "id_language-help"}),
+    )
 
     @staticmethod
     def always_sent() -> list[str]:

@@ -115,7 +115,12 @@ def demo_history_create(*, seed: int = 2021, today: datetime.date | None = None)
                 at=start,
             )
             item, written = change.item, written + 1
-        story = rng.choice(("untouched", "progress", "blocked", "completed", "stale", "slipped"))
+        # Most work is moving, as in a tracker people use: a few items are left untouched or
+        # stale, so the "stale" badge means something.
+        story = rng.choices(
+            ("untouched", "progress", "blocked", "completed", "stale", "slipped"),
+            weights=(1, 6, 2, 3, 1, 2),
+        )[0]
         if story == "untouched":
             continue
         moment = start
@@ -173,4 +178,18 @@ def demo_history_create(*, seed: int = 2021, today: datetime.date | None = None)
                 at=finish,
             )
             written += 1
+        if story in ("progress", "blocked", "slipped"):
+            # A recent check-in: most open items were updated in the last month.
+            item.refresh_from_db()
+            recent = now - datetime.timedelta(days=rng.randint(1, 25), hours=rng.randint(0, 8))
+            if item.last_progress_at < recent:
+                action_item_change(
+                    item=item,
+                    actor=actor,
+                    expected_version=None,
+                    notify=False,
+                    note=NOTES[(index + 3) % len(NOTES)],
+                    at=recent,
+                )
+                written += 1
     return written

@@ -54,12 +54,12 @@ class TrackerFormMixin:
 
 class AgencyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Agency) -> str:
-        return f"{obj.acronym} \N{EN DASH} {obj.name}"
+        return f"{obj.local_acronym} \N{EN DASH} {obj.name}"
 
 
 class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Agency) -> str:
-        return f"{obj.acronym} \N{EN DASH} {obj.name}"
+        return f"{obj.local_acronym} \N{EN DASH} {obj.name}"
 
 
 class ThemeChoiceField(forms.ModelChoiceField):

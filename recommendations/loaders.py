@@ -116,7 +116,11 @@ def source_load(path: Path = ROUNDTABLE_2021) -> LoadResult:
             Agency,
             result,
             {"acronym": agency_data["acronym"]},
-            {key: agency_data[key] for key in ("name_en", "name_fr", "level", "kind")},
+            {
+                **{key: agency_data[key] for key in ("name_en", "name_fr", "level", "kind")},
+                # Only where French uses another acronym (GRC for RCMP); else the English one.
+                "acronym_fr": agency_data.get("acronym_fr", ""),
+            },
         )
 
     def agency(acronym: str, where: str) -> Agency:

@@ -90,12 +90,12 @@ def action_item_writable_fields(user: User | object, item: ActionItem) -> frozen
 def refusal_record_progress(item: ActionItem) -> str:
     return _(
         "Only the owner agency (%(agency)s) and coordinators may change this item's status."
-    ) % {"agency": item.owner_agency.acronym}
+    ) % {"agency": item.owner_agency.local_acronym}
 
 
 def refusal_assign(item: ActionItem) -> str:
     return _("Only managers of %(agency)s and coordinators may assign or re-date this item.") % {
-        "agency": item.owner_agency.acronym
+        "agency": item.owner_agency.local_acronym
     }
 
 

@@ -97,7 +97,7 @@ def _assignee_refusal(assignee: User, owner_agency_id: int) -> str:
     agency = Agency.objects.get(pk=owner_agency_id)
     return _("%(user)s is not an active member of %(agency)s.") % {
         "user": assignee.username,
-        "agency": agency.acronym,
+        "agency": agency.local_acronym,
     }
 
 

@@ -95,9 +95,9 @@ def status_by_agency_chart(rows: Sequence[AgencyRow]) -> Chart:
         "completed (%(share)s %%). The table below gives every number."
     ) % {
         "count": len(rows),
-        "largest": largest.acronym,
+        "largest": largest.local_acronym,
         "total": _number(largest.tally.total),
-        "best": most_completed.acronym,
+        "best": most_completed.local_acronym,
         "share": _number(most_completed.tally.status_share(Status.COMPLETED) or 0, 1),
     }
     legend, top = _legend(14, [(STATUS_COLOURS[s], str(s.label)) for s in Status])
@@ -107,7 +107,7 @@ def status_by_agency_chart(rows: Sequence[AgencyRow]) -> Chart:
     body = list(legend)
     y = top
     for row in rows:
-        body.append(_text(label_width - 8, y + bar_height - 4, row.acronym, "end"))
+        body.append(_text(label_width - 8, y + bar_height - 4, row.local_acronym, "end"))
         x = float(label_width)
         for status in Status:
             count = row.tally.count(status)

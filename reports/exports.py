@@ -51,6 +51,8 @@ def _csv_kinds(columns: list[Column]) -> list[Kind]:
             kinds.extend([Kind.COUNT, Kind.PERCENT])
         elif column.kind is Kind.ABBREVIATION:
             kinds.extend([Kind.TEXT, Kind.TEXT])
+        elif column.kind is Kind.LINK:
+            kinds.append(Kind.TEXT)
         else:
             kinds.append(column.kind)
     return kinds

@@ -2,12 +2,13 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from agencies.models import Agency
 from recommendations.forms import AgencyChoiceField, RecommendationChoiceField
 from recommendations.models import Priority, Recommendation, Theme
 
-from .selectors import ReportFilters
+from .selectors import CHANGE_PERIODS, ReportFilters
 
 
 class ReportFilterForm(forms.Form):
@@ -55,6 +56,21 @@ class ReportFilterForm(forms.Form):
         help_text=_("Items due on or before this date."),
     )
 
+    # Not a filter of the items: how far back "What changed" looks (in the address, to share).
+    changed = forms.TypedChoiceField(
+        label=_("What changed in the last"),
+        choices=[
+            (str(days), ngettext_lazy("%(days)d day", "%(days)d days", "days") % {"days": days})
+            for days in CHANGE_PERIODS
+        ],
+        coerce=int,
+        required=False,
+    )
+
+    def changes_days(self) -> int:
+        """How many days "What changed" looks back over (a valid form)."""
+        return int(self.cleaned_data.get("changed") or CHANGE_PERIODS[0])
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
@@ -79,6 +95,8 @@ class ReportFilterForm(forms.Form):
         applied = []
         for name, bound in ((name, self[name]) for name in self.fields):
             value = self.cleaned_data.get(name)
+            if name == "changed":
+                continue
             if not value:
                 continue
             field = self.fields[name]

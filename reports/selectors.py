@@ -30,9 +30,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 
-from agencies.models import Agency, User
+from agencies.models import Agency, User, acronym_in_language
 from recommendations import caching
 from recommendations.models import (
     CLOSED_STATUSES,
@@ -131,10 +132,15 @@ class AgencyRow:
     name_fr: str
     tally: StatusTally
     share_of_all: float | None
+    acronym_fr: str = ""
 
     @property
     def name(self) -> str:
         return _in_language(self.name_en, self.name_fr)
+
+    @property
+    def local_acronym(self) -> str:
+        return acronym_in_language(self.acronym, self.acronym_fr)
 
 
 @dataclass(frozen=True)
@@ -481,6 +487,7 @@ def report_summary(
     today: datetime.date | None = None,
     now: datetime.datetime | None = None,
     cached: bool = True,
+    list_limit: int | None = LIST_LIMIT,
 ) -> ReportSummary:
     """Every figure of the progress report for ``user`` (their scope) and ``filters``.
 
@@ -490,8 +497,10 @@ def report_summary(
     items that turned stale since (``_catch_up``): exact, and one small query instead of eight
     large ones. ``cached=False`` always computes.
     """
-    if today is not None or now is not None or not cached:
-        return _report_summary(user=user, filters=filters, today=today, now=now)
+    if today is not None or now is not None or not cached or list_limit != LIST_LIMIT:
+        return _report_summary(
+            user=user, filters=filters, today=today, now=now, list_limit=list_limit
+        )
     scope_ids = policies.report_scope(user)
     parts = (
         None if scope_ids is None else tuple(sorted(scope_ids)),
@@ -518,9 +527,11 @@ def report_summary(
 REPORT_CATCH_UP_SECONDS = 15 * 60
 
 
-def _stale_list(items: ActionItemQuerySet, now: datetime.datetime) -> list[ActionItem]:
+def _stale_list(
+    items: ActionItemQuerySet, now: datetime.datetime, limit: int | None = LIST_LIMIT
+) -> list[ActionItem]:
     shown = items.select_related("recommendation", "owner_agency", "assignee")
-    return list(shown.stale(now).order_by("last_progress_at", "id")[:LIST_LIMIT])
+    return list(shown.stale(now).order_by("last_progress_at", "id")[:limit])
 
 
 def _catch_up(
@@ -588,6 +599,7 @@ def _report_summary(
     filters: ReportFilters,
     today: datetime.date | None = None,
     now: datetime.datetime | None = None,
+    list_limit: int | None = LIST_LIMIT,
 ) -> ReportSummary:
     """The report, computed.
 
@@ -595,7 +607,8 @@ def _report_summary(
     request) and, for a user with a scope, the names of its agencies:
     1. totals by status with overdue, stale and slippage (one aggregate);
     2. the same counts grouped by owner agency, by theme, by recommendation;
-    3. the oldest overdue, the longest stale and the most slipped items (``LIST_LIMIT`` each);
+    3. the oldest overdue, the longest stale and the most slipped items (``list_limit`` each;
+       the exports ask for every row with ``None``);
     4. completed per month and open at each month's end, from the progress-update history.
     """
     now = now or timezone.now()
@@ -627,12 +640,14 @@ def _report_summary(
             name_fr=row["name_fr"],
             tally=_tally(row),
             share_of_all=totals.share(row["total"]),
+            acronym_fr=row["acronym_fr"],
         )
         for row in _grouped(
             flagged,
             "owner_agency_id",
             {
                 "acronym": "owner_agency__acronym",
+                "acronym_fr": "owner_agency__acronym_fr",
                 "name_en": "owner_agency__name_en",
                 "name_fr": "owner_agency__name_fr",
             },
@@ -688,12 +703,12 @@ def _report_summary(
     ]
 
     shown = items.select_related("recommendation", "owner_agency", "assignee")
-    overdue = list(shown.overdue(today).order_by("due_date", "id")[:LIST_LIMIT])
-    stale = _stale_list(items, now)
+    overdue = list(shown.overdue(today).order_by("due_date", "id")[:list_limit])
+    stale = _stale_list(items, now, list_limit)
     most_slipped = list(
         shown.annotate(slip_days=DaysBetween("due_date", "original_due_date"))
         .filter(slip_days__gt=0)
-        .order_by("-slip_days", "due_date", "id")[:LIST_LIMIT]
+        .order_by("-slip_days", "due_date", "id")[:list_limit]
     )
 
     return ReportSummary(
@@ -714,3 +729,94 @@ def _report_summary(
         stale=ItemList(total=totals.stale, items=stale),
         history=_history(items, months, now, totals_row),
     )
+
+
+# What changed ----------------------------------------------------------------------------------
+
+# The periods a manager can look back over, in days (the `changed` parameter of the address).
+CHANGE_PERIODS = (7, 30)
+
+
+@dataclass(frozen=True)
+class ReportChanges:
+    """What happened to the report's items in the last ``days`` days (each item counted once
+    per kind of change)."""
+
+    days: int
+    since: datetime.date
+    completed: int
+    redated: int
+    newly_blocked: int
+    newly_overdue: int
+    notes: int
+
+
+def report_changes(
+    *,
+    user: User | object,
+    filters: ReportFilters,
+    days: int,
+    today: datetime.date | None = None,
+) -> ReportChanges:
+    """Items completed, re-dated, newly blocked and with a note recorded in the last ``days`` days
+    (one aggregate over their progress updates), and the items that became overdue in that time
+    (open items whose due date fell in it: one count). Same scope and filters as the report."""
+    today = today or timezone.localdate()
+    since = today - datetime.timedelta(days=days)
+    items = report_items(scope=policies.report_scope(user), filters=filters)
+    updates = ProgressUpdate.objects.filter(
+        action_item_id__in=items.values("id"), created_at__gte=_local_midnight(since)
+    )
+
+    def distinct_items(condition: Q) -> Count:
+        return Count("action_item_id", filter=condition, distinct=True)
+
+    counts = updates.aggregate(
+        completed=distinct_items(
+            Q(status_after=Status.COMPLETED) & ~Q(status_before=Status.COMPLETED)
+        ),
+        redated=distinct_items(
+            Q(due_date_before__isnull=False)
+            & Q(due_date_after__isnull=False)
+            & ~Q(due_date_before=F("due_date_after"))
+        ),
+        newly_blocked=distinct_items(
+            Q(status_after=Status.BLOCKED) & ~Q(status_before=Status.BLOCKED)
+        ),
+        notes=Count("id", filter=~Q(note="")),
+    )
+    newly_overdue = items.order_by().overdue(today).filter(due_date__gte=since).count()
+    return ReportChanges(
+        days=days,
+        since=since,
+        completed=counts["completed"],
+        redated=counts["redated"],
+        newly_blocked=counts["newly_blocked"],
+        newly_overdue=newly_overdue,
+        notes=counts["notes"],
+    )
+
+
+def report_my_work_query(*, user: User | object, filters: ReportFilters) -> str | None:
+    """My work's query string for exactly the report's items, or None where My work cannot show
+    the same set (a filter it lacks, or a scope that is not one of its own)."""
+    if filters.priority or filters.date_from or filters.date_to:
+        return None
+    roles = policies.roles_of(user)
+    if roles.sees_everything and filters.agency is None:
+        scope = "all"
+    elif (
+        not roles.sees_everything
+        and filters.agency is not None
+        and roles.member_of == frozenset({filters.agency.pk})
+    ):
+        # Narrowed to the items their one agency owns: My work's "Owned by my agency".
+        scope = "agency"
+    else:
+        return None
+    params = [("scope", scope)]
+    if filters.theme is not None:
+        params.append(("theme", str(filters.theme.pk)))
+    if filters.recommendation is not None:
+        params.append(("recommendation", str(filters.recommendation.pk)))
+    return urlencode(params)

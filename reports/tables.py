@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -24,6 +25,8 @@ class Kind(StrEnum):
     TEXT = "text"
     # (short, long): an acronym and the name it stands for; two columns in the exports.
     ABBREVIATION = "abbreviation"
+    # (text, address): a reference that links to its item on the page; the text in the exports.
+    LINK = "link"
     COUNT = "count"
     # (count, percent of the row's group): one cell on the page, two columns in the exports.
     COUNT_SHARE = "count_share"
@@ -42,7 +45,7 @@ class Column:
 
     @property
     def is_numeric(self) -> bool:
-        return self.kind not in (Kind.TEXT, Kind.ABBREVIATION, Kind.DATE, Kind.MONTH)
+        return self.kind not in (Kind.TEXT, Kind.ABBREVIATION, Kind.LINK, Kind.DATE, Kind.MONTH)
 
     def export_labels(self) -> list[str]:
         if self.kind in (Kind.ABBREVIATION, Kind.COUNT_SHARE):
@@ -71,6 +74,8 @@ class ReportTable:
             for column, value in zip(self.columns, row, strict=True):
                 if column.kind in (Kind.ABBREVIATION, Kind.COUNT_SHARE):
                     cells.extend(value)
+                elif column.kind is Kind.LINK:
+                    cells.append(value[0])
                 else:
                     cells.append(value)
             yield cells
@@ -94,7 +99,7 @@ class ReportDocument:
         """(label, value) lines that head the printout and the exports."""
         lines = [
             (_("Generated"), timezone.localtime(self.generated_at).strftime("%Y-%m-%d %H:%M")),
-            (_("Agencies covered"), self.scope),
+            (_("Scope"), self.scope),
         ]
         if self.applied_filters:
             lines.extend(self.applied_filters)
@@ -166,15 +171,15 @@ def _band_label(band: SlippageBand) -> str:
 
 def _item_cells(item: ActionItem) -> list[Any]:
     return [
-        item.reference,
+        (item.reference, reverse("recommendations:item", args=[item.pk])),
         item.title,
-        (item.owner_agency.acronym, item.owner_agency.name),
+        (item.owner_agency.local_acronym, item.owner_agency.name),
     ]
 
 
 def _item_columns() -> list[Column]:
     return [
-        Column(_("Reference")),
+        Column(_("Reference"), Kind.LINK),
         Column(_("Action item")),
         Column(_("Owner agency"), Kind.ABBREVIATION, _("Owner agency (name)")),
     ]
@@ -203,7 +208,7 @@ def _follow_up_columns(date_label: str, days_label: str) -> list[Column]:
 def _follow_up_cells(item: ActionItem, since: datetime.date, today: datetime.date) -> list[Any]:
     return [
         *_item_cells(item),
-        item.assignee.display_name if item.assignee else "",
+        item.assignee.display_name if item.assignee else pgettext("assignee", "Nobody"),
         item.get_status_display(),
         since,
         (today - since).days,
@@ -220,17 +225,73 @@ def _list_note(shown: int, total: int, complete: str) -> str:
     return complete
 
 
+def report_scope_text(summary: ReportSummary) -> str:
+    """What the report counts, said plainly: a person's report covers more than the items their
+    agency owns (the items of the recommendations it leads or supports too)."""
+    if summary.scope is None:
+        return _("Every action item, of every agency.")
+    agencies = ", ".join(agency.local_acronym for agency in summary.scope)
+    if not agencies:
+        return _("None")
+    return _(
+        "Action items owned by %(agencies)s, and every action item of the recommendations "
+        "%(agencies)s lead or support (whichever agency owns it)."
+    ) % {"agencies": agencies}
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    """A count that needs someone to act, and where the list of those items is."""
+
+    key: str
+    label: str
+    count: int
+    url: str
+
+
+def needs_attention(summary: ReportSummary, *, my_work_query: str | None) -> list[AttentionRow]:
+    """The short list that heads the report. ``my_work_query`` is My work's address for exactly
+    the report's items (None when My work cannot show the same set: the links then go to the
+    report's own complete lists below)."""
+
+    def target(my_work: str, anchor: str) -> str:
+        if my_work_query is None:
+            return f"#{anchor}"
+        return f"{reverse('home')}?{my_work_query}&{my_work}"
+
+    totals = summary.totals
+    rows = [
+        AttentionRow("overdue", _("Overdue"), totals.overdue, target("overdue=on", "overdue")),
+        AttentionRow(
+            "blocked",
+            str(Status.BLOCKED.label),
+            totals.count(Status.BLOCKED),
+            target(f"status={Status.BLOCKED}", "summary"),
+        ),
+        AttentionRow(
+            "stale",
+            _("Stale (no progress for %(days)d days)") % {"days": settings.REMINDER_STALE_DAYS},
+            totals.stale,
+            target("stale=on", "stale"),
+        ),
+        AttentionRow(
+            "slipped",
+            _("Slipped (due later than first planned)"),
+            totals.slipped,
+            "#slippage",
+        ),
+    ]
+    # Decisions waiting for a person (verifications, extension requests) join this list here.
+    return rows
+
+
 def report_document(
     summary: ReportSummary, *, applied_filters: list[tuple[str, str]]
 ) -> ReportDocument:
     """The report's tables in page order, with headers in the active language."""
     today = summary.today
     totals = summary.totals
-    scope = (
-        _("All agencies")
-        if summary.scope is None
-        else ", ".join(agency.acronym for agency in summary.scope) or _("None")
-    )
+    scope = report_scope_text(summary)
     if summary.history_start and summary.history_end:
         history_period = _("%(start)s to %(end)s, by month") % {
             "start": summary.history_start.strftime("%Y-%m"),
@@ -294,7 +355,10 @@ def report_document(
             *_tally_columns(slippage=True),
         ],
         rows=[
-            [(row.acronym, row.name), *_tally_cells(row.tally, row.share_of_all, slippage=True)]
+            [
+                (row.local_acronym, row.name),
+                *_tally_cells(row.tally, row.share_of_all, slippage=True),
+            ]
             for row in summary.by_agency
         ],
     )

@@ -17,8 +17,15 @@ from reports import policies
 from . import exports
 from .charts import report_charts
 from .forms import ReportFilterForm
-from .selectors import ReportSummary, report_summary
-from .tables import ReportDocument, report_document
+from .selectors import (
+    CHANGE_PERIODS,
+    LIST_LIMIT,
+    ReportSummary,
+    report_changes,
+    report_my_work_query,
+    report_summary,
+)
+from .tables import ReportDocument, needs_attention, report_document
 
 
 @dataclass(frozen=True)
@@ -41,20 +48,26 @@ class ReportRequest:
         )
 
 
-def _report_request(request: HttpRequest) -> ReportRequest:
+def _report_request(request: HttpRequest, *, list_limit: int | None = LIST_LIMIT) -> ReportRequest:
     if not policies.can_view_reports(request.user):
         raise PermissionDenied(_("Only members of an agency may read progress reports."))
     form = ReportFilterForm(request.GET)
     if not form.is_valid():
         return ReportRequest(form=form, summary=None, document=None)
-    summary = report_summary(user=request.user, filters=form.report_filters())
+    summary = report_summary(
+        user=request.user, filters=form.report_filters(), list_limit=list_limit
+    )
     document = report_document(summary, applied_filters=form.applied_filters())
     return ReportRequest(form=form, summary=summary, document=document)
 
 
 def _bad_filters(report: ReportRequest) -> HttpResponse:
     lines = [
-        f"{report.form.fields[name].label if name in report.form.fields else name}: {message}"
+        _("%(label)s: %(value)s")
+        % {
+            "label": report.form.fields[name].label if name in report.form.fields else name,
+            "value": message,
+        }
         for name, messages in report.form.errors.items()
         for message in messages
     ]
@@ -69,12 +82,19 @@ def _bad_filters(report: ReportRequest) -> HttpResponse:
 def report_index(request: HttpRequest) -> HttpResponse:
     """The report for the person's scope and the filters in the address."""
     report = _report_request(request)
-    charts = None
+    charts = attention = changes = None
     if report.summary is not None:
         charts = report_charts(
             by_agency=report.summary.by_agency,
             by_theme=report.summary.by_theme,
             history=report.summary.history,
+        )
+        filters = report.form.report_filters()
+        attention = needs_attention(
+            report.summary, my_work_query=report_my_work_query(user=request.user, filters=filters)
+        )
+        changes = report_changes(
+            user=request.user, filters=filters, days=report.form.changes_days()
         )
     return render(
         request,
@@ -86,9 +106,27 @@ def report_index(request: HttpRequest) -> HttpResponse:
             if report.document
             else {},
             "charts": charts,
+            "attention": attention,
+            "changes": changes,
+            "change_links": _change_links(report) if changes else [],
+            "summary": report.summary,
             "query_string": report.query_string,
         },
     )
+
+
+def _change_links(report: ReportRequest) -> list[tuple[int, str, bool]]:
+    """(days, address, is current) for each period of "What changed", keeping the filters."""
+    current = report.form.changes_days()
+    base = {
+        name: value
+        for name in report.form.fields
+        if name != "changed" and (value := report.form.data.get(name, "").strip())
+    }
+    return [
+        (days, "?" + urlencode({**base, "changed": days}) + "#changes", days == current)
+        for days in CHANGE_PERIODS
+    ]
 
 
 def _export(
@@ -99,7 +137,8 @@ def _export(
     extension: str,
 ) -> HttpResponse:
     """The report as a file to download, or the filter errors (400)."""
-    report = _report_request(request)
+    # Every row of every list (the page shows the first LIST_LIMIT of each).
+    report = _report_request(request, list_limit=None)
     if report.document is None:
         return _bad_filters(report)
     response = HttpResponse(write(report.document), content_type=content_type)

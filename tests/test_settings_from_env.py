@@ -53,10 +53,34 @@ def test_every_configuration_variable_of_the_brief_is_read(tmp_path):
     )
 
 
-def test_links_follow_the_port_make_run_serves_on_when_site_url_is_not_set(tmp_path):
-    result = _settings({"VAR_DIR": str(tmp_path), "PORT": "8123"}, "settings.SITE_URL")
+def test_links_do_not_follow_a_process_s_own_port(tmp_path):
+    # honcho gives the worker PORT=8100: its emails must still point at the one SITE_URL.
+    result = _settings({"VAR_DIR": str(tmp_path), "PORT": "8100"}, "settings.SITE_URL")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "http://127.0.0.1:8123"
+    assert result.stdout.strip() == "http://127.0.0.1:8000"
+
+
+def test_production_refuses_to_start_without_site_url(tmp_path):
+    result = _settings(
+        {
+            "VAR_DIR": str(tmp_path),
+            "DEBUG": "0",
+            "SECRET_KEY": "a-long-random-production-secret",
+            "ALLOWED_HOSTS": "tracker.example",
+            "SITE_URL": "",  # `make test` exports one: an operator's empty value is missing too
+        },
+        "settings.SITE_URL",
+    )
+    assert result.returncode != 0
+    assert "SITE_URL must be set when DEBUG is off" in result.stderr
+
+
+def test_a_site_url_that_is_not_an_address_stops_start_up(tmp_path):
+    result = _settings(
+        {"VAR_DIR": str(tmp_path), "SITE_URL": "tracker.example"}, "settings.SITE_URL"
+    )
+    assert result.returncode != 0
+    assert "is not an http(s) address" in result.stderr
 
 
 @pytest.mark.django_db
@@ -72,7 +96,7 @@ def test_links_in_emails_start_with_site_url(roles, settings, django_capture_on_
             note="New plan",
         )
     (message,) = mail.outbox
-    assert f"https://tracker.example/items/{roles.item.pk}/" in message.body
+    assert f"https://tracker.example/items/{roles.item.pk}/?lang=" in message.body
 
 
 @pytest.mark.parametrize(

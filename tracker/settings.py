@@ -7,6 +7,7 @@ on kombu's filesystem transport, email written to files under ``var/mail/``. ``D
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 import holidays
@@ -90,10 +91,17 @@ if not DEBUG:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Links in emails and calendar feeds point here; by default, where `make run` serves (PORT).
-SITE_URL = env.str(
-    "SITE_URL", default=f"http://127.0.0.1:{env.str('PORT', default='8000')}"
-).rstrip("/")
+# Links in emails and calendar feeds point here. It is one value for every process: under
+# honcho each process gets its own PORT (worker 8100, beat 8200), so deriving it from PORT would
+# put the worker's port in emails. `make run` exports it from the port the web serves on; in
+# production it must be set, because guessing a public address is always wrong somewhere.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set when DEBUG is off (the address people open, used in email links)."
+    )
+if urlsplit(SITE_URL).scheme not in {"http", "https"} or not urlsplit(SITE_URL).hostname:
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} is not an http(s) address with a host.")
 
 INSTALLED_APPS = [
     "tracker.apps.TrackerConfig",

@@ -31,6 +31,9 @@ def report_cell_html(value: Any, column: Column) -> str:
             f'<span class="visually-hidden">{escape(_("not applicable"))}</span>'
         )
     kind = column.kind
+    if kind is Kind.LINK:
+        label, url = value
+        return f'<a class="nowrap" href="{escape(url)}">{escape(label)}</a>'
     if kind is Kind.ABBREVIATION:
         short, long = value
         return f'<abbr title="{escape(long)}">{escape(short)}</abbr>'
@@ -45,7 +48,7 @@ def report_cell_html(value: Any, column: Column) -> str:
     if kind in (Kind.PERCENT, Kind.DECIMAL):
         return _number(value, 1)
     if kind is Kind.DATE and isinstance(value, datetime.date):
-        return f'<time datetime="{value.isoformat()}">{value.isoformat()}</time>'
+        return f'<time class="nowrap" datetime="{value.isoformat()}">{value.isoformat()}</time>'
     if kind is Kind.MONTH and isinstance(value, datetime.date):
         label = escape(dateformat.format(value, "F Y"))
         return f'<time datetime="{value.strftime("%Y-%m")}">{label}</time>'
@@ -54,11 +57,13 @@ def report_cell_html(value: Any, column: Column) -> str:
 
 @register.simple_tag
 def report_row(row: Sequence[Any], columns: Sequence[Column]) -> SafeString:
-    """A table row's cells: the first one heads the row."""
+    """A table row's cells: the first one heads the row. Each names its column (data-label), which
+    the stacked cards of a narrow screen show beside the value."""
     cells = []
     for index, (value, column) in enumerate(zip(row, columns, strict=True)):
         tag = "th" if index == 0 else "td"
-        attributes = ' scope="row"' if index == 0 else ""
+        attributes = f' data-label="{escape(column.label)}"'
+        attributes += ' scope="row"' if index == 0 else ""
         if column.is_numeric:
             attributes += ' class="number"'
         cells.append(f"<{tag}{attributes}>{report_cell_html(value, column)}</{tag}>")

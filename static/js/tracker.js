@@ -25,8 +25,28 @@
     });
   }
 
+  // A link to a section folded in <details> (the report's breakdowns) opens it; printing opens
+  // them all, so the printout holds the whole report.
+  function openTargetDetails() {
+    var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+    var details = target ? target.querySelector("details") || target.closest("details") : null;
+    if (details) {
+      details.open = true;
+    }
+  }
+
+  function openAllDetailsForPrint() {
+    document.querySelectorAll("details.report-details").forEach(function (details) {
+      details.open = true;
+    });
+  }
+
+  window.addEventListener("hashchange", openTargetDetails);
+  window.addEventListener("beforeprint", openAllDetailsForPrint);
+
   document.addEventListener("DOMContentLoaded", function () {
     focusProblem();
     linkCompletedToPercent();
+    openTargetDetails();
   });
 })();

@@ -21,7 +21,7 @@ def test_a_managers_digest_covers_their_agency_in_their_language(world: World) -
     )
     assert manager.subject == "Résumé hebdomadaire de la semaine du 20 avril 2026"
     assert "Voici où en sont les mesures de RCMP." in manager.body
-    assert "Ouvertes : 2 · En retard : 1" in manager.body
+    assert "Ouvertes\u00a0: 2 · En retard\u00a0: 1" in manager.body
     assert late.reference in manager.body
     assert other.reference not in manager.body
     coordinator = next(

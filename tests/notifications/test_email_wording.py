@@ -15,7 +15,7 @@ from notifications.models import NotificationKind
         ("en", NotificationKind.OVERDUE, 3, "3 overdue"),
         ("fr", NotificationKind.ESCALATION, 1, "1 escalade"),
         ("fr", NotificationKind.ESCALATION, 2, "2 escalades"),
-        ("fr", NotificationKind.STALE, 2, "2 sans mise à jour récente"),
+        ("fr", NotificationKind.STALE, 2, "2 sans suivi récent"),
         ("fr", NotificationKind.DUE_SOON, 1, "1 à échéance proche"),
     ],
 )

@@ -187,7 +187,7 @@ def test_an_email_is_html_and_text_in_the_recipients_language_with_a_one_click_u
     (message,) = mail.outbox
     assert (
         message.subject
-        == f"Échéance dans 7 jours, le 20 avril 2026 : {item.reference} Réunir le groupe"
+        == f"Échéance dans 7 jours, le 20 avril 2026\u00a0: {item.reference} Réunir le groupe"
     )
     assert "Pourquoi vous recevez ceci" in message.body
     html, mimetype = message.alternatives[0]

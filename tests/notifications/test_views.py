@@ -163,3 +163,22 @@ def test_an_unsubscribe_link_cannot_turn_off_escalations(client: Client, world: 
     )
     client.post(reverse("notifications:unsubscribe", args=[token]))
     assert not NotificationPreference.objects.filter(user=world.alice).exists()
+
+
+def test_a_link_from_a_french_email_opens_french_pages_without_signing_in(
+    client: Client, world: World
+) -> None:
+    from django.utils import translation
+
+    with translation.override("fr"):
+        unsubscribe = emails.unsubscribe_url(user_id=world.alice.pk, kinds=["overdue"])
+        preferences = emails.preferences_url()
+    assert unsubscribe.endswith("?lang=fr")
+    page = client.get(unsubscribe.removeprefix("http://testserver"))
+    assert 'lang="fr"' in page.content.decode()
+    # Preferences need a sign-in: the sign-in page it leads to is French too.
+    response = client.get(preferences.removeprefix("http://testserver"), follow=True)
+    assert response.redirect_chain
+    assert 'lang="fr"' in response.content.decode()
+    # The same browser, later and without the parameter, keeps the language of the link.
+    assert 'lang="fr"' in client.get(reverse("login")).content.decode()

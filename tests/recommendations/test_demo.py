@@ -22,3 +22,15 @@ def test_demo_gives_accounts_and_a_history_and_runs_once(client):
         DEMO_ACCOUNTS
     )
     assert client.login(username="rcmp.staff", password=DEMO_PASSWORD)
+
+
+def test_most_open_demo_items_were_updated_in_the_last_month():
+    import datetime
+
+    from django.utils import timezone
+
+    call_command("load_roundtable", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    open_items = ActionItem.objects.exclude(status__in=[Status.COMPLETED, Status.CANCELLED])
+    recent = open_items.filter(last_progress_at__gte=timezone.now() - datetime.timedelta(days=30))
+    assert recent.count() > open_items.count() / 2

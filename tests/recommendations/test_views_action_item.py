@@ -320,3 +320,25 @@ def test_a_note_from_a_supporting_agency_is_never_stale(client, roles):
     )
     assert response.status_code == 302
     assert ProgressUpdate.objects.filter(note="Still relevant.").exists()
+
+
+def test_the_timeline_shows_only_the_fields_an_entry_changed(client, roles):
+    import datetime as dt
+
+    from recommendations.services import action_item_change
+
+    item = action_item_change(
+        item=roles.item, actor=roles.staff, expected_version=roles.item.version, status="blocked"
+    ).item
+    action_item_change(
+        item=item,
+        actor=roles.manager,
+        expected_version=item.version,
+        due_date=item.due_date + dt.timedelta(days=10),
+        note="Later",
+    )
+    page = text(signed_in(client, roles.manager).get(item_url(roles.item)))
+    assert page.count("Status changed from") == 1
+    assert "Status: " not in page
+    assert "Progress: " not in page
+    assert "Due date changed from" in page

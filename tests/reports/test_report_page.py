@@ -193,7 +193,7 @@ def test_the_page_prints_cleanly(client, coordinator):
     assert ".no-print" in print_rules
     assert 'class="report-filters no-print"' in html
     meta = html[html.index('class="report-meta"') : html.index("</dl>")]
-    for label in ("Generated", "Agencies covered", "Priority", "History"):
+    for label in ("Generated", "Scope", "Priority", "History"):
         assert label in meta
     assert "<h1>Progress report</h1>" in html
 
@@ -226,14 +226,15 @@ def test_the_report_is_rendered_in_the_users_language(
     assert f'<th scope="col" class="number">{status}</th>' in html
     if language == "fr":
         # French number formatting: a comma before decimals, a space before the percent sign.
-        assert re.search(r"\(\d+,\d %\)", html)
+        assert re.search(r"\(\d+,\d\u00a0%\)", html)
         assert "Mesures terminées chaque mois" in html
 
 
 # The queries of one request: session, user, roles; the form's three choice lists (page only);
 # the cache key's data version; then, on a miss, the report's eight (totals, three breakdowns,
-# three bounded lists, the history).
-EXPECTED_QUERIES = {"page": 15, "csv": 12, "excel": 12, "api": 12}
+# three bounded lists, the history). The page also counts "What changed" (one aggregate of
+# progress updates, one count of the newly overdue): two queries more than the exports.
+EXPECTED_QUERIES = {"page": 17, "csv": 12, "excel": 12, "api": 12}
 
 
 @pytest.mark.parametrize("what", list(URLS))
