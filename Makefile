@@ -17,7 +17,7 @@ LOCAL_ENV = DEBUG="$${DEBUG:-0}" \
 	SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET_KEY_FILE))}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
 
-.PHONY: run test install lock lock-check migrate data demo lint typecheck messages benchmark-reminders benchmark-reports soak benchmark-public clean
+.PHONY: run test install lock lock-check migrate data demo lint typecheck messages benchmark benchmark-reminders benchmark-reports soak benchmark-public clean
 
 # uv installs exactly the versions in uv.lock. It is itself bootstrapped from PyPI with pip, into
 # a folder of its own inside the venv (so syncing the venv never removes it): a fresh machine needs
@@ -83,6 +83,10 @@ messages: install
 
 # Benchmarks (not tests): see the docstrings of benchmarks/*.py. The reports benchmark wants
 # DATABASE_URL pointing at a PostgreSQL database it may fill (100,000 items, 1,000,000 updates).
+# The HTTP benchmark: gunicorn and a floor app side by side (needs ab, from apache2-utils).
+benchmark: install
+	$(BIN)/python -m benchmarks.web
+
 benchmark-reminders: install
 	$(BIN)/python benchmarks/reminders.py
 

@@ -33,15 +33,13 @@ from agencies.services import api_token_create, api_token_revoke, api_tokens_rev
 from apis.base import LOOKUP_TEXT, TrackerApiMixin
 from apis.filters import ApiFilterSet, ApiSearchFilter, CharInFilter, ChoiceInFilter
 from apis.schema import errors
-from apis.serializers import JsonStringField, StrictInputSerializer
+from apis.serializers import IdentityLinkField, JsonStringField, StrictInputSerializer
 
 # Serializers -----------------------------------------------------------------------------------
 
 
 class AgencySerializer(serializers.ModelSerializer[Agency]):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:agency-detail", lookup_field="acronym"
-    )
+    url = IdentityLinkField(view_name="api:agency-detail", lookup_field="acronym")
     name = serializers.CharField(read_only=True, help_text=_("In the language of the request."))
 
     class Meta:
@@ -63,7 +61,7 @@ class MembershipSerializer(serializers.ModelSerializer[Membership]):
 class PersonSerializer(serializers.ModelSerializer[User]):
     """A colleague as other members see them: no email unless ``can_see_contact_details``."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:user-detail", lookup_field="username")
+    url = IdentityLinkField(view_name="api:user-detail", lookup_field="username")
     display_name = serializers.CharField(read_only=True)
     memberships = MembershipSerializer(many=True, read_only=True)
     email = serializers.SerializerMethodField(

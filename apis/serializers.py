@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
@@ -69,3 +70,44 @@ class NamedObjectField(serializers.SlugRelatedField[_M]):
         if not isinstance(data, str) or "\x00" in data:
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+# Links -----------------------------------------------------------------------------------------
+
+# Stands for the lookup value while a route is reversed once: digits match every lookup pattern
+# (numeric ids, codes, acronyms, usernames), and these appear nowhere else in an address.
+_LOOKUP_PLACEHOLDER = "90817263544536271"
+# What Django's reverse() leaves unquoted in a path (django.urls.resolvers: RFC 3986 sub-delims).
+_PATH_SAFE = "!$&'()*+,;=/~:@"
+
+
+def link_template(context: Any, view_name: str, build: Any) -> tuple[str, str]:
+    """(prefix, suffix) of ``view_name``'s address around its lookup value, reversed once per
+    serializer (that is, per request) and kept in its context: reverse() was a third of the
+    serialising time of a list page (2 links x 50 rows, each resolving the URL patterns)."""
+    templates = context.setdefault("_link_templates", {})
+    if view_name not in templates:
+        prefix, _, suffix = build(_LOOKUP_PLACEHOLDER).partition(_LOOKUP_PLACEHOLDER)
+        templates[view_name] = (prefix, suffix)
+    return templates[view_name]
+
+
+class IdentityLinkField(serializers.HyperlinkedIdentityField):
+    """The same absolute address as ``HyperlinkedIdentityField``, built from a prefix reversed
+    once per request and the row's lookup value, quoted as reverse() quotes it."""
+
+    def get_url(self, obj: Any, view_name: str, request: Any, format: Any) -> str | None:
+        value = getattr(obj, self.lookup_field)
+        if value in (None, ""):
+            return None
+        prefix, suffix = link_template(
+            self.context,
+            view_name,
+            lambda placeholder: self.reverse(
+                view_name,
+                kwargs={self.lookup_url_kwarg: placeholder},
+                request=request,
+                format=format,
+            ),
+        )
+        return f"{prefix}{quote(str(value), safe=_PATH_SAFE)}{suffix}"

@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, User
 
 from . import policies
-from .models import ActionItem, ProgressUpdate, PublicationChange, Recommendation, Status, Theme
+from .models import (
+    ActionItem,
+    DataVersion,
+    ProgressUpdate,
+    PublicationChange,
+    Recommendation,
+    Status,
+    Theme,
+)
 from .signals import action_item_changed, recommendation_changed
 
 NOTE_MAX_LENGTH = 4000
@@ -34,6 +42,20 @@ class Unset(Enum):
 
 
 UNSET: Final = Unset.UNSET
+
+
+def data_version_bump() -> None:
+    """Move the data version on, inside the caller's transaction (see ``DataVersion``).
+
+    Every write that can change a report's figures calls it in the transaction of the write
+    (``_versioned_write`` for every change of an item), so the new version becomes visible
+    exactly when the change does, and a rollback undoes both. Concurrent writers queue on this
+    one row until they commit: writes here are people saving forms, a few a minute, so the wait
+    is nothing next to exact cached figures.
+    """
+    if not DataVersion.objects.filter(pk=1).update(value=F("value") + 1):
+        # No row yet (a database emptied since its migration): create it already moved on.
+        DataVersion.objects.get_or_create(pk=1, defaults={"value": 1})
 
 
 # A due date outside this range is a typo (9999-12-31 breaks calendar feeds and reports).
@@ -235,6 +257,8 @@ def _versioned_write(
                 note=note,
                 submission_token=submission_token,
             )
+            # Every cached figure computed before this write becomes unreachable when it commits.
+            data_version_bump()
             previous_assignee_id = item.assignee_id
             item.refresh_from_db()
             if notify:
@@ -410,6 +434,7 @@ def action_item_create(
         )
         item.full_clean()
         item.save()
+        data_version_bump()
         _announce_recommendation_changed(recommendation.pk)
     return item
 
@@ -488,6 +513,7 @@ def recommendation_create(
     with transaction.atomic():
         recommendation.save()
         recommendation.supporting_agencies.set(supporting)
+        data_version_bump()
     return recommendation
 
 
@@ -544,6 +570,7 @@ def recommendation_update(
             )
         recommendation.refresh_from_db()
         recommendation.supporting_agencies.set(supporting)
+        data_version_bump()
         _announce_recommendation_changed(recommendation.pk)
     return recommendation
 

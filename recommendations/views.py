@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -54,6 +55,18 @@ def tracker_member_required(view: View) -> View:
 # My work ---------------------------------------------------------------------------------------
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count (read from the exact cache) instead of counting the rows."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
 @tracker_member_required
 def my_work(request: HttpRequest) -> HttpResponse:
     """The first page after sign-in: the items to act on, assigned ones first."""
@@ -63,7 +76,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
     )
     filters = form.filters()
     items = selectors.my_work_items(user=user, filters=filters)
-    page = Paginator(items, MY_WORK_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CountedPaginator(
+        items, MY_WORK_PAGE_SIZE, count=selectors.my_work_count(user=user, filters=filters)
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "recommendations/my_work.html",

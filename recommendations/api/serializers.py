@@ -11,11 +11,13 @@ from rest_framework.reverse import reverse
 
 from agencies.models import Agency, User
 from apis.serializers import (
+    IdentityLinkField,
     JsonBooleanField,
     JsonIntegerField,
     JsonStringField,
     NamedObjectField,
     StrictInputSerializer,
+    link_template,
 )
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation, Status, Theme
 from recommendations.services import NOTE_MAX_LENGTH
@@ -41,9 +43,7 @@ class ThemeSerializer(serializers.ModelSerializer[Theme]):
 
 
 class RecommendationSerializer(serializers.ModelSerializer[Recommendation]):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:recommendation-detail", lookup_field="code"
-    )
+    url = IdentityLinkField(view_name="api:recommendation-detail", lookup_field="code")
     title = serializers.CharField(read_only=True, help_text=_("In the language of the request."))
     description = serializers.CharField(read_only=True)
     theme = ThemeSerializer(read_only=True)
@@ -93,12 +93,18 @@ class RecommendationSerializer(serializers.ModelSerializer[Recommendation]):
 
     @extend_schema_field(serializers.URLField())
     def get_action_items_url(self, recommendation: Recommendation) -> str:
-        url = reverse("api:action-item-list", request=self.context.get("request"))
-        return f"{url}?{urlencode({'recommendation': recommendation.code})}"
+        prefix, _ = link_template(
+            self.context,
+            "api:action-item-list",
+            lambda placeholder: (
+                reverse("api:action-item-list", request=self.context.get("request")) + placeholder
+            ),
+        )
+        return f"{prefix}?{urlencode({'recommendation': recommendation.code})}"
 
 
 class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
-    url = serializers.HyperlinkedIdentityField(view_name="api:action-item-detail")
+    url = IdentityLinkField(view_name="api:action-item-detail")
     reference = serializers.CharField(
         read_only=True, help_text=_("Recommendation code and item number, e.g. RT21-07.1.")
     )
@@ -121,7 +127,7 @@ class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
             "Send it back in an If-Match header to change the item; it changes on each write."
         ),
     )
-    updates_url = serializers.HyperlinkedIdentityField(view_name="api:action-item-updates")
+    updates_url = IdentityLinkField(view_name="api:action-item-updates")
 
     class Meta:
         model = ActionItem
@@ -153,6 +159,46 @@ class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
             "updates_url",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: ActionItem) -> dict[str, Any]:
+        # The row built in one expression, in the order of Meta.fields: DRF's generic loop
+        # (get_attribute, None checks and to_representation per field) was a third of a 50-row
+        # list request in a profile. Links, dates and times still go through their DRF fields,
+        # so they are formatted exactly as before; tests compare both paths field by field.
+        fields = self.fields
+        return {
+            "id": instance.pk,
+            "url": fields["url"].to_representation(instance),
+            "reference": instance.reference,
+            "recommendation": instance.recommendation.code,
+            "title": instance.title,
+            "title_en": instance.title_en,
+            "title_fr": instance.title_fr,
+            "description": instance.description,
+            "description_en": instance.description_en,
+            "description_fr": instance.description_fr,
+            "owner_agency": instance.owner_agency.acronym,
+            "assignee": instance.assignee.username if instance.assignee is not None else None,
+            "status": instance.status,
+            "percent_complete": instance.percent_complete,
+            "due_date": fields["due_date"].to_representation(instance.due_date),
+            "original_due_date": fields["original_due_date"].to_representation(
+                instance.original_due_date
+            ),
+            "is_overdue": instance.is_overdue,
+            "is_stale": instance.is_stale,
+            "version": instance.version,
+            "etag": instance.etag,
+            "last_progress_at": fields["last_progress_at"].to_representation(
+                instance.last_progress_at
+            ),
+            "completed_at": fields["completed_at"].to_representation(instance.completed_at)
+            if instance.completed_at is not None
+            else None,
+            "created_at": fields["created_at"].to_representation(instance.created_at),
+            "updated_at": fields["updated_at"].to_representation(instance.updated_at),
+            "updates_url": fields["updates_url"].to_representation(instance),
+        }
 
 
 class ProgressUpdateSerializer(serializers.ModelSerializer[ProgressUpdate]):

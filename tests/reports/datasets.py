@@ -21,6 +21,7 @@ from recommendations.models import (
     Status,
     Theme,
 )
+from recommendations.services import data_version_bump
 
 OPEN = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED)
 
@@ -161,7 +162,11 @@ def dataset_create(
     # auto_now_add overwrote created_at on insert; bulk_update writes the values as given.
     for item, created_at in zip(item_rows, created, strict=True):
         item.created_at = created_at
-    ActionItem.objects.bulk_update(item_rows, ["created_at"], batch_size=500)
+    # born_at as the services write it: the first update, when it is dated before the creation.
+    for item, created_at, timeline in zip(item_rows, created, timelines, strict=True):
+        if timeline and timeline[0][0] < created_at:
+            item.born_at = timeline[0][0]
+    ActionItem.objects.bulk_update(item_rows, ["created_at", "born_at"], batch_size=500)
     ProgressUpdate.objects.bulk_create(
         ProgressUpdate(
             action_item=item,
@@ -174,6 +179,8 @@ def dataset_create(
         for item, timeline in zip(item_rows, timelines, strict=True)
         for moment, before, after in timeline
     )
+    # Bulk writes send no signal: move the data version as every other writer does.
+    data_version_bump()
     return Dataset(
         agencies=agency_rows,
         themes=theme_rows,

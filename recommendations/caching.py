@@ -1,0 +1,82 @@
+"""Exact caching of figures computed from the data: entries are keyed on the data version.
+
+``DataVersion`` moves in the same transaction as every write (``services.data_version_bump``),
+so after a write no request can reach an entry computed before it; there is nothing to delete.
+What time changes is in the key too: the local date (overdue, due soon, months) and, for figures
+that count stale items, the next moment an open item turns stale.
+"""
+
+import datetime
+import hashlib
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from .models import ActionItem, DataVersion, open_condition, stale_cutoff
+
+T = TypeVar("T")
+
+# Bump when the shape of a cached value changes: older entries are then never read again.
+CACHE_FORMAT = 1
+# Entries become unreachable at the next write or the next day; this only frees memory.
+CACHE_SECONDS = 24 * 60 * 60
+
+
+def data_version() -> int:
+    """The current data version (see ``DataVersion``): one primary-key read."""
+    return DataVersion.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+
+def next_stale_crossing(*, now: datetime.datetime) -> datetime.datetime | None:
+    """The next moment after ``now`` when an open item turns stale, if nothing is written
+    before then (one read of the partial index ``item_open_progress_idx``)."""
+    oldest_fresh = (
+        ActionItem.objects.filter(open_condition(), last_progress_at__gte=stale_cutoff(now))
+        .order_by("last_progress_at")
+        .values_list("last_progress_at", flat=True)
+        .first()
+    )
+    if oldest_fresh is None:
+        return None
+    return oldest_fresh + (now - stale_cutoff(now))
+
+
+def versioned_key(
+    name: str, parts: tuple[Hashable, ...], *, now: datetime.datetime, stale: bool
+) -> str:
+    """The cache key of ``name`` for ``parts`` at ``now``: read before the data, so that an entry
+    is never older than the version its key names."""
+    key_parts = (
+        CACHE_FORMAT,
+        name,
+        data_version(),
+        parts,
+        get_language(),
+        timezone.localdate(now),
+        next_stale_crossing(now=now) if stale else None,
+        settings.REMINDER_STALE_DAYS,
+        settings.TIME_ZONE,
+    )
+    return f"{name}:{hashlib.sha256(repr(key_parts).encode()).hexdigest()}"
+
+
+def versioned(
+    name: str,
+    parts: tuple[Hashable, ...],
+    compute: Callable[[datetime.datetime], T],
+    *,
+    stale: bool = False,
+) -> T:
+    """``compute(now)`` or the value it gave for the same key (``stale``: the value counts
+    stale items, so the next stale crossing is part of the key)."""
+    now = timezone.now()
+    key = versioned_key(name, parts, now=now, stale=stale)
+    value: T | None = cache.get(key)
+    if value is None:
+        value = compute(now)
+        cache.set(key, value, CACHE_SECONDS)
+    return value

@@ -1,0 +1,121 @@
+"""The cached report is exact: a write, a new day and an item turning stale each change the
+answer at once, and a repeated request reads the cache instead of the items."""
+
+import datetime
+import zoneinfo
+
+import time_machine
+from django.conf import settings
+
+from agencies.models import Agency
+from recommendations.models import ActionItem, Status
+from recommendations.services import action_item_change
+from reports.selectors import ReportFilters, report_summary
+from tests.factories import ActionItemFactory
+
+from .datasets import dataset_create
+
+LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+# Noon local time: the moves below stay within one day unless they mean to cross midnight. In UTC,
+# so that "30 days earlier" is 30 days of elapsed time whatever daylight saving does meanwhile.
+NOON = datetime.datetime(2026, 3, 17, 12, tzinfo=LOCAL).astimezone(datetime.UTC)
+
+
+def _figures(user: object) -> tuple[int, int, int, int]:
+    summary = report_summary(user=user, filters=ReportFilters())
+    return (
+        summary.totals.total,
+        summary.totals.count(Status.COMPLETED),
+        summary.totals.overdue,
+        summary.totals.stale,
+    )
+
+
+def test_a_repeated_report_is_read_from_the_cache_in_two_queries_whatever_the_data(
+    coordinator, django_assert_num_queries
+):
+    for seed, items in ((71, 10), (73, 300)):
+        dataset_create(seed=seed, items=items, agencies=5)
+        first = report_summary(user=coordinator, filters=ReportFilters())
+        # The data version and the next stale crossing (the roles are known by then).
+        with django_assert_num_queries(2):
+            again = report_summary(user=coordinator, filters=ReportFilters())
+        assert again.totals == first.totals
+        assert again.by_agency == first.by_agency
+        assert [item.pk for item in again.overdue.items] == [i.pk for i in first.overdue.items]
+        assert again.generated_at >= first.generated_at
+
+
+def test_a_write_changes_the_cached_report_at_once(coordinator):
+    with time_machine.travel(NOON, tick=False):
+        item = ActionItemFactory(status=Status.IN_PROGRESS, percent_complete=40)
+        before = _figures(coordinator)
+
+        action_item_change(
+            item=item, actor=coordinator, expected_version=item.version, status=Status.COMPLETED
+        )
+
+        after = _figures(coordinator)
+    assert before[1] == 0
+    assert after[1] == before[1] + 1
+
+
+def test_a_write_outside_the_services_changes_the_cached_report_at_once(client, coordinator):
+    item = ActionItemFactory()
+    client.force_login(coordinator)
+    assert item.owner_agency.acronym in client.get("/reports/").content.decode()
+
+    # As the admin would: a plain save of an agency under a new acronym.
+    agency = Agency.objects.get(pk=item.owner_agency_id)
+    agency.acronym = "RENAMED"
+    agency.save()
+
+    assert "RENAMED" in client.get("/reports/").content.decode()
+
+
+def test_a_new_day_changes_the_cached_report_at_once(coordinator):
+    with time_machine.travel(NOON, tick=False) as traveller:
+        ActionItemFactory(status=Status.IN_PROGRESS, due_date=NOON.astimezone(LOCAL).date())
+        assert _figures(coordinator)[2] == 0  # due today: not overdue yet
+
+        traveller.move_to(NOON + datetime.timedelta(days=1))
+
+        assert _figures(coordinator)[2] == 1
+
+
+def test_an_item_turning_stale_changes_the_cached_report_at_once(coordinator):
+    stale_after = datetime.timedelta(days=settings.REMINDER_STALE_DAYS)
+    with time_machine.travel(NOON, tick=False) as traveller:
+        item = ActionItemFactory(status=Status.IN_PROGRESS, due_date=NOON.date() + stale_after)
+        # Last news 30 days ago less one hour: stale in an hour, the same day.
+        ActionItem.objects.filter(pk=item.pk).update(
+            last_progress_at=NOON - stale_after + datetime.timedelta(hours=1)
+        )
+        assert _figures(coordinator)[3] == 0
+
+        traveller.move_to(NOON + datetime.timedelta(hours=1, seconds=1))
+
+        assert _figures(coordinator)[3] == 1
+        # Caught up, the cached report is the one computed afresh, group by group.
+        cached = report_summary(user=coordinator, filters=ReportFilters())
+        fresh = report_summary(user=coordinator, filters=ReportFilters(), cached=False)
+    assert cached.totals == fresh.totals
+    assert [row.tally for row in cached.by_agency] == [row.tally for row in fresh.by_agency]
+    assert [row.tally for row in cached.by_theme] == [row.tally for row in fresh.by_theme]
+    assert cached.by_recommendation == fresh.by_recommendation
+    assert [i.pk for i in cached.stale.items] == [i.pk for i in fresh.stale.items] == [item.pk]
+
+
+def test_reports_of_other_filters_or_languages_are_not_shared(client, coordinator):
+    data = dataset_create(seed=72, items=80, agencies=4)
+    everything = report_summary(user=coordinator, filters=ReportFilters())
+    one_agency = report_summary(user=coordinator, filters=ReportFilters(agency=data.agencies[0]))
+    assert one_agency.totals.total < everything.totals.total
+
+    client.force_login(coordinator)
+    english = client.get("/reports/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    coordinator.language = "fr"
+    coordinator.save(update_fields=["language"])
+    french = client.get("/reports/").content.decode()
+    assert "Completed" in english
+    assert "Terminé" in french
