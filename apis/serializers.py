@@ -85,7 +85,7 @@ def link_template(context: Any, view_name: str, build: Any) -> tuple[str, str]:
     """(prefix, suffix) of ``view_name``'s address around its lookup value, reversed once per
     serializer (that is, per request) and kept in its context: reverse() was a third of the
     serialising time of a list page (2 links x 50 rows, each resolving the URL patterns)."""
-    templates = context.setdefault("_link_templates", {})
+    templates: dict[str, tuple[str, str]] = context.setdefault("_link_templates", {})
     if view_name not in templates:
         prefix, _, suffix = build(_LOOKUP_PLACEHOLDER).partition(_LOOKUP_PLACEHOLDER)
         templates[view_name] = (prefix, suffix)

@@ -14,11 +14,11 @@ from tests.factories import ActionItemFactory, UserFactory
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_fast_representation_equals_the_generic_one(db, language):
-    assignee = UserFactory()
-    ActionItemFactory(assignee=assignee, status=Status.COMPLETED, percent_complete=100)
-    ActionItemFactory(assignee=None, status=Status.IN_PROGRESS, title_fr="")
-    ActionItemFactory(
+def test_the_fast_representation_equals_the_generic_one(db: None, language: str) -> None:
+    assignee = UserFactory.create()
+    ActionItemFactory.create(assignee=assignee, status=Status.COMPLETED, percent_complete=100)
+    ActionItemFactory.create(assignee=None, status=Status.IN_PROGRESS, title_fr="")
+    ActionItemFactory.create(
         status=Status.BLOCKED, due_date=timezone.localdate() - datetime.timedelta(days=3)
     )
     request = APIRequestFactory().get("/api/v1/action-items/")

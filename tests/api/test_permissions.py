@@ -294,7 +294,9 @@ def test_people_list_shows_only_active_members(roles: RoleMatrix, client_for: Cl
     assert client_for(roles.staff).get("/api/v1/users/outsider/").status_code == 404
 
 
-def test_the_web_and_the_api_refuse_a_person_without_agency_in_the_same_words(roles, client_for):
+def test_the_web_and_the_api_refuse_a_person_without_agency_in_the_same_words(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     from django.test import Client
 
     from agencies.policies import NOT_A_MEMBER_YET

@@ -124,7 +124,9 @@ def test_docs_page_loads_its_viewer_from_local_files_only(client: Client) -> Non
         assert client.get(asset).status_code == 200, asset
 
 
-def test_the_past_due_date_confirmation_is_documented_on_create_and_patch(schema):
+def test_the_past_due_date_confirmation_is_documented_on_create_and_patch(
+    schema: dict[str, Any],
+) -> None:
     for name in ("PatchedActionItemChangeRequest", "ActionItemCreateRequest"):
         field = schema["components"]["schemas"][name]["properties"]["confirm_past_due_date"]
         assert field["type"] == "boolean"

@@ -5,10 +5,12 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
 from django.utils import timezone
+from pytest_django import Settings as DjangoSettings
 
 from agencies.models import Agency, Membership, User
 from recommendations import services
@@ -43,31 +45,31 @@ class QuarterWorld:
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path: Path) -> None:
+def _media(settings: DjangoSettings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture
 def quarter_world(db: None) -> QuarterWorld:
-    rcmp = AgencyFactory(
+    rcmp = AgencyFactory.create(
         acronym="RCMP",
         name_en="Royal Canadian Mounted Police",
         name_fr="Gendarmerie royale du Canada",
     )
-    cbsa = AgencyFactory(
+    cbsa = AgencyFactory.create(
         acronym="CBSA",
         name_en="Canada Border Services Agency",
         name_fr="Agence des services frontaliers du Canada",
     )
-    psc = AgencyFactory(
+    psc = AgencyFactory.create(
         acronym="PSC", name_en="Public Safety Canada", name_fr="Sécurité publique Canada"
     )
 
     def member(username: str, agency: Agency, role: str, language: str = "en") -> User:
-        user = UserFactory(username=username, email=f"{username}@example.gc.ca")
+        user = UserFactory.create(username=username, email=f"{username}@example.gc.ca")
         user.language = language
         user.save(update_fields=["language"])
-        MembershipFactory(user=user, agency=agency, role=role)
+        MembershipFactory.create(user=user, agency=agency, role=role)
         return user
 
     coordinator = member("coordinator", psc, Membership.Role.COORDINATOR, "fr")
@@ -75,9 +77,9 @@ def quarter_world(db: None) -> QuarterWorld:
     cbsa_manager = member("cbsa.manager", cbsa, Membership.Role.MANAGER, "fr")
     rcmp_staff = member("rcmp.staff", rcmp, Membership.Role.STAFF)
     with time_machine.travel(at("2026-07-06"), tick=False):
-        recommendation = RecommendationFactory(code="PCD-1", lead_agency=rcmp)
+        recommendation = RecommendationFactory.create(code="PCD-1", lead_agency=rcmp)
         recommendation.supporting_agencies.add(cbsa)
-        done = ActionItemFactory(
+        done = ActionItemFactory.create(
             recommendation=recommendation,
             owner_agency=rcmp,
             due_date=datetime.date(2026, 9, 15),
@@ -85,7 +87,7 @@ def quarter_world(db: None) -> QuarterWorld:
             title_en="Map the data flows",
             title_fr="Cartographier les flux",
         )
-        redated = ActionItemFactory(
+        redated = ActionItemFactory.create(
             recommendation=recommendation,
             owner_agency=rcmp,
             due_date=datetime.date(2026, 8, 31),
@@ -93,7 +95,7 @@ def quarter_world(db: None) -> QuarterWorld:
             title_en="Draft the regulation",
             title_fr="Rédiger le règlement",
         )
-        blocked = ActionItemFactory(
+        blocked = ActionItemFactory.create(
             recommendation=recommendation,
             owner_agency=cbsa,
             due_date=datetime.date(2026, 9, 1),
@@ -101,7 +103,7 @@ def quarter_world(db: None) -> QuarterWorld:
             title_en="Train border officers",
             title_fr="Former les agents",
         )
-        due_next = ActionItemFactory(
+        due_next = ActionItemFactory.create(
             recommendation=recommendation,
             owner_agency=cbsa,
             due_date=datetime.date(2026, 11, 30),
@@ -117,7 +119,7 @@ def quarter_world(db: None) -> QuarterWorld:
         )
         item.refresh_from_db()
 
-    def change(item: ActionItem, when: str, actor: User, **values: object) -> None:
+    def change(item: ActionItem, when: str, actor: User, **values: Any) -> None:
         item.refresh_from_db()
         with time_machine.travel(at(when), tick=False):
             services.action_item_change(

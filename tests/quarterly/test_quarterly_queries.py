@@ -4,22 +4,24 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from quarterly.quarters import Quarter
 from quarterly.selectors import quarterly_content
 from recommendations.models import ActionItem, ProgressUpdate, Status
 from tests.factories import ActionItemFactory, RecommendationFactory
+from tests.quarterly.conftest import QuarterWorld
 
 from .conftest import at
 
 pytestmark = pytest.mark.django_db
 
 
-def _grow(world, count: int) -> None:
+def _grow(world: QuarterWorld, count: int) -> None:
     for _ in range(count):
-        recommendation = RecommendationFactory(lead_agency=world.rcmp)
-        item = ActionItemFactory(
+        recommendation = RecommendationFactory.create(lead_agency=world.rcmp)
+        item = ActionItemFactory.create(
             recommendation=recommendation,
             owner_agency=world.cbsa,
             due_date=datetime.date(2026, 8, 1),
@@ -49,14 +51,18 @@ def _count(quarter: Quarter) -> int:
     return len(captured.captured_queries)
 
 
-def test_the_quarterly_content_costs_the_same_queries_at_two_sizes(quarter_world):
+def test_the_quarterly_content_costs_the_same_queries_at_two_sizes(
+    quarter_world: QuarterWorld,
+) -> None:
     _grow(quarter_world, 2)
     small = _count(Quarter(2026, 3))
     _grow(quarter_world, 12)
     assert _count(Quarter(2026, 3)) == small
 
 
-def test_the_reports_page_costs_the_same_queries_at_two_sizes(client, quarter_world):
+def test_the_reports_page_costs_the_same_queries_at_two_sizes(
+    client: Client, quarter_world: QuarterWorld
+) -> None:
     from django.core.management import call_command
 
     client.force_login(quarter_world.coordinator)

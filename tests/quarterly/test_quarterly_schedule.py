@@ -11,10 +11,13 @@ from collections.abc import Iterator
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
+from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django import Settings as DjangoSettings
 
 from notifications.models import Notification, NotificationPreference
 from quarterly import tasks
 from quarterly.models import QuarterlyReport
+from tests.quarterly.conftest import QuarterWorld
 
 from .conftest import at
 
@@ -29,7 +32,7 @@ class Inbox:
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[attr-defined]
         with self.lock:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
         return "250 OK"
 
     def by_recipient(self) -> dict[str, list[str]]:
@@ -41,7 +44,7 @@ class Inbox:
 
 
 @pytest.fixture
-def inbox(settings) -> Iterator[Inbox]:
+def inbox(settings: DjangoSettings) -> Iterator[Inbox]:
     handler = Inbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -54,7 +57,9 @@ def inbox(settings) -> Iterator[Inbox]:
     controller.stop()
 
 
-def _beat(moment: str, hour: int, django_capture_on_commit_callbacks) -> None:
+def _beat(
+    moment: str, hour: int, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     with (
         time_machine.travel(at(moment, hour), tick=False),
         django_capture_on_commit_callbacks(execute=True),
@@ -63,8 +68,10 @@ def _beat(moment: str, hour: int, django_capture_on_commit_callbacks) -> None:
 
 
 def test_each_reader_gets_one_email_per_quarter_whatever_the_scheduler_does(
-    quarter_world, inbox, django_capture_on_commit_callbacks
-):
+    quarter_world: QuarterWorld,
+    inbox: Inbox,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     NotificationPreference.objects.create(user=quarter_world.rcmp_staff)  # staff get none anyway
     # Before the report day: nothing. Then the day itself, twice, and a later morning.
     _beat("2026-09-30", 6, django_capture_on_commit_callbacks)
@@ -96,11 +103,15 @@ def test_each_reader_gets_one_email_per_quarter_whatever_the_scheduler_does(
 
 
 def test_the_email_links_to_the_report_and_attaches_the_word_document(
-    quarter_world, inbox, django_capture_on_commit_callbacks
-):
+    quarter_world: QuarterWorld,
+    inbox: Inbox,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     _beat("2026-10-01", 7, django_capture_on_commit_callbacks)
     message = next(m for m in inbox.messages if m["To"] == "rcmp.manager@example.gc.ca")
-    body = message.get_body(("plain",)).get_content()
+    plain = message.get_body(("plain",))
+    assert plain is not None
+    body = plain.get_content()
     report = QuarterlyReport.objects.get(quarter="2026Q3", agency=quarter_world.rcmp)
     assert f"http://testserver/reports/quarterly/{report.pk}/html/en/" in body
     attachments = list(message.iter_attachments())
@@ -110,8 +121,10 @@ def test_the_email_links_to_the_report_and_attaches_the_word_document(
 
 
 def test_a_reader_who_turned_them_off_gets_none(
-    quarter_world, inbox, django_capture_on_commit_callbacks
-):
+    quarter_world: QuarterWorld,
+    inbox: Inbox,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     NotificationPreference.objects.create(user=quarter_world.cbsa_manager, quarterly_report=False)
     _beat("2026-10-01", 7, django_capture_on_commit_callbacks)
     assert "cbsa.manager@example.gc.ca" not in inbox.by_recipient()

@@ -6,17 +6,18 @@ from django.utils import timezone
 
 from recommendations.models import ActionItem, Status
 from recommendations.services import action_item_change
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 
 
-def test_an_ordinary_update_leaves_born_at_empty(roles):
+def test_an_ordinary_update_leaves_born_at_empty(roles: RoleMatrix) -> None:
     action_item_change(
         item=roles.item, actor=roles.coordinator, expected_version=None, status=Status.IN_PROGRESS
     )
     assert ActionItem.objects.get(pk=roles.item.pk).born_at is None
 
 
-def test_a_back_dated_update_moves_born_at_to_it_in_its_write(roles):
+def test_a_back_dated_update_moves_born_at_to_it_in_its_write(roles: RoleMatrix) -> None:
     created = ActionItem.objects.get(pk=roles.item.pk).created_at
     earlier = created - datetime.timedelta(days=40)
     earliest = created - datetime.timedelta(days=90)
@@ -41,8 +42,8 @@ def test_a_back_dated_update_moves_born_at_to_it_in_its_write(roles):
     assert ActionItem.objects.get(pk=roles.item.pk).born_at == earliest
 
 
-def test_a_stale_copy_of_the_item_never_moves_born_at_forward(roles):
-    item = ActionItemFactory()
+def test_a_stale_copy_of_the_item_never_moves_born_at_forward(roles: RoleMatrix) -> None:
+    item = ActionItemFactory.create()
     first = timezone.now() - datetime.timedelta(days=300)
     action_item_change(
         item=item, actor=roles.coordinator, expected_version=None, note="a", at=first

@@ -5,27 +5,29 @@ import datetime
 
 import time_machine
 from django.conf import settings
+from django.test import Client
 
 from recommendations import selectors
 from recommendations.models import ActionItem, Status
 from recommendations.selectors import MyWorkFilters, Scope
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 from tests.ui.helpers import record
 
 NOON = datetime.datetime(2026, 3, 17, 16, tzinfo=datetime.UTC)  # noon in Toronto
 
 
-def test_my_work_counts_follow_a_write_at_once(roles):
+def test_my_work_counts_follow_a_write_at_once(roles: RoleMatrix) -> None:
     before = selectors.my_work_counts(user=roles.staff, scope=Scope.MINE)
     record(roles.item, roles.staff, status=Status.BLOCKED)
     after = selectors.my_work_counts(user=roles.staff, scope=Scope.MINE)
     assert after["blocked"] == before["blocked"] + 1
 
 
-def test_my_work_counts_follow_the_date_and_stale_crossings(roles):
+def test_my_work_counts_follow_the_date_and_stale_crossings(roles: RoleMatrix) -> None:
     stale_after = datetime.timedelta(days=settings.REMINDER_STALE_DAYS)
     with time_machine.travel(NOON, tick=False) as traveller:
-        item = ActionItemFactory(
+        item = ActionItemFactory.create(
             owner_agency=roles.owner, status=Status.IN_PROGRESS, due_date=NOON.date()
         )
         ActionItem.objects.filter(pk=item.pk).update(
@@ -40,14 +42,16 @@ def test_my_work_counts_follow_the_date_and_stale_crossings(roles):
     assert next_day["overdue"] == first["overdue"] + 1
 
 
-def test_the_my_work_total_follows_a_new_item_at_once(roles):
+def test_the_my_work_total_follows_a_new_item_at_once(roles: RoleMatrix) -> None:
     filters = MyWorkFilters(scope=Scope.AGENCY)
     before = selectors.my_work_count(user=roles.staff, filters=filters)
-    ActionItemFactory(owner_agency=roles.owner)
+    ActionItemFactory.create(owner_agency=roles.owner)
     assert selectors.my_work_count(user=roles.staff, filters=filters) == before + 1
 
 
-def test_the_recommendations_list_shows_new_progress_at_once(client, roles):
+def test_the_recommendations_list_shows_new_progress_at_once(
+    client: Client, roles: RoleMatrix
+) -> None:
     client.force_login(roles.staff)
     assert client.get("/recommendations/").status_code == 200
     record(roles.item, roles.staff, status=Status.COMPLETED)
@@ -55,6 +59,6 @@ def test_the_recommendations_list_shows_new_progress_at_once(client, roles):
     progress = {
         recommendation.pk: recommendation.completed_count
         for theme in themes
-        for recommendation in theme.recommendations_with_progress
+        for recommendation in theme.recommendations_with_progress  # type: ignore[attr-defined]  # set by prefetch to_attr
     }
     assert progress[roles.item.recommendation_id] == 1

@@ -2,12 +2,18 @@
 time: every rendering of the form carries a one-time token (a hidden field) that the service
 accepts once; after a save the page is shown again by a redirect, with an empty form."""
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from recommendations.models import ActionItem, ProgressUpdate, Status
+from tests.conftest import RoleMatrix
 from tests.ui.helpers import signed_in, text
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +34,11 @@ def rendered_form(client: Client, item: ActionItem, name: str) -> dict[str, obje
     }
 
 
-def post(client: Client, item: ActionItem, data: dict[str, object]):
+def post(client: Client, item: ActionItem, data: dict[str, object]) -> "_MonkeyPatchedWSGIResponse":
     return client.post(reverse("recommendations:item_progress", args=[item.pk]), data)
 
 
-def test_a_progress_form_sent_twice_records_one_update(client, roles):
+def test_a_progress_form_sent_twice_records_one_update(client: Client, roles: RoleMatrix) -> None:
     client = signed_in(client, roles.staff)
     data = rendered_form(client, roles.item, "progress_form")
     data.update({"progress-status": Status.IN_PROGRESS, "progress-note": "Draft sent."})
@@ -49,7 +55,7 @@ def test_a_progress_form_sent_twice_records_one_update(client, roles):
     assert page.count("Draft sent.") == 1
 
 
-def test_a_note_form_sent_twice_records_one_note(client, roles):
+def test_a_note_form_sent_twice_records_one_note(client: Client, roles: RoleMatrix) -> None:
     # A supporting agency's note is not version-checked, so only the token stops the repeat.
     client = signed_in(client, roles.supporting_staff)
     data = rendered_form(client, roles.item, "note_form")
@@ -60,7 +66,9 @@ def test_a_note_form_sent_twice_records_one_note(client, roles):
     assert ALREADY in text(client.get(item_url(roles.item)))
 
 
-def test_after_a_save_the_page_offers_an_empty_form_with_a_new_token(client, roles):
+def test_after_a_save_the_page_offers_an_empty_form_with_a_new_token(
+    client: Client, roles: RoleMatrix
+) -> None:
     client = signed_in(client, roles.staff)
     data = rendered_form(client, roles.item, "progress_form")
     data["progress-note"] = "First."
@@ -74,7 +82,7 @@ def test_after_a_save_the_page_offers_an_empty_form_with_a_new_token(client, rol
     assert notes == {"First.", "Second."}
 
 
-def test_a_refused_form_keeps_its_token_usable(client, roles):
+def test_a_refused_form_keeps_its_token_usable(client: Client, roles: RoleMatrix) -> None:
     # Nothing was recorded, so correcting the form and sending it again must work.
     client = signed_in(client, roles.staff)
     data = rendered_form(client, roles.item, "progress_form")
@@ -85,7 +93,7 @@ def test_a_refused_form_keeps_its_token_usable(client, roles):
     assert ProgressUpdate.objects.get().percent_after == 50
 
 
-def test_an_assignment_form_sent_twice_is_recorded_once(client, roles):
+def test_an_assignment_form_sent_twice_is_recorded_once(client: Client, roles: RoleMatrix) -> None:
     client = signed_in(client, roles.manager)
     data = rendered_form(client, roles.item, "assign_form")
     data["assign-assignee"] = roles.staff.pk

@@ -2,25 +2,34 @@
 admin), unless a coordinator confirms it explicitly; the loaders confirm it for the history they
 load. Only coordinators are offered the confirmation, and only they may send it."""
 
+from typing import TYPE_CHECKING
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from agencies.models import User
 from recommendations import services
 from recommendations.models import ActionItem, ProgressUpdate
+from tests.conftest import RoleMatrix
 from tests.factories import UserFactory
 from tests.recommendations.test_admin_keeps_the_timeline import add_form
 from tests.ui.helpers import days_from_today, signed_in
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+    from rest_framework.response import _MonkeyPatchedResponse
 
 pytestmark = pytest.mark.django_db
 
 PAST_MESSAGE = "is in the past: choose today or a later date"
 
 
-def assign(client: Client, item: ActionItem, **values: object):
-    data = {
+def assign(client: Client, item: ActionItem, **values: object) -> "_MonkeyPatchedWSGIResponse":
+    data: dict[str, object] = {
         "assign-version": item.version,
         "assign-assignee": item.assignee_id or "",
         "assign-due_date": item.due_date.isoformat(),
@@ -30,7 +39,7 @@ def assign(client: Client, item: ActionItem, **values: object):
     return client.post(reverse("recommendations:item_assign", args=[item.pk]), data)
 
 
-def new_item(client: Client, roles, **values: object):
+def new_item(client: Client, roles: RoleMatrix, **values: object) -> "_MonkeyPatchedWSGIResponse":
     data = {
         "title_en": "Back-dated",
         "title_fr": "Antidatée",
@@ -44,20 +53,20 @@ def new_item(client: Client, roles, **values: object):
     return client.post(url, data)
 
 
-def api(user) -> APIClient:
+def api(user: User) -> APIClient:
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
 
 
-def api_patch(user, item: ActionItem, body: dict[str, object]):
+def api_patch(user: User, item: ActionItem, body: dict[str, object]) -> "_MonkeyPatchedResponse":
     return api(user).patch(
         f"/api/v1/action-items/{item.pk}/", body, format="json", HTTP_IF_MATCH=item.etag
     )
 
 
-def api_create(user, roles, **body: object):
+def api_create(user: User, roles: RoleMatrix, **body: object) -> "_MonkeyPatchedResponse":
     return api(user).post(
         "/api/v1/action-items/",
         {
@@ -82,7 +91,9 @@ def unchanged(item: ActionItem) -> bool:
 
 
 @pytest.mark.parametrize("who", ["coordinator", "manager"])
-def test_a_past_re_date_is_refused_on_the_web_form_without_confirmation(client, roles, who):
+def test_a_past_re_date_is_refused_on_the_web_form_without_confirmation(
+    client: Client, roles: RoleMatrix, who: str
+) -> None:
     yesterday = days_from_today(-1)
     response = assign(
         signed_in(client, roles.by_name(who)),
@@ -98,7 +109,7 @@ def test_a_past_re_date_is_refused_on_the_web_form_without_confirmation(client, 
     assert unchanged(roles.item)
 
 
-def test_today_and_later_need_no_confirmation(client, roles):
+def test_today_and_later_need_no_confirmation(client: Client, roles: RoleMatrix) -> None:
     response = assign(
         signed_in(client, roles.manager),
         roles.item,
@@ -110,7 +121,9 @@ def test_today_and_later_need_no_confirmation(client, roles):
     assert roles.item.due_date == days_from_today(0)
 
 
-def test_a_coordinator_confirms_a_past_re_date_on_the_web_form(client, roles):
+def test_a_coordinator_confirms_a_past_re_date_on_the_web_form(
+    client: Client, roles: RoleMatrix
+) -> None:
     past = days_from_today(-10)
     response = assign(
         signed_in(client, roles.coordinator),
@@ -126,14 +139,18 @@ def test_a_coordinator_confirms_a_past_re_date_on_the_web_form(client, roles):
 
 
 @pytest.mark.parametrize(("who", "offered"), [("coordinator", True), ("manager", False)])
-def test_only_coordinators_see_the_confirmation_checkbox(client, roles, who, offered):
+def test_only_coordinators_see_the_confirmation_checkbox(
+    client: Client, roles: RoleMatrix, who: str, offered: bool
+) -> None:
     html = signed_in(client, roles.by_name(who)).get(
         reverse("recommendations:item", args=[roles.item.pk])
     )
     assert ('name="assign-confirm_past_due_date"' in html.content.decode()) is offered
 
 
-def test_a_manager_ticking_a_forged_checkbox_is_still_refused(client, roles):
+def test_a_manager_ticking_a_forged_checkbox_is_still_refused(
+    client: Client, roles: RoleMatrix
+) -> None:
     response = assign(
         signed_in(client, roles.manager),
         roles.item,
@@ -147,7 +164,9 @@ def test_a_manager_ticking_a_forged_checkbox_is_still_refused(client, roles):
     assert unchanged(roles.item)
 
 
-def test_a_new_item_with_a_past_due_date_needs_the_coordinators_confirmation(client, roles):
+def test_a_new_item_with_a_past_due_date_needs_the_coordinators_confirmation(
+    client: Client, roles: RoleMatrix
+) -> None:
     coordinator = signed_in(client, roles.coordinator)
     page = coordinator.get(
         reverse("recommendations:item_create", args=[roles.item.recommendation_id])
@@ -165,7 +184,7 @@ def test_a_new_item_with_a_past_due_date_needs_the_coordinators_confirmation(cli
 # API -------------------------------------------------------------------------------------------
 
 
-def test_a_past_re_date_is_refused_by_the_api_without_confirmation(roles):
+def test_a_past_re_date_is_refused_by_the_api_without_confirmation(roles: RoleMatrix) -> None:
     response = api_patch(
         roles.coordinator, roles.item, {"due_date": days_from_today(-3).isoformat(), "note": "x"}
     )
@@ -174,7 +193,7 @@ def test_a_past_re_date_is_refused_by_the_api_without_confirmation(roles):
     assert unchanged(roles.item)
 
 
-def test_a_coordinator_confirms_a_past_re_date_through_the_api(roles):
+def test_a_coordinator_confirms_a_past_re_date_through_the_api(roles: RoleMatrix) -> None:
     past = days_from_today(-3)
     response = api_patch(
         roles.coordinator,
@@ -185,7 +204,7 @@ def test_a_coordinator_confirms_a_past_re_date_through_the_api(roles):
     assert response.json()["due_date"] == past.isoformat()
 
 
-def test_a_manager_may_not_send_the_confirmation(roles):
+def test_a_manager_may_not_send_the_confirmation(roles: RoleMatrix) -> None:
     response = api_patch(
         roles.manager,
         roles.item,
@@ -196,7 +215,7 @@ def test_a_manager_may_not_send_the_confirmation(roles):
     assert unchanged(roles.item)
 
 
-def test_the_confirmation_must_be_a_json_boolean(roles):
+def test_the_confirmation_must_be_a_json_boolean(roles: RoleMatrix) -> None:
     response = api_patch(
         roles.coordinator,
         roles.item,
@@ -207,7 +226,7 @@ def test_the_confirmation_must_be_a_json_boolean(roles):
     assert unchanged(roles.item)
 
 
-def test_creating_a_past_item_through_the_api_needs_the_confirmation(roles):
+def test_creating_a_past_item_through_the_api_needs_the_confirmation(roles: RoleMatrix) -> None:
     refused = api_create(roles.coordinator, roles)
     assert refused.status_code == 400
     assert PAST_MESSAGE in refused.json()["due_date"][0]
@@ -220,9 +239,9 @@ def test_creating_a_past_item_through_the_api_needs_the_confirmation(roles):
 # Admin -----------------------------------------------------------------------------------------
 
 
-def test_the_admin_refuses_a_past_due_date_unless_confirmed(roles):
+def test_the_admin_refuses_a_past_due_date_unless_confirmed(roles: RoleMatrix) -> None:
     client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     url = "/admin/recommendations/actionitem/add/"
     assert 'name="confirm_past_due_date"' in client.get(url).content.decode()
     back_dated = days_from_today(-30).isoformat()
@@ -239,8 +258,8 @@ def test_the_admin_refuses_a_past_due_date_unless_confirmed(roles):
 # The loaders pass the flag; the service itself refuses without it -----------------------------
 
 
-def test_the_service_refuses_a_past_date_to_anyone_without_the_flag(roles):
-    with pytest.raises(services.ValidationError) as refused:
+def test_the_service_refuses_a_past_date_to_anyone_without_the_flag(roles: RoleMatrix) -> None:
+    with pytest.raises(ValidationError) as refused:
         services.action_item_create(
             recommendation=roles.item.recommendation,
             actor=None,

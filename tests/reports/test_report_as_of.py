@@ -3,14 +3,17 @@ now, and to a plain-Python recount of the history at a past quarter's end, on ra
 
 import datetime
 from collections import defaultdict
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
 
+from agencies.models import User
 from recommendations.models import ProgressUpdate, Status
 from reports.as_of import report_figures_as_of
 from reports.selectors import ReportFilters, StatusTally, report_summary
+from tests.conftest import RoleMatrix
 from tests.reports.conftest import member_of
 from tests.reports.datasets import dataset_create
 from tests.reports.oracle import oracle_items, oracle_tallies
@@ -27,7 +30,7 @@ def _same(actual: StatusTally, expected: StatusTally, label: str) -> None:
 
 
 @pytest.mark.parametrize("seed", [3, 17, 29])
-def test_figures_as_of_now_are_the_report_summary(seed, coordinator):
+def test_figures_as_of_now_are_the_report_summary(seed: int, coordinator: User) -> None:
     data = dataset_create(seed=seed, items=90, now=timezone.now())
     now = timezone.now()
     summary = report_summary(user=coordinator, filters=ReportFilters(), now=now)
@@ -38,8 +41,8 @@ def test_figures_as_of_now_are_the_report_summary(seed, coordinator):
         _same(mine.tally, theirs.tally, mine.acronym)
         assert mine.share_of_all == pytest.approx(theirs.share_of_all)
     assert [r.theme_id for r in figures.by_theme] == [r.theme_id for r in summary.by_theme]
-    for mine, theirs in zip(figures.by_theme, summary.by_theme, strict=True):
-        _same(mine.tally, theirs.tally, mine.title_en)
+    for my_theme, their_theme in zip(figures.by_theme, summary.by_theme, strict=True):
+        _same(my_theme.tally, their_theme.tally, my_theme.title_en)
     # A manager's scope: the agencies' items and those of the recommendations they work on.
     manager = member_of("as-of-manager", "manager", data.agencies[0])
     scoped = report_summary(user=manager, filters=ReportFilters(), now=now)
@@ -53,7 +56,8 @@ def test_figures_as_of_now_are_the_report_summary(seed, coordinator):
 def _rows_at(rows: list[dict[str, Any]], at: datetime.datetime) -> list[dict[str, Any]]:
     """Each item as it stood at ``at``, read off its timeline in plain Python."""
     timelines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for update in ProgressUpdate.objects.order_by("created_at", "id").values():
+    updates = ProgressUpdate.objects.order_by("created_at", "id").values()
+    for update in cast(Iterable[dict[str, Any]], updates):
         timelines[update["action_item_id"]].append(update)
     then = []
     for row in rows:
@@ -75,7 +79,7 @@ def _rows_at(rows: list[dict[str, Any]], at: datetime.datetime) -> list[dict[str
 
 
 @pytest.mark.parametrize("seed", [5, 41])
-def test_figures_at_a_past_quarters_end_match_a_recount_of_the_history(seed):
+def test_figures_at_a_past_quarters_end_match_a_recount_of_the_history(seed: int) -> None:
     now = timezone.make_aware(datetime.datetime(2026, 11, 20, 15, 0))
     data = dataset_create(seed=seed, items=120, now=now)
     end = timezone.make_aware(datetime.datetime(2026, 10, 1))  # 2026Q3 ends here
@@ -85,6 +89,7 @@ def test_figures_at_a_past_quarters_end_match_a_recount_of_the_history(seed):
     last_day = datetime.date(2026, 9, 30)
     expected = oracle_tallies(rows, group=None, today=last_day, now=end)[None]
     assert figures.totals.total == expected.total
+    assert expected.counts is not None
     for status in Status.values:
         assert figures.totals.count(status) == expected.counts[status], status
     assert figures.totals.overdue == expected.overdue
@@ -100,12 +105,12 @@ def test_figures_at_a_past_quarters_end_match_a_recount_of_the_history(seed):
         assert row.tally.counts == by_agency[row.agency_id].counts
         assert row.tally.overdue == by_agency[row.agency_id].overdue
     by_theme = oracle_tallies(rows, group="theme_id", today=last_day, now=end)
-    for row in figures.by_theme:
-        assert row.tally.counts == by_theme[row.theme_id].counts
-        assert row.tally.progress == pytest.approx(by_theme[row.theme_id].progress)
+    for theme_row in figures.by_theme:
+        assert theme_row.tally.counts == by_theme[theme_row.theme_id].counts
+        assert theme_row.tally.progress == pytest.approx(by_theme[theme_row.theme_id].progress)
 
 
-def test_a_past_quarter_gives_the_same_figures_after_later_changes(roles):
+def test_a_past_quarter_gives_the_same_figures_after_later_changes(roles: RoleMatrix) -> None:
     from recommendations import services
 
     end = timezone.now()

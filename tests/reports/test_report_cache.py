@@ -6,8 +6,10 @@ import zoneinfo
 
 import time_machine
 from django.conf import settings
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
-from agencies.models import Agency
+from agencies.models import Agency, User
 from recommendations.models import ActionItem, Status
 from recommendations.services import action_item_change
 from reports.selectors import ReportFilters, report_summary
@@ -32,8 +34,8 @@ def _figures(user: object) -> tuple[int, int, int, int]:
 
 
 def test_a_repeated_report_is_read_from_the_cache_in_two_queries_whatever_the_data(
-    coordinator, django_assert_num_queries
-):
+    coordinator: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     for seed, items in ((71, 10), (73, 300)):
         dataset_create(seed=seed, items=items, agencies=5)
         first = report_summary(user=coordinator, filters=ReportFilters())
@@ -46,9 +48,9 @@ def test_a_repeated_report_is_read_from_the_cache_in_two_queries_whatever_the_da
         assert again.generated_at >= first.generated_at
 
 
-def test_a_write_changes_the_cached_report_at_once(coordinator):
+def test_a_write_changes_the_cached_report_at_once(coordinator: User) -> None:
     with time_machine.travel(NOON, tick=False):
-        item = ActionItemFactory(status=Status.IN_PROGRESS, percent_complete=40)
+        item = ActionItemFactory.create(status=Status.IN_PROGRESS, percent_complete=40)
         before = _figures(coordinator)
 
         action_item_change(
@@ -60,8 +62,10 @@ def test_a_write_changes_the_cached_report_at_once(coordinator):
     assert after[1] == before[1] + 1
 
 
-def test_a_write_outside_the_services_changes_the_cached_report_at_once(client, coordinator):
-    item = ActionItemFactory()
+def test_a_write_outside_the_services_changes_the_cached_report_at_once(
+    client: Client, coordinator: User
+) -> None:
+    item = ActionItemFactory.create()
     client.force_login(coordinator)
     assert item.owner_agency.acronym in client.get("/reports/").content.decode()
 
@@ -73,9 +77,9 @@ def test_a_write_outside_the_services_changes_the_cached_report_at_once(client, 
     assert "RENAMED" in client.get("/reports/").content.decode()
 
 
-def test_a_new_day_changes_the_cached_report_at_once(coordinator):
+def test_a_new_day_changes_the_cached_report_at_once(coordinator: User) -> None:
     with time_machine.travel(NOON, tick=False) as traveller:
-        ActionItemFactory(status=Status.IN_PROGRESS, due_date=NOON.astimezone(LOCAL).date())
+        ActionItemFactory.create(status=Status.IN_PROGRESS, due_date=NOON.astimezone(LOCAL).date())
         assert _figures(coordinator)[2] == 0  # due today: not overdue yet
 
         traveller.move_to(NOON + datetime.timedelta(days=1))
@@ -83,10 +87,12 @@ def test_a_new_day_changes_the_cached_report_at_once(coordinator):
         assert _figures(coordinator)[2] == 1
 
 
-def test_an_item_turning_stale_changes_the_cached_report_at_once(coordinator):
+def test_an_item_turning_stale_changes_the_cached_report_at_once(coordinator: User) -> None:
     stale_after = datetime.timedelta(days=settings.REMINDER_STALE_DAYS)
     with time_machine.travel(NOON, tick=False) as traveller:
-        item = ActionItemFactory(status=Status.IN_PROGRESS, due_date=NOON.date() + stale_after)
+        item = ActionItemFactory.create(
+            status=Status.IN_PROGRESS, due_date=NOON.date() + stale_after
+        )
         # Last news 30 days ago less one hour: stale in an hour, the same day.
         ActionItem.objects.filter(pk=item.pk).update(
             last_progress_at=NOON - stale_after + datetime.timedelta(hours=1)
@@ -106,7 +112,9 @@ def test_an_item_turning_stale_changes_the_cached_report_at_once(coordinator):
     assert [i.pk for i in cached.stale.items] == [i.pk for i in fresh.stale.items] == [item.pk]
 
 
-def test_reports_of_other_filters_or_languages_are_not_shared(client, coordinator):
+def test_reports_of_other_filters_or_languages_are_not_shared(
+    client: Client, coordinator: User
+) -> None:
     data = dataset_create(seed=72, items=80, agencies=4)
     everything = report_summary(user=coordinator, filters=ReportFilters())
     one_agency = report_summary(user=coordinator, filters=ReportFilters(agency=data.agencies[0]))

@@ -46,43 +46,43 @@ def _empty_cache() -> None:
 
 @pytest.fixture
 def world(db: None) -> PublicWorld:
-    rcmp = AgencyFactory(
+    rcmp = AgencyFactory.create(
         acronym="RCMP",
         name_en="Royal Canadian Mounted Police",
         name_fr="Gendarmerie royale du Canada",
     )
-    cbsa = AgencyFactory(
+    cbsa = AgencyFactory.create(
         acronym="CBSA",
         name_en="Canada Border Services Agency",
         name_fr="Agence des services frontaliers du Canada",
     )
-    psc = AgencyFactory(
+    psc = AgencyFactory.create(
         acronym="PSC", name_en="Public Safety Canada", name_fr="Sécurité publique Canada"
     )
-    coordinator = MembershipFactory(
-        user=UserFactory(username="coord.secret", email="coord.secret@example.gc.ca"),
+    coordinator = MembershipFactory.create(
+        user=UserFactory.create(username="coord.secret", email="coord.secret@example.gc.ca"),
         agency=psc,
         role=Membership.Role.COORDINATOR,
     ).user
-    staff = MembershipFactory(
-        user=UserFactory(username="rcmp.hidden", email="rcmp.hidden@example.gc.ca"),
+    staff = MembershipFactory.create(
+        user=UserFactory.create(username="rcmp.hidden", email="rcmp.hidden@example.gc.ca"),
         agency=rcmp,
         role=Membership.Role.STAFF,
     ).user
-    published = RecommendationFactory(
+    published = RecommendationFactory.create(
         code="PUB-1",
         title_en="Share precursor chemical data",
         title_fr="Partager les données sur les précurseurs chimiques",
         lead_agency=rcmp,
     )
     published.supporting_agencies.add(cbsa)
-    unpublished = RecommendationFactory(
+    unpublished = RecommendationFactory.create(
         code="SECRET-9",
         title_en=UNPUBLISHED_TITLE,
         title_fr=UNPUBLISHED_TITLE + " (fr)",
         lead_agency=rcmp,
     )
-    item = ActionItemFactory(
+    item = ActionItemFactory.create(
         recommendation=published,
         owner_agency=rcmp,
         sequence=1,
@@ -90,14 +90,14 @@ def world(db: None) -> PublicWorld:
         title_fr="Cartographier les flux de données",
         assignee=staff,
     )
-    other_item = ActionItemFactory(
+    other_item = ActionItemFactory.create(
         recommendation=published,
         owner_agency=cbsa,
         sequence=2,
         title_en="Train border officers",
         title_fr="Former les agents frontaliers",
     )
-    hidden_item = ActionItemFactory(
+    hidden_item = ActionItemFactory.create(
         recommendation=unpublished,
         owner_agency=rcmp,
         sequence=1,

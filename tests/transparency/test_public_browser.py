@@ -4,6 +4,10 @@ usable with the keyboard alone, the language toggle going to the same page, prin
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser
+from pytest_django.live_server_helper import LiveServer
+
+from tests.transparency.conftest import PublicWorld
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = [1280, 390]
@@ -29,8 +33,8 @@ def _axe_violations(page: Any) -> tuple[int, str]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_public_pages_have_no_accessibility_violations_and_no_sideways_scroll(
-    browser, live_server, world, width
-):
+    browser: Browser, live_server: LiveServer, world: PublicWorld, width: int
+) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     for address in (
@@ -49,8 +53,8 @@ def test_public_pages_have_no_accessibility_violations_and_no_sideways_scroll(
 
 
 def test_a_keyboard_user_reaches_a_recommendation_and_switches_language(
-    browser, live_server, world
-):
+    browser: Browser, live_server: LiveServer, world: PublicWorld
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(live_server.url + "/public/")
     page.keyboard.press("Tab")
@@ -69,7 +73,9 @@ def test_a_keyboard_user_reaches_a_recommendation_and_switches_language(
     assert "Partager les données" in page.inner_text("h1")
 
 
-def test_the_printed_page_keeps_the_content_and_the_date_modified(browser, live_server, world):
+def test_the_printed_page_keeps_the_content_and_the_date_modified(
+    browser: Browser, live_server: LiveServer, world: PublicWorld
+) -> None:
     page = browser.new_page()
     page.goto(live_server.url + "/public/recommendations/PUB-1/")
     page.emulate_media(media="print")

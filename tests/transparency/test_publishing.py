@@ -5,28 +5,31 @@ import json
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
+from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
 from rest_framework.test import APIClient
 
-from agencies.models import Membership
+from agencies.models import Membership, User
 from recommendations import services
 from recommendations.models import PublicationChange, Status
 from tests.factories import MembershipFactory, UserFactory
+from tests.transparency.conftest import PublicWorld
 
 pytestmark = pytest.mark.django_db
 
 
-def _public_codes(client) -> set[str]:
+def _public_codes(client: Client) -> set[str]:
     document = json.loads(client.get("/public/data/action-items.json").content)
     return {row["recommendation"] for row in document["action_items"]}
 
 
-def _api(user) -> APIClient:
+def _api(user: User) -> APIClient:
     api = APIClient()
     api.force_authenticate(user)
     return api
 
 
-def test_a_coordinator_publishes_through_the_api_and_the_reason_is_kept(world):
+def test_a_coordinator_publishes_through_the_api_and_the_reason_is_kept(world: PublicWorld) -> None:
     response = _api(world.coordinator).patch(
         f"/api/v1/recommendations/{world.unpublished.code}/",
         {"published": True, "reason": "Cleared by the deputy"},
@@ -43,8 +46,10 @@ def test_a_coordinator_publishes_through_the_api_and_the_reason_is_kept(world):
 
 
 @pytest.mark.parametrize("role", [Membership.Role.STAFF, Membership.Role.MANAGER])
-def test_only_coordinators_may_publish(world, role):
-    user = MembershipFactory(user=UserFactory(), agency=world.item.owner_agency, role=role).user
+def test_only_coordinators_may_publish(world: PublicWorld, role: str) -> None:
+    user = MembershipFactory.create(
+        user=UserFactory.create(), agency=world.item.owner_agency, role=role
+    ).user
     response = _api(user).patch(
         f"/api/v1/recommendations/{world.unpublished.code}/", {"published": True}, format="json"
     )
@@ -54,7 +59,7 @@ def test_only_coordinators_may_publish(world, role):
     assert not world.unpublished.published
 
 
-def test_unpublishing_needs_a_reason(world):
+def test_unpublishing_needs_a_reason(world: PublicWorld) -> None:
     api = _api(world.coordinator)
     url = f"/api/v1/recommendations/{world.published.code}/"
     response = api.patch(url, {"published": False}, format="json")
@@ -67,8 +72,10 @@ def test_unpublishing_needs_a_reason(world):
 
 
 def test_unpublishing_removes_it_from_pages_open_data_and_feed_at_once(
-    client, world, django_capture_on_commit_callbacks
-):
+    client: Client,
+    world: PublicWorld,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     code = world.published.code
     assert _public_codes(client) == {code}  # now cached
     assert b"PUB-1.1" in client.get("/public/feed.atom").content
@@ -87,7 +94,11 @@ def test_unpublishing_removes_it_from_pages_open_data_and_feed_at_once(
     assert client.get(f"/public/recommendations/{code}/").status_code == 404
 
 
-def test_publishing_appears_at_once(client, world, django_capture_on_commit_callbacks):
+def test_publishing_appears_at_once(
+    client: Client,
+    world: PublicWorld,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     assert world.unpublished.code not in _public_codes(client)
     with django_capture_on_commit_callbacks(execute=True):
         services.recommendation_set_published(
@@ -97,8 +108,10 @@ def test_publishing_appears_at_once(client, world, django_capture_on_commit_call
 
 
 def test_a_change_to_a_published_item_shows_at_once(
-    client, world, django_capture_on_commit_callbacks
-):
+    client: Client,
+    world: PublicWorld,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     before = client.get("/public/recommendations/PUB-1/")
     with django_capture_on_commit_callbacks(execute=True):
         services.action_item_change(
@@ -113,8 +126,10 @@ def test_a_change_to_a_published_item_shows_at_once(
 
 
 def test_a_change_of_a_published_definition_shows_at_once(
-    client, world, django_capture_on_commit_callbacks
-):
+    client: Client,
+    world: PublicWorld,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     client.get("/public/")
     item = world.other_item
     with django_capture_on_commit_callbacks(execute=True):
@@ -130,8 +145,10 @@ def test_a_change_of_a_published_definition_shows_at_once(
 
 
 def test_a_change_of_an_unpublished_item_keeps_the_cache(
-    client, world, django_capture_on_commit_callbacks
-):
+    client: Client,
+    world: PublicWorld,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     etag = client.get("/public/")["ETag"]
     with django_capture_on_commit_callbacks(execute=True):
         services.action_item_change(
@@ -143,7 +160,9 @@ def test_a_change_of_an_unpublished_item_keeps_the_cache(
     assert client.get("/public/", HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
-def test_a_coordinator_publishes_from_the_recommendation_page(client, world):
+def test_a_coordinator_publishes_from_the_recommendation_page(
+    client: Client, world: PublicWorld
+) -> None:
     client.force_login(world.coordinator)
     page = client.get(f"/recommendations/{world.unpublished.pk}/").content.decode()
     assert "Publish on the public page" in page
@@ -161,7 +180,7 @@ def test_a_coordinator_publishes_from_the_recommendation_page(client, world):
     assert "is now on the public progress page" in page
 
 
-def test_staff_see_no_publish_form_and_are_refused(client, world):
+def test_staff_see_no_publish_form_and_are_refused(client: Client, world: PublicWorld) -> None:
     client.force_login(world.staff)
     assert (
         b"Publish on the public page"
@@ -173,7 +192,7 @@ def test_staff_see_no_publish_form_and_are_refused(client, world):
     assert not world.unpublished.published
 
 
-def test_the_admin_publishes_through_the_service(client, world):
+def test_the_admin_publishes_through_the_service(client: Client, world: PublicWorld) -> None:
     world.coordinator.is_staff = True
     world.coordinator.is_superuser = True
     world.coordinator.save()

@@ -234,7 +234,7 @@ def test_axe_finds_no_violations_on_the_coordinators_forms_and_filters(
     assert axe_violations(page) == ""
 
 
-def test_back_then_record_update_again_records_it_once(page, roles):
+def test_back_then_record_update_again_records_it_once(page: Page, roles: RoleMatrix) -> None:
     sign_in(page, roles.staff)
     page.goto(item_path(roles.item))
     page.get_by_label("Note").fill("Sent once, please.")
