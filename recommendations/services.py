@@ -86,7 +86,9 @@ def _validate_change(
         raise ValidationError(errors)
 
 
-def _check_permissions(*, actor: User, item: ActionItem, fields: set[str]) -> None:
+def _check_permissions(*, actor: User | None, item: ActionItem, fields: set[str]) -> None:
+    if actor is None:  # an operator's command (imports, loaders): no person to check
+        return
     if fields & {"status", "percent_complete"} and not policies.can_record_progress(actor, item):
         raise PermissionDenied(
             _("Only the owner agency (%(agency)s) and coordinators may change this item's status.")
@@ -106,7 +108,7 @@ def _check_permissions(*, actor: User, item: ActionItem, fields: set[str]) -> No
 def action_item_change(
     *,
     item: ActionItem,
-    actor: User,
+    actor: User | None,
     expected_version: int | None,
     status: Any = UNSET,
     percent_complete: Any = UNSET,
@@ -203,7 +205,7 @@ def action_item_change(
                     sender=ActionItem,
                     action_item_id=item.pk,
                     progress_update_id=update.pk,
-                    actor_id=actor.pk,
+                    actor_id=actor.pk if actor else None,
                     changed_fields=changed_fields,
                     previous_assignee_id=previous_assignee_id,
                 )
@@ -289,7 +291,7 @@ def _validate_recommendation(
 
 def recommendation_create(
     *,
-    actor: User,
+    actor: User | None,
     code: str,
     theme: Theme,
     title_en: str,
@@ -303,7 +305,7 @@ def recommendation_create(
     target_date: datetime.date | None = None,
 ) -> Recommendation:
     """Create a recommendation under ``theme`` (its source is the theme's source)."""
-    if not policies.can_edit_recommendation(actor):
+    if actor is not None and not policies.can_edit_recommendation(actor):
         raise PermissionDenied(_("Only coordinators may create recommendations."))
     supporting = list(supporting_agencies)
     recommendation = Recommendation(
@@ -329,7 +331,7 @@ def recommendation_create(
 def recommendation_update(
     *,
     recommendation: Recommendation,
-    actor: User,
+    actor: User | None,
     expected_updated_at: datetime.datetime | None,
     code: str,
     theme: Theme,
@@ -349,7 +351,7 @@ def recommendation_update(
     expected_updated_at``, so a form opened before another save raises RecommendationConflict
     and writes nothing. ``expected_updated_at=None`` skips that check (commands only).
     """
-    if not policies.can_edit_recommendation(actor, recommendation):
+    if actor is not None and not policies.can_edit_recommendation(actor, recommendation):
         raise PermissionDenied(_("Only coordinators may edit recommendations."))
     supporting = list(supporting_agencies)
     values: dict[str, Any] = {
@@ -386,7 +388,7 @@ def recommendation_update(
 def action_item_update_definition(
     *,
     item: ActionItem,
-    actor: User,
+    actor: User | None,
     expected_version: int | None,
     title_en: str,
     title_fr: str,
@@ -400,7 +402,7 @@ def action_item_update_definition(
     and the assignee is not a member of the new owner, the item is unassigned in the same write,
     and the timeline entry says so. Same version check as ``action_item_change``.
     """
-    if not policies.can_edit_item_definition(actor, item):
+    if actor is not None and not policies.can_edit_item_definition(actor, item):
         raise PermissionDenied(_("Only coordinators may edit action items."))
     values: dict[str, Any] = {
         "title_en": title_en.strip(),

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "recommendations",
     "notifications",
     "reports",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,14 @@ REMINDER_DUE_SOON_DAYS = env.list("REMINDER_DUE_SOON_DAYS", cast=int, default=[7
 REMINDER_OVERDUE_REPEAT_DAYS = env_int("REMINDER_OVERDUE_REPEAT_DAYS", default=7)
 REMINDER_ESCALATION_DAYS = env_int("REMINDER_ESCALATION_DAYS", default=14)
 REMINDER_STALE_DAYS = env_int("REMINDER_STALE_DAYS", default=30)
+
+# Spreadsheet imports (imports/): the largest workbook or CSV accepted, in bytes and in data rows,
+# and the number of rows of a progress workbook applied inline; larger ones run as a Celery task.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", default=20_000)
+IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", default=200)
+# A workbook is a zip: refuse one whose parts would expand past this (a zip bomb).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
 REMINDER_BUSINESS_DAYS = env_bool("REMINDER_BUSINESS_DAYS", default=False)
 # The hour (local time) from which the day's reminders go out.
 REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", default=7)

@@ -20,6 +20,7 @@ urlpatterns = [
     re_path(r"^api/[\s\S]*/$", api_not_found),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("spreadsheets/", include("imports.urls")),
     path("", recommendation_views.my_work, name="home"),
     path("", include("recommendations.urls")),
 ]
