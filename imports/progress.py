@@ -97,12 +97,12 @@ def progress_workbook(user: User, output: Any) -> None:
     if len(labels) < 255:  # Excel's limit on an inline list
         validation = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=False)
         validation.add(f"{status_letter}2:{status_letter}100000")
-        sheet.add_data_validation(validation)
+        sheet.data_validations.append(validation)
     percent_letter = get_column_letter(1 + [c.key for c in COLUMNS].index("percent"))
     percent_rule = DataValidation(type="whole", operator="between", formula1="0", formula2="100")
     percent_rule.error = _("Percent complete must be a whole number from 0 to 100.")
     percent_rule.add(f"{percent_letter}2:{percent_letter}100000")
-    sheet.add_data_validation(percent_rule)
+    sheet.data_validations.append(percent_rule)
 
     header = []
     for column in COLUMNS:

@@ -245,6 +245,8 @@ def progress_job(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "imports/progress_job.html", context, status=400 if plan.problems else 200
         )
+    if request.method == "POST":
+        return HttpResponseBadRequest(_("This upload was already applied."))
     applied = job.result.get("applied")
     if applied:
         context["applied"] = {
