@@ -3,7 +3,6 @@
 import io
 from typing import Any
 
-import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
