@@ -40,7 +40,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy agencies recommendations notifications reports tracker
+	$(BIN)/mypy agencies recommendations notifications reports tracker imports
 
 # Regenerate the catalogues after changing strings (needs GNU gettext), then translate the
 # new entries in locale/fr/... and compile; the compiled .mo files are committed.
