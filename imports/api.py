@@ -50,7 +50,8 @@ class UploadSerializer(serializers.Serializer):
 
 
 class SourceUploadSerializer(UploadSerializer):
-    source = serializers.CharField(
+    # The metaclass takes declared fields out of the class, so this does not shadow Field.source.
+    source = serializers.CharField(  # type: ignore[assignment]
         required=False,
         help_text="Key of the source the rows belong to when they leave its column empty.",
     )
