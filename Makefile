@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install migrate data demo lint typecheck messages benchmark-reminders benchmark-reports clean
+.PHONY: run test install migrate data demo lint typecheck messages benchmark-reminders benchmark-reports benchmark-import clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ benchmark-reminders: install
 
 benchmark-reports: install
 	$(BIN)/python -m benchmarks.reports --generate
+
+# The spreadsheet round trip (10,000-row progress workbook) and the 100,000-item export; wants
+# DATABASE_URL pointing at a PostgreSQL database it may fill, e.g. bench_import.
+benchmark-import: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python -m benchmarks.imports
 
 clean:
 	rm -rf var
