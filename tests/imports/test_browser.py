@@ -17,7 +17,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 @override_settings(IMPORT_INLINE_ROWS=1)
 def test_download_edit_upload_preview_and_watch_the_progress_bar(
-    page, roles, monkeypatch, tmp_path
+    page,  # noqa: F811 - the fixture imported above
+    roles,
+    monkeypatch,
+    tmp_path,
 ):
     second = ActionItemFactory(recommendation=roles.item.recommendation, owner_agency=roles.owner)
     queued: list[int] = []
