@@ -5,8 +5,8 @@
    columns (status, percent, note) are marked.
 2. ``progress_preview`` reads an upload and sorts each row into a change, a refusal or a
    conflict (the item's version moved since the download: file and now side by side). It asks
-   the service itself, in a transaction that is rolled back, so the preview refuses exactly
-   what applying would refuse.
+   the service's own checks (``action_item_change_check``), so the preview refuses what
+   applying would refuse; applying asks again and reports whatever it refuses then.
 3. ``progress_apply`` applies each row through ``action_item_change`` with the file's version,
    so a web or API edit made in between is never overwritten: that row is reported as a
    conflict. Rows are committed in chunks (the job's progress moves with them); the item-changed
@@ -301,10 +301,6 @@ def _describe_now(item: ActionItem, last: ProgressUpdate | None) -> dict[str, An
     }
 
 
-class _RollBack(Exception):
-    pass
-
-
 def progress_preview(book: Book, *, actor: User) -> ProgressPlan:
     """Sort every row into change, refused, conflict or unchanged; write nothing."""
     plan = ProgressPlan()
@@ -355,23 +351,13 @@ def progress_preview(book: Book, *, actor: User) -> ProgressPlan:
     last = _last_updates(item.pk for _row, item in conflicted)
     for row, item in conflicted:
         row.now = _describe_now(item, last.get(item.pk))
-    # Ask the service, then undo everything: the preview refuses what applying would refuse.
-    try:
-        with transaction.atomic():
-            for row, item, kwargs in to_try:
-                try:
-                    services.action_item_change(
-                        item=item, actor=actor, expected_version=row.version, notify=False, **kwargs
-                    )
-                except (ValidationError, PermissionDenied) as error:
-                    row.outcome = "refused"
-                    row.messages.extend(_messages(error))
-                except services.ActionItemConflict as error:
-                    row.outcome = "conflict"
-                    row.now = _describe_now(error.current, None)
-            raise _RollBack
-    except _RollBack:
-        pass
+    # The service's own checks, without writing: the preview refuses what applying would.
+    for row, item, kwargs in to_try:
+        try:
+            services.action_item_change_check(item=item, actor=actor, **kwargs)
+        except (ValidationError, PermissionDenied) as error:
+            row.outcome = "refused"
+            row.messages.extend(_messages(error))
     return plan
 
 

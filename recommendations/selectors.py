@@ -45,10 +45,14 @@ def recommendation_list_with_progress() -> QuerySet[Recommendation]:
     )
 
 
-def themes_with_recommendations() -> list[Theme]:
-    """Themes in source order, each with ``recommendations_with_progress`` (two queries)."""
+def themes_with_recommendations(*, source_key: str = "") -> list[Theme]:
+    """Themes in source order, each with ``recommendations_with_progress`` (two queries); those
+    of one source when ``source_key`` is given (every source by default)."""
+    themes = Theme.objects.all()
+    if source_key:
+        themes = themes.filter(source__key=source_key)
     return list(
-        Theme.objects.select_related("source")
+        themes.select_related("source")
         .prefetch_related(
             Prefetch(
                 "recommendations",

@@ -105,33 +105,20 @@ def _check_permissions(*, actor: User | None, item: ActionItem, fields: set[str]
         )
 
 
-def action_item_change(
+def action_item_change_check(
     *,
     item: ActionItem,
     actor: User | None,
-    expected_version: int | None,
     status: Any = UNSET,
     percent_complete: Any = UNSET,
     due_date: Any = UNSET,
     assignee: Any = UNSET,
     note: str = "",
-    at: datetime.datetime | None = None,
-    notify: bool = True,
-) -> ActionItemChange:
-    """Change an action item and record the change on its timeline, in one transaction.
-
-    1. Keep only the fields whose value really changes, check the actor may change them, and
-       validate them (ValidationError with a message per field; PermissionDenied).
-    2. Write them with one conditional ``UPDATE ... WHERE version = expected_version``: if another
-       writer got there first, nothing is written and ActionItemConflict carries the current item.
-       ``expected_version=None`` skips that check (loaders and operator commands only).
-    3. Record the ProgressUpdate and, once the transaction commits, send ``action_item_changed``.
-
-    Completing an item sets it to 100 percent. ``notify=False`` (back-dated demo history) sends
-    no signal, so nobody is emailed about the past.
-    """
+) -> dict[str, Any]:
+    """Every rule ``action_item_change`` applies before it writes, writing nothing: the fields
+    whose value really changes, or ValidationError / PermissionDenied. A preview (the bulk
+    upload's) asks here, so it refuses exactly what the change would refuse."""
     note = (note or "").strip()
-    now = at or timezone.now()
     if status == Status.COMPLETED and status != item.status:
         percent_complete = 100
     _validate_change(
@@ -160,6 +147,46 @@ def action_item_change(
         and changes.get("percent_complete", item.percent_complete) != 100
     ):
         raise ValidationError({"percent_complete": _("A completed item is 100 percent complete.")})
+    return changes
+
+
+def action_item_change(
+    *,
+    item: ActionItem,
+    actor: User | None,
+    expected_version: int | None,
+    status: Any = UNSET,
+    percent_complete: Any = UNSET,
+    due_date: Any = UNSET,
+    assignee: Any = UNSET,
+    note: str = "",
+    at: datetime.datetime | None = None,
+    notify: bool = True,
+) -> ActionItemChange:
+    """Change an action item and record the change on its timeline, in one transaction.
+
+    1. Keep only the fields whose value really changes, check the actor may change them, and
+       validate them (ValidationError with a message per field; PermissionDenied).
+    2. Write them with one conditional ``UPDATE ... WHERE version = expected_version``: if another
+       writer got there first, nothing is written and ActionItemConflict carries the current item.
+       ``expected_version=None`` skips that check (loaders and operator commands only).
+    3. Record the ProgressUpdate and, once the transaction commits, send ``action_item_changed``.
+
+    Completing an item sets it to 100 percent. ``notify=False`` (back-dated demo history) sends
+    no signal, so nobody is emailed about the past.
+    """
+    note = (note or "").strip()
+    now = at or timezone.now()
+    changes = action_item_change_check(
+        item=item,
+        actor=actor,
+        status=status,
+        percent_complete=percent_complete,
+        due_date=due_date,
+        assignee=assignee,
+        note=note,
+    )
+    fields = set(changes) | ({"note"} if note else set())
 
     new_status = changes.get("status", item.status)
     row_values: dict[str, Any] = {

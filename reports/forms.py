@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from recommendations.models import Priority, Recommendation, Theme
+from recommendations.models import Priority, Recommendation, Source, Theme
 
 from .selectors import ReportFilters
 
@@ -32,6 +32,14 @@ class ReportFilterForm(forms.Form):
         to_field_name="acronym",
         required=False,
         empty_label=_("All agencies"),
+    )
+    # Every source by default; a meeting's report is ?source=<key>.
+    source = forms.ModelChoiceField(
+        label=_("Source document"),
+        queryset=Source.objects.order_by("-published_on", "key"),
+        to_field_name="key",
+        required=False,
+        empty_label=_("All sources"),
     )
     theme = forms.ModelChoiceField(
         label=_("Theme"),
@@ -76,6 +84,7 @@ class ReportFilterForm(forms.Form):
         data = self.cleaned_data
         return ReportFilters(
             agency=data.get("agency"),
+            source=data.get("source"),
             theme=data.get("theme"),
             recommendation=data.get("recommendation"),
             priority=data.get("priority") or "",

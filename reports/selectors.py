@@ -43,6 +43,7 @@ from recommendations.models import (
     Priority,
     ProgressUpdate,
     Recommendation,
+    Source,
     Status,
     Theme,
     progress_average,
@@ -71,6 +72,7 @@ class ReportFilters:
     """What the person asked for; each is optional. Dates bound the items' due dates."""
 
     agency: Agency | None = None
+    source: Source | None = None
     theme: Theme | None = None
     recommendation: Recommendation | None = None
     priority: str = ""
@@ -267,6 +269,8 @@ def report_items(*, scope: frozenset[int] | None, filters: ReportFilters) -> Act
         items = items.filter(Q(owner_agency_id__in=scope) | Q(recommendation_id__in=involved))
     if filters.agency is not None:
         items = items.filter(owner_agency=filters.agency)
+    if filters.source is not None:
+        items = items.filter(recommendation__source=filters.source)
     if filters.theme is not None:
         items = items.filter(recommendation__theme=filters.theme)
     if filters.recommendation is not None:

@@ -98,6 +98,18 @@ def test_source_is_a_dimension_of_exports_and_the_api(client, roles):
     assert [item["id"] for item in api["results"]] == [new.pk]
     recommendations = client.get("/api/v1/recommendations/?source=rt-2022").json()
     assert [r["code"] for r in recommendations["results"]] == [new.recommendation.code]
+    # The pages default to every source and narrow to one with ?source=.
+    everything = client.get("/recommendations/").content.decode()
+    assert new.recommendation.code in everything
+    assert roles.item.recommendation.code in everything
+    one = client.get("/recommendations/?source=rt-2022").content.decode()
+    assert new.recommendation.code in one
+    assert roles.item.recommendation.code not in one
+    client.force_login(roles.coordinator)  # a report covering every agency
+    assert client.get("/reports/?source=rt-2022").status_code == 200
+    one_source = client.get("/api/v1/reports/summary/?source=rt-2022").json()
+    assert one_source["totals"]["total"] == 1
+    assert client.get("/api/v1/reports/summary/").json()["totals"]["total"] == 2
 
 
 def test_bad_filters_are_a_clear_400(client, roles):
