@@ -53,6 +53,8 @@ COLUMNS = [
     Column("percent", "Percent complete (edit)", "Pourcentage d’achèvement (modifiable)"),
     Column("note", "Note (edit)", "Note (modifiable)"),
     Column("version", "version", "version", True),
+    # The item's id, hidden too: finds the row's item in one indexed lookup.
+    Column("id", "id", "id"),
 ]
 EDITABLE = ("status", "percent", "note")
 _REFERENCE = re.compile(r"^\s*(?P<code>.+)\.(?P<sequence>\d+)\s*$")
@@ -86,8 +88,9 @@ def progress_workbook(user: User, output: Any) -> None:
     sheet = workbook.create_sheet(
         SHEET_NAMES[1] if translation.get_language() == "fr" else SHEET_NAMES[0]
     )
-    version_letter = get_column_letter(len(COLUMNS))
-    sheet.column_dimensions[version_letter].hidden = True
+    for hidden in ("version", "id"):
+        letter = get_column_letter(1 + [c.key for c in COLUMNS].index(hidden))
+        sheet.column_dimensions[letter].hidden = True
     for index, column in enumerate(COLUMNS, start=1):
         width = 14 if column.key not in ("title", "recommendation", "note") else 40
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -106,7 +109,9 @@ def progress_workbook(user: User, output: Any) -> None:
 
     header = []
     for column in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=column.header if column.key != "version" else "version")
+        cell = WriteOnlyCell(
+            sheet, value=column.en if column.key in ("version", "id") else column.header
+        )
         cell.font = Font(bold=True)
         cell.fill = _EDIT_FILL if column.key in EDITABLE else _HEADER_FILL
         header.append(cell)
@@ -131,6 +136,7 @@ def progress_workbook(user: User, output: Any) -> None:
                     item.percent_complete,
                     "",
                     item.version,
+                    item.pk,
                 ]
             )
         )
@@ -223,6 +229,7 @@ def _parse(book: Book, plan: ProgressPlan) -> list[tuple[RowOutcome, str, int]]:
             ("percent", values.whole_number),
             ("note", values.text),
             ("version", values.whole_number),
+            ("id", values.whole_number),
         ):
             try:
                 value = reader(cells[key])
@@ -232,7 +239,7 @@ def _parse(book: Book, plan: ProgressPlan) -> list[tuple[RowOutcome, str, int]]:
                     f"{COLUMNS[[c.key for c in COLUMNS].index(key)].header}: {error}"
                 )
                 continue
-            setattr(outcome, key, value)
+            setattr(outcome, "item_id" if key == "id" else key, value)
         if outcome.status:
             outcome.status_label = _status_label(outcome.status)
         if outcome.version is None and outcome.outcome != "refused":
@@ -244,20 +251,27 @@ def _parse(book: Book, plan: ProgressPlan) -> list[tuple[RowOutcome, str, int]]:
     return parsed
 
 
-def _items_for(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], ActionItem]:
-    wanted = list(keys)
-    codes = {code for code, _sequence in wanted}
-    items = (
-        ActionItem.objects.filter(recommendation__code__in=codes)
-        .select_related("recommendation", "owner_agency", "assignee")
-        .prefetch_related("recommendation__supporting_agencies")
-    )
-    wanted_set = set(wanted)
-    return {
-        (item.recommendation.code, item.sequence): item
-        for item in items
-        if (item.recommendation.code, item.sequence) in wanted_set
-    }
+def _items_for(parsed: list[tuple[RowOutcome, str, int]]) -> dict[tuple[str, int], ActionItem]:
+    """The items the rows name, under their reference: by the hidden id where the row has one
+    (indexed, exact), else by reference. A row whose reference does not match its id's item
+    finds nothing, and is refused."""
+    related = ActionItem.objects.select_related(
+        "recommendation", "owner_agency", "assignee"
+    ).prefetch_related("recommendation__supporting_agencies")
+    found: dict[tuple[str, int], ActionItem] = {}
+    ids = [row.item_id for row, _code, _sequence in parsed if row.item_id]
+    for start in range(0, len(ids), 2000):
+        for item in related.filter(pk__in=ids[start : start + 2000]):
+            found[(item.recommendation.code, item.sequence)] = item
+    by_reference = {(code, sequence) for row, code, sequence in parsed if not row.item_id}
+    if by_reference:
+        codes = {code for code, _sequence in by_reference}
+        sequences = {sequence for _code, sequence in by_reference}
+        for item in related.filter(recommendation__code__in=codes, sequence__in=sequences):
+            key = (item.recommendation.code, item.sequence)
+            if key in by_reference:
+                found[key] = item
+    return found
 
 
 def _last_updates(item_ids: Iterable[int]) -> dict[int, ProgressUpdate]:
@@ -307,7 +321,7 @@ def progress_preview(book: Book, *, actor: User) -> ProgressPlan:
     parsed = _parse(book, plan)
     if plan.problems:
         return plan
-    items = _items_for((code, sequence) for _row, code, sequence in parsed)
+    items = _items_for(parsed)
     conflicted: list[tuple[RowOutcome, ActionItem]] = []
     to_try: list[tuple[RowOutcome, ActionItem, dict[str, Any]]] = []
     seen: set[int] = set()
