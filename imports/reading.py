@@ -18,7 +18,6 @@ import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,6 +245,3 @@ def rows_as_dicts(
         rows.append((number, values))
     return rows, unknown
 
-
-def iter_nonempty(values: list[Any]) -> Iterator[Any]:
-    return (value for value in values if value not in (None, ""))
