@@ -6,16 +6,34 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install migrate data demo lint typecheck messages benchmark-reminders benchmark-reports benchmark-import clean
+.PHONY: run test install lock lock-check migrate data demo lint typecheck messages benchmark-reminders benchmark-reports benchmark-import clean
+
+# uv installs exactly the versions in uv.lock. It is itself bootstrapped from PyPI with pip, into
+# a folder of its own inside the venv (so syncing the venv never removes it): a fresh machine needs
+# only Python 3.11.
+UV_VERSION := 0.13.9
+UV := $(VENV)/uv/bin/uv
+UV_SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --extra dev --python $(BIN)/python
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(UV): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --target $(VENV)/uv 'uv==$(UV_VERSION)'
+
+# Reinstall only when the lock or pyproject.toml changes. --locked refuses a lock that no longer
+# matches pyproject.toml (run `make lock` and commit uv.lock).
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV_SYNC)
 	touch $@
+
+# Refresh uv.lock after editing the dependencies in pyproject.toml (keeps every other pin).
+lock: | $(UV)
+	$(UV) lock
+
+# Fail when uv.lock is out of date with pyproject.toml (CI runs this).
+lock-check: | $(UV)
+	$(UV) lock --check
 
 install: $(VENV)/.installed
 
@@ -40,7 +58,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy agencies recommendations notifications reports tracker imports
+	$(BIN)/mypy agencies apis recommendations notifications reports tracker imports
 
 # Regenerate the catalogues after changing strings (needs GNU gettext), then translate the
 # new entries in locale/fr/... and compile; the compiled .mo files are committed.

@@ -152,7 +152,7 @@ def run(handler: type) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from notifications import selectors, services
+    from notifications import delivery, planning, selectors
     from notifications.models import Notification
 
     started = time.perf_counter()
@@ -169,18 +169,18 @@ def run(handler: type) -> None:
         moment = timezone.localtime().replace(hour=8, minute=0)
         t0 = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
-            result = services.reminders_scan(now=moment)
+            result = planning.reminders_scan(now=moment)
         scans.append(time.perf_counter() - t0)
         query_counts.append(len(queries))
         t0 = time.perf_counter()
         recipients = selectors.recipients_with_due_notifications(now=timezone.now())
         emails = 0
-        for start in range(0, len(recipients), services.SEND_BATCH_SIZE):
-            batch = recipients[start : start + services.SEND_BATCH_SIZE]
-            emails += services.notifications_send(recipient_ids=batch).emails_sent
+        for start in range(0, len(recipients), delivery.SEND_BATCH_SIZE):
+            batch = recipients[start : start + delivery.SEND_BATCH_SIZE]
+            emails += delivery.notifications_send(recipient_ids=batch).emails_sent
         sends.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        services.reminders_scan(now=moment)
+        planning.reminders_scan(now=moment)
         rescans.append(time.perf_counter() - t0)
         reminders = Notification.objects.filter(kind="due_soon", state="sent").count()
         assert reminders == DUE_ITEMS, reminders
@@ -188,7 +188,7 @@ def run(handler: type) -> None:
 
     print(f"Notifications created per scan: {result.created} ({DUE_ITEMS} due-soon reminders "
           f"and the managers' digests), {result.queued_tasks} send tasks of "
-          f"{services.SEND_BATCH_SIZE} recipients")  # fmt: skip
+          f"{delivery.SEND_BATCH_SIZE} recipients")  # fmt: skip
     print(f"Emails delivered to the SMTP server per run: {emails} (reminders grouped per person)")
     print(f"Scan (plan + insert + queue), queries: {query_counts[0]}; "
           f"median {statistics.median(scans):.2f} s (runs: {', '.join(f'{s:.2f}' for s in scans)})")  # fmt: skip

@@ -28,15 +28,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.permissions import IsTrackerMember, signed_in_user
+from apis.base import TrackerApiMixin
+from apis.query import allowed_query_parameters, refuse_unknown_query_parameters
+from apis.schema import errors
 from recommendations import policies
-from recommendations.api.base import TrackerApiMixin, signed_in_user
 from recommendations.api.filters import (
     ActionItemFilter,
     ProgressUpdateFilter,
     RecommendationFilter,
 )
-from recommendations.api.permissions import IsTrackerMember
-from recommendations.api.schema import errors
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation, Source
 
 from . import exports, progress, services
@@ -323,6 +324,8 @@ class _ExportView(TrackerApiMixin, GenericAPIView):
     def get(self, request: Request, extension: str) -> Any:
         if extension not in ("csv", "xlsx"):
             raise NotFound()
+        # Strict like the lists: a misspelt filter must not export everything.
+        refuse_unknown_query_parameters(request, allowed_query_parameters(self))
         queryset = self.filter_queryset(self.get_queryset())
         spec = exports.KINDS[self.kind]
         name = exports.export_filename(spec, extension)

@@ -244,4 +244,3 @@ def rows_as_dicts(
                 values[key] = cells[index]
         rows.append((number, values))
     return rows, unknown
-

@@ -6,7 +6,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from recommendations import policies
 from recommendations.models import Source
+from tracker.queueing import enqueue_on_commit
 
 from . import progress
 from .models import ImportJob
@@ -56,7 +56,7 @@ def progress_job_start(*, job: ImportJob, rows: list[progress.RowOutcome]) -> bo
         return False
     from .tasks import progress_job_apply_task
 
-    transaction.on_commit(lambda: progress_job_apply_task.delay(job.pk), robust=True)
+    enqueue_on_commit(progress_job_apply_task, job.pk)
     return True
 
 

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import delivery
 from .models import Notification, NotificationPreference, Watch
 
 
@@ -35,7 +35,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retry the selected failed or pending notifications"))
     def retry_notifications(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        count = services.notifications_retry(notification_ids=queryset.values_list("pk", flat=True))
+        count = delivery.notifications_retry(notification_ids=queryset.values_list("pk", flat=True))
         self.message_user(
             request,
             ngettext(

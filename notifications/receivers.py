@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from . import services
+from . import immediate
 
 logger = logging.getLogger(__name__)
 
@@ -16,18 +16,16 @@ def on_action_item_changed(
     progress_update_id: int,
     actor_id: int | None,
     changed_fields: Iterable[str],
-    previous_assignee_id: int | None = None,
     **kwargs: Any,
 ) -> None:
     # The change is already committed: a failure here must not turn the user's save into an
     # error page. It is logged with its traceback for the operator.
     try:
-        services.item_changed_notify(
+        immediate.item_changed_notify(
             action_item_id=action_item_id,
             progress_update_id=progress_update_id,
             actor_id=actor_id,
             changed_fields=changed_fields,
-            previous_assignee_id=previous_assignee_id,
         )
     except Exception:
         logger.exception("Could not record the notifications of item %s", action_item_id)

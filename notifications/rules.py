@@ -100,9 +100,17 @@ def due_soon_occurrence(
 
 
 def overdue_occurrence(
-    calendar: ReminderCalendar, due_date: datetime.date, today: datetime.date
+    calendar: ReminderCalendar,
+    due_date: datetime.date,
+    today: datetime.date,
+    *,
+    last_progress_on: datetime.date,
 ) -> Occurrence | None:
-    """The day after the due date (the next working day), then every REPEAT days."""
+    """The day after the due date (the next working day), then every REPEAT days, until an update
+    is recorded after the due date: whoever records one has seen the item is late, and from then
+    on the stale reminder (no update for STALE days) takes over."""
+    if last_progress_on > due_date:
+        return None
     first = calendar.add(due_date, 1)
     if today < first:
         return None

@@ -129,8 +129,8 @@ def due_soon_candidates(*, today: datetime.date, window_end: datetime.date) -> I
 
 def overdue_candidates(*, today: datetime.date, repeat_days: int) -> Iterable[dict]:
     """Open items past due, with no update recorded since the due date passed, and no overdue
-    reminder in the last ``repeat_days`` (the unique constraint is the guarantee; this only spares
-    the insert of rows that already exist)."""
+    reminder in the last ``repeat_days``. Both only narrow the query: the rule itself is
+    ``rules.overdue_occurrence``, and the unique constraint is the guarantee against repeats."""
     return (
         ActionItem.objects.open()
         .filter(due_date__lt=today, last_progress_at__date__lte=F("due_date"))

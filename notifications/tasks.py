@@ -11,7 +11,7 @@ import datetime
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
-from . import services
+from . import delivery, planning
 
 # The longest a retry may wait in the broker: below the visibility timeout, after which Redis would
 # hand the task to another worker while this one still holds it.
@@ -22,17 +22,17 @@ MAX_COUNTDOWN_SECONDS = 1800
 def reminders_scan(at: str | None = None) -> int:
     """Find what is due and queue its sending. Returns how many notifications were created."""
     moment: datetime.datetime | None = parse_datetime(at) if at else None
-    return services.reminders_scan(now=moment).created
+    return planning.reminders_scan(now=moment).created
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def notifications_retry_pending() -> int:
-    return services.notifications_retry_pending()
+    return delivery.notifications_retry_pending()
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def notifications_send(self, recipient_ids: list[int]) -> int:
-    result = services.notifications_send(recipient_ids=recipient_ids)
+    result = delivery.notifications_send(recipient_ids=recipient_ids)
     delay = result.retry_in_seconds
     # A short backoff is waited for in the broker; a longer one is left to the periodic retry,
     # so no task ever waits longer than the broker's visibility timeout. The attempts are counted

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agencies.auth import signed_in_user
 from recommendations.models import ActionItem
 
-from . import emails, selectors, services
+from . import emails, selectors
+from . import preferences as preference_services
 from .calendar import calendar_feed
 from .forms import PreferencesForm
 from .models import OPTIONAL_KINDS, NotificationKind
@@ -31,7 +32,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
-            services.preferences_update(
+            preference_services.preferences_update(
                 user=user,
                 kinds=form.cleaned_data["kinds"],
                 digest_weekday=form.cleaned_data["digest_weekday"],
@@ -62,7 +63,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_reset(request: HttpRequest) -> HttpResponse:
-    services.calendar_token_reset(user=signed_in_user(request))
+    preference_services.calendar_token_reset(user=signed_in_user(request))
     messages.success(
         request, _("Your calendar has a new address. The old address no longer works.")
     )
@@ -85,7 +86,7 @@ def calendar(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def watch(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(ActionItem.objects.select_related("recommendation"), pk=item_id)
-    watching = services.watch_toggle(user=signed_in_user(request), item=item)
+    watching = preference_services.watch_toggle(user=signed_in_user(request), item=item)
     if request.headers.get("HX-Request"):
         return render(
             request, "notifications/_item_watch.html", {"item": item, "is_watching": watching}
@@ -114,7 +115,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
     labels = [str(NotificationKind(kind).label) for kind in kinds]
     if request.method == "POST":
-        done = services.unsubscribe(user_id=user_id, kinds=kinds)
+        done = preference_services.unsubscribe(user_id=user_id, kinds=kinds)
         return render(
             request, "notifications/unsubscribe.html", {"done": bool(done), "labels": labels}
         )

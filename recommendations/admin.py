@@ -1,5 +1,11 @@
-from django.contrib import admin
+from typing import Any
 
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from . import services
 from .models import ActionItem, ProgressUpdate, Recommendation, Source, Theme
 
 
@@ -52,8 +58,60 @@ class ProgressUpdateInline(admin.TabularInline):
         return False
 
 
+class ActionItemAdminForm(forms.ModelForm):
+    """The item's definition, with the version it was read at (so an admin cannot overwrite a
+    change made meanwhile) and, when adding, the service's rules shown on their fields."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ActionItem
+        fields = (
+            "recommendation",
+            "sequence",
+            "title_en",
+            "title_fr",
+            "description_en",
+            "description_fr",
+            "owner_agency",
+            "assignee",
+            "due_date",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk:
+            version = data.get("version")
+            if version is not None and version != self.instance.version:
+                raise forms.ValidationError(
+                    _("This item was changed by someone else since you opened it.")
+                )
+        elif data.get("owner_agency") and data.get("due_date"):
+            try:
+                services.validate_new_action_item(
+                    owner_agency_id=data["owner_agency"].pk,
+                    due_date=data["due_date"],
+                    assignee=data.get("assignee"),
+                )
+            except ValidationError as error:
+                for name, messages in error.message_dict.items():
+                    self.add_error(name if name in self.fields else None, messages)
+        return data
+
+
 @admin.register(ActionItem)
 class ActionItemAdmin(admin.ModelAdmin):
+    """Items are added and their definition edited through the tracker's services, like every
+    other path: a timeline entry, a version bump (so API clients' ETags change), the assignee
+    rule. Workflow fields (status, percent, due date, assignee) and the owner, which decides who
+    may act, are read-only here: they change in the tracker's pages and API."""
+
+    form = ActionItemAdminForm
     list_display = (
         "__str__",
         "owner_agency",
@@ -68,39 +126,65 @@ class ActionItemAdmin(admin.ModelAdmin):
     list_select_related = ("recommendation", "owner_agency", "assignee")
     autocomplete_fields = ["owner_agency", "assignee", "recommendation"]
     date_hierarchy = "due_date"
-    # Workflow fields, and the owner (which decides who may act), change only through the
-    # tracker's services and pages, which check the rules and leave a progress update.
-    readonly_fields = (
-        "owner_agency",
+    # Nothing the services do not set: derived and workflow fields.
+    _always_read_only = (
         "status",
         "percent_complete",
-        "due_date",
-        "assignee",
-        "version",
         "last_progress_at",
         "completed_at",
         "original_due_date",
         "updated_at",
     )
+    readonly_fields = (
+        "recommendation",
+        "sequence",
+        "owner_agency",
+        "due_date",
+        "assignee",
+        *_always_read_only,
+    )
     inlines = [ProgressUpdateInline]
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # When adding an item the due date and owner must be entered.
-        if obj is None:
-            return (
-                "status",
-                "percent_complete",
-                "version",
-                "last_progress_at",
-                "completed_at",
-                "updated_at",
-            )
-        return self.readonly_fields
+        # When adding an item its recommendation, owner, due date (and assignee) are entered.
+        return self._always_read_only if obj is None else self.readonly_fields
 
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+        data = form.cleaned_data
         if not change:
-            obj.original_due_date = obj.due_date
-        super().save_model(request, obj, form, change)
+            item = services.action_item_create(
+                recommendation=data["recommendation"],
+                actor=request.user,
+                title_en=data["title_en"],
+                title_fr=data["title_fr"],
+                description_en=data.get("description_en", ""),
+                description_fr=data.get("description_fr", ""),
+                owner_agency_id=data["owner_agency"].pk,
+                due_date=data["due_date"],
+                assignee=data.get("assignee"),
+                sequence=data.get("sequence"),
+            )
+            obj.pk = item.pk
+            obj.refresh_from_db()
+            return
+        current = ActionItem.objects.select_related("owner_agency", "assignee").get(pk=obj.pk)
+        version = data.get("version")
+        try:
+            services.action_item_update_definition(
+                item=current,
+                actor=request.user,
+                expected_version=current.version if version is None else version,
+                title_en=data["title_en"],
+                title_fr=data["title_fr"],
+                description_en=data.get("description_en", ""),
+                description_fr=data.get("description_fr", ""),
+                owner_agency=current.owner_agency,
+            )
+        except services.ActionItemConflict as conflict:
+            self.message_user(request, str(conflict), level=messages.ERROR)
+        except ValidationError as error:  # "Nothing to save": nothing changed, nothing written
+            self.message_user(request, " ".join(error.messages), level=messages.INFO)
+        obj.refresh_from_db()
 
 
 @admin.register(ProgressUpdate)

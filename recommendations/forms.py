@@ -44,7 +44,9 @@ class TrackerFormMixin:
         """Put a service's ValidationError on the fields it names, the rest above the form."""
         form: forms.BaseForm = self  # type: ignore[assignment]
         if hasattr(error, "error_dict"):
+            renamed: dict[str, str] = getattr(self, "service_field_names", {})
             for name, messages in error.message_dict.items():
+                name = renamed.get(name, name)
                 form.add_error(name if name in form.fields else None, messages)
         else:
             form.add_error(None, error)
@@ -107,7 +109,7 @@ class MyWorkFilterForm(TrackerFormMixin, forms.Form):
         label=_("Search"),
         required=False,
         max_length=200,
-        help_text=_("Words of the title, a recommendation code, or a reference such as GAP-1.2."),
+        help_text=_("Words of the title, a recommendation code, or a reference such as RT21-07.1."),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     scope = forms.ChoiceField(label=_("Show"), choices=SCOPE_CHOICES, required=False)
@@ -284,12 +286,8 @@ class AssignForm(VersionedForm):
         assert isinstance(assignee_field, forms.ModelChoiceField)
         assignee_field.queryset = agency_members(agency=item.owner_agency)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        due_date = data.get("due_date")
-        if due_date and due_date != self.item.due_date and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("Give the reason for the new due date."))
-        return data
+    # The service's names for this form's fields: it requires a reason (``note``) for a re-date.
+    service_field_names = {"note": "reason"}
 
 
 # Coordinators: definitions ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -89,8 +90,31 @@ class Priority(models.TextChoices):
     LOW = "low", _("Low")
 
 
+# One pattern for reference codes, whatever the source: a prefix of capital letters, optionally
+# followed by a year (RT21, GAP), a hyphen and a number: RT21-07, RT22-03. An action item's
+# reference adds its number after a dot: RT21-07.1 (see ActionItem.reference).
+RECOMMENDATION_CODE_PATTERN = r"^[A-Z]+[0-9]*-[0-9]+$"
+RECOMMENDATION_CODE_EXAMPLE = "RT22-03"
+
+
 class Recommendation(BilingualMixin, models.Model):
-    code = models.CharField(_("reference code"), max_length=32, unique=True)
+    code = models.CharField(
+        _("reference code"),
+        max_length=32,
+        unique=True,
+        validators=[
+            RegexValidator(
+                RECOMMENDATION_CODE_PATTERN,
+                _(
+                    "Enter a code such as RT22-03: capital letters, optionally a year, a hyphen "
+                    "and a number."
+                ),
+            )
+        ],
+        help_text=_(
+            "Such as RT22-03; its action items are numbered RT22-03.1, RT22-03.2 and so on."
+        ),
+    )
     source = models.ForeignKey(
         Source, on_delete=models.PROTECT, related_name="recommendations", verbose_name=_("source")
     )

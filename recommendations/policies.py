@@ -4,20 +4,16 @@ Each function takes the user's ``Roles`` (one query per request, see ``agencies.
 that checking a whole page of items costs nothing more.
 """
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
 from agencies.models import User
-from agencies.selectors import Roles, user_roles
+from agencies.policies import can_see_contact_details, can_view_tracker, roles_of
+from agencies.selectors import user_roles
 
 from .models import ActionItem, Recommendation
 
-
-def roles_of(user: User | object) -> Roles:
-    return user_roles(user)
-
-
-def can_view_tracker(user: User | object) -> bool:
-    """Members of any agency read everything: the work is shared across agencies."""
-    roles = roles_of(user)
-    return roles.sees_everything or bool(roles.member_of)
+__all__ = ["can_see_contact_details", "can_view_tracker", "roles_of"]
 
 
 def _supporting_agency_ids(item: ActionItem) -> set[int]:
@@ -69,29 +65,6 @@ def can_watch(user: User | object, item: ActionItem) -> bool:
     return can_view_tracker(user)
 
 
-def can_view_reports(user: User | object) -> bool:
-    """Progress reports: coordinators (every agency), managers and staff (their agencies).
-
-    Staff read the same report as their manager: it only counts work that every member can
-    already read in the tracker, and a team that sees its own figures fixes them sooner.
-    Someone with no membership (an outsider) is refused: the readers of the tracker itself.
-    """
-    return can_view_tracker(user)
-
-
-def report_scope(user: User | object) -> frozenset[int] | None:
-    """The agencies whose work a user's report covers; ``None`` means every agency.
-
-    A report for agencies A covers the items they own and the items of the recommendations they
-    lead or support (see ``reports.selectors.report_summary``). Call ``can_view_reports`` first:
-    an outsider's scope is empty, not everything.
-    """
-    roles = roles_of(user)
-    if roles.sees_everything:
-        return None
-    return roles.member_of
-
-
 # Which rule governs each writable field of an action item. The API asks before it parses a body,
 # so a caller learns that a field is not theirs to write (403) before anything about its value.
 _FIELD_RULES = {
@@ -109,11 +82,69 @@ def action_item_writable_fields(user: User | object, item: ActionItem) -> frozen
     return frozenset(name for name, rule in _FIELD_RULES.items() if rule(user, item))
 
 
-def can_see_contact_details(viewer: User | object, person: User) -> bool:
-    """A person's email is shown to themselves, to colleagues of one of their agencies, and to
-    coordinators. Reads the person's memberships, so prefetch them when listing people."""
-    roles = roles_of(viewer)
-    if roles.sees_everything or getattr(viewer, "pk", None) == person.pk:
-        return True
-    person_agency_ids = {membership.agency_id for membership in person.memberships.all()}
-    return bool(roles.member_of & person_agency_ids)
+# Refusals: each rule's message is written once, here. ``require_*`` raises Django's
+# ``PermissionDenied(message)``; services call them, and web views and the API only translate the
+# exception into a 403 page or a DRF 403 carrying the same message.
+
+
+def refusal_record_progress(item: ActionItem) -> str:
+    return _(
+        "Only the owner agency (%(agency)s) and coordinators may change this item's status."
+    ) % {"agency": item.owner_agency.acronym}
+
+
+def refusal_assign(item: ActionItem) -> str:
+    return _("Only managers of %(agency)s and coordinators may assign or re-date this item.") % {
+        "agency": item.owner_agency.acronym
+    }
+
+
+def refusal_add_note() -> str:
+    return _("Only the agencies working on this recommendation may add notes to this item.")
+
+
+def require_record_progress(user: User | object, item: ActionItem) -> None:
+    if not can_record_progress(user, item):
+        raise PermissionDenied(refusal_record_progress(item))
+
+
+def require_add_note(user: User | object, item: ActionItem) -> None:
+    if not can_add_note(user, item):
+        raise PermissionDenied(refusal_add_note())
+
+
+def require_assign(user: User | object, item: ActionItem) -> None:
+    if not can_assign(user, item):
+        raise PermissionDenied(refusal_assign(item))
+
+
+def require_add_action_item(user: User | object, recommendation: Recommendation | None) -> None:
+    if not can_edit_recommendation(user, recommendation):
+        raise PermissionDenied(_("Only coordinators may add action items."))
+
+
+def require_edit_item_definition(user: User | object, item: ActionItem | None) -> None:
+    if not can_edit_item_definition(user, item):
+        raise PermissionDenied(_("Only coordinators may edit action items."))
+
+
+def require_create_recommendation(user: User | object) -> None:
+    if not can_edit_recommendation(user):
+        raise PermissionDenied(_("Only coordinators may create recommendations."))
+
+
+def require_edit_recommendation(user: User | object, recommendation: Recommendation) -> None:
+    if not can_edit_recommendation(user, recommendation):
+        raise PermissionDenied(_("Only coordinators may edit recommendations."))
+
+
+def require_writable_fields(user: User | object, item: ActionItem, fields: set[str]) -> None:
+    """PermissionDenied naming the first rule that refuses one of ``fields`` (workflow fields
+    and ``note``), in the order status/percent, due date/assignee, note."""
+    refused = set(fields) - action_item_writable_fields(user, item)
+    if refused & {"status", "percent_complete"}:
+        raise PermissionDenied(refusal_record_progress(item))
+    if refused & {"due_date", "assignee"}:
+        raise PermissionDenied(refusal_assign(item))
+    if refused:
+        raise PermissionDenied(refusal_add_note())

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -30,6 +30,40 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
+# A due date outside this range is a typo (9999-12-31 breaks calendar feeds and reports).
+EARLIEST_DUE_DATE = datetime.date(2000, 1, 1)
+LATEST_DUE_DATE_YEARS = 25
+
+
+def latest_due_date(today: datetime.date | None = None) -> datetime.date:
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year + LATEST_DUE_DATE_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + LATEST_DUE_DATE_YEARS, day=28)
+
+
+def due_date_problem(due_date: datetime.date) -> str | None:
+    """Why ``due_date`` cannot be an item's due date, or None: one rule for every path."""
+    latest = latest_due_date()
+    if not EARLIEST_DUE_DATE <= due_date <= latest:
+        return _("Enter a due date between %(earliest)s and %(latest)s.") % {
+            "earliest": EARLIEST_DUE_DATE.isoformat(),
+            "latest": latest.isoformat(),
+        }
+    return None
+
+
+class NothingToRecord(ValidationError):
+    """The values sent equal the current ones and there is no note: nothing was written.
+
+    The web form shows the message; the API answers 200 with the unchanged item (an idempotent
+    write, as sync clients expect)."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Nothing to record: change a value or write a note."))
+
+
 class ActionItemConflict(Exception):
     """The item changed since the caller read it; nothing was written."""
 
@@ -43,6 +77,14 @@ class ActionItemChange:
     item: ActionItem
     update: ProgressUpdate
     changed_fields: frozenset[str]
+
+
+def _assignee_refusal(assignee: User, owner_agency_id: int) -> str:
+    agency = Agency.objects.get(pk=owner_agency_id)
+    return _("%(user)s is not an active member of %(agency)s.") % {
+        "user": assignee.username,
+        "agency": agency.acronym,
+    }
 
 
 def _validate_change(
@@ -66,8 +108,16 @@ def _validate_change(
         or not 0 <= percent_complete <= 100
     ):
         errors["percent_complete"] = _("Percent complete must be a whole number from 0 to 100.")
-    if due_date is not UNSET and not isinstance(due_date, datetime.date):
-        errors["due_date"] = _("Enter a valid date.")
+    if due_date is not UNSET:
+        if not isinstance(due_date, datetime.date):
+            errors["due_date"] = _("Enter a valid date.")
+        elif due_date != item.due_date:
+            message = due_date_problem(due_date)
+            if message:
+                errors["due_date"] = message
+            elif not note:
+                # A re-date is a promise broken or renegotiated: the timeline must say why.
+                errors["note"] = _("Give the reason for the new due date.")
     if len(note) > NOTE_MAX_LENGTH:
         errors["note"] = _("A note may have at most %(limit)d characters (it has %(count)d).") % {
             "limit": NOTE_MAX_LENGTH,
@@ -78,10 +128,7 @@ def _validate_change(
         and assignee is not None
         and not policies.can_be_assigned(assignee, item)
     ):
-        errors["assignee"] = _("%(user)s is not an active member of %(agency)s.") % {
-            "user": assignee.username,
-            "agency": item.owner_agency.acronym,
-        }
+        errors["assignee"] = _assignee_refusal(assignee, item.owner_agency_id)
     if errors:
         raise ValidationError(errors)
 
@@ -89,20 +136,79 @@ def _validate_change(
 def _check_permissions(*, actor: User | None, item: ActionItem, fields: set[str]) -> None:
     if actor is None:  # an operator's command (imports, loaders): no person to check
         return
-    if fields & {"status", "percent_complete"} and not policies.can_record_progress(actor, item):
-        raise PermissionDenied(
-            _("Only the owner agency (%(agency)s) and coordinators may change this item's status.")
-            % {"agency": item.owner_agency.acronym}
+    policies.require_writable_fields(actor, item, fields)
+
+
+def _versioned_write(
+    *,
+    item: ActionItem,
+    actor: User | None,
+    expected_version: int | None,
+    values: dict[str, Any],
+    now: datetime.datetime,
+    note: str,
+    changed_fields: frozenset[str],
+    notify: bool,
+) -> ActionItemChange:
+    """The one way to write an action item: every service that changes one calls this.
+
+    In one transaction:
+
+    1. ``UPDATE action_item SET <values>, version = version + 1, updated_at = now
+       WHERE id = item.pk [AND version = expected_version]``. If no row matches (another writer
+       got there first), nothing is written and ``ActionItemConflict`` carries the current item.
+       ``expected_version=None`` skips the check (loaders and operator commands only).
+    2. A ``ProgressUpdate`` row with the before/after of status, percent, due date and assignee
+       (taken from ``item`` as the caller read it and ``values``) and ``note``: the timeline entry.
+    3. ``item`` is refreshed from the database, and, if ``notify``, ``action_item_changed`` is
+       sent once the transaction commits (so nobody is emailed about a rolled-back write).
+
+    ``values`` are model field names (``assignee`` may be given as ``assignee`` or
+    ``assignee_id``); validation and permissions are the caller's job, done before this.
+    """
+    row_values: dict[str, Any] = {**values, "version": F("version") + 1, "updated_at": now}
+    after = {
+        name.removesuffix("_id"): value.pk if hasattr(value, "pk") else value
+        for name, value in values.items()
+    }
+    with transaction.atomic():
+        rows = ActionItem.objects.filter(pk=item.pk)
+        if expected_version is not None:
+            rows = rows.filter(version=expected_version)
+        if rows.update(**row_values) != 1:
+            raise ActionItemConflict(
+                ActionItem.objects.select_related("recommendation", "owner_agency", "assignee").get(
+                    pk=item.pk
+                )
+            )
+        update = ProgressUpdate.objects.create(
+            action_item=item,
+            author=actor,
+            created_at=now,
+            status_before=item.status,
+            status_after=after.get("status", item.status),
+            percent_before=item.percent_complete,
+            percent_after=after.get("percent_complete", item.percent_complete),
+            due_date_before=item.due_date,
+            due_date_after=after.get("due_date", item.due_date),
+            assignee_before_id=item.assignee_id,
+            assignee_after_id=after.get("assignee", item.assignee_id),
+            note=note,
         )
-    if fields & {"due_date", "assignee"} and not policies.can_assign(actor, item):
-        raise PermissionDenied(
-            _("Only managers of %(agency)s and coordinators may assign or re-date this item.")
-            % {"agency": item.owner_agency.acronym}
-        )
-    if "note" in fields and not policies.can_add_note(actor, item):
-        raise PermissionDenied(
-            _("Only the agencies working on this recommendation may add notes to this item.")
-        )
+        previous_assignee_id = item.assignee_id
+        item.refresh_from_db()
+        if notify:
+            transaction.on_commit(
+                lambda: action_item_changed.send(
+                    sender=ActionItem,
+                    action_item_id=item.pk,
+                    progress_update_id=update.pk,
+                    actor_id=actor.pk if actor else None,
+                    changed_fields=changed_fields,
+                    previous_assignee_id=previous_assignee_id,
+                )
+            )
+    return ActionItemChange(item=item, update=update, changed_fields=changed_fields)
 
 
 def action_item_change_check(
@@ -140,7 +246,7 @@ def action_item_change_check(
         changes["assignee"] = assignee
     fields = set(changes) | ({"note"} if note else set())
     if not fields:
-        raise ValidationError(_("Nothing to record: change a value or write a note."))
+        raise NothingToRecord()
     _check_permissions(actor=actor, item=item, fields=fields)
     if (
         changes.get("status", item.status) == Status.COMPLETED
@@ -189,55 +295,36 @@ def action_item_change(
     fields = set(changes) | ({"note"} if note else set())
 
     new_status = changes.get("status", item.status)
-    row_values: dict[str, Any] = {
-        **changes,
-        "version": F("version") + 1,
-        "updated_at": now,
-        "last_progress_at": now,
-    }
+    values: dict[str, Any] = {**changes, "last_progress_at": now}
     if "status" in changes:
-        row_values["completed_at"] = now if new_status == Status.COMPLETED else None
+        values["completed_at"] = now if new_status == Status.COMPLETED else None
+    return _versioned_write(
+        item=item,
+        actor=actor,
+        expected_version=expected_version,
+        values=values,
+        now=now,
+        note=note,
+        changed_fields=frozenset(fields),
+        notify=notify,
+    )
 
-    with transaction.atomic():
-        rows = ActionItem.objects.filter(pk=item.pk)
-        if expected_version is not None:
-            rows = rows.filter(version=expected_version)
-        if rows.update(**row_values) != 1:
-            current = ActionItem.objects.select_related(
-                "recommendation", "owner_agency", "assignee"
-            ).get(pk=item.pk)
-            raise ActionItemConflict(current)
-        update = ProgressUpdate.objects.create(
-            action_item=item,
-            author=actor,
-            created_at=now,
-            status_before=item.status,
-            status_after=new_status,
-            percent_before=item.percent_complete,
-            percent_after=changes.get("percent_complete", item.percent_complete),
-            due_date_before=item.due_date,
-            due_date_after=changes.get("due_date", item.due_date),
-            assignee_before_id=item.assignee_id,
-            assignee_after_id=(changes["assignee"].pk if changes.get("assignee") else None)
-            if "assignee" in changes
-            else item.assignee_id,
-            note=note,
-        )
-        previous_assignee_id = item.assignee_id
-        item.refresh_from_db()
-        changed_fields = frozenset(fields)
-        if notify:
-            transaction.on_commit(
-                lambda: action_item_changed.send(
-                    sender=ActionItem,
-                    action_item_id=item.pk,
-                    progress_update_id=update.pk,
-                    actor_id=actor.pk if actor else None,
-                    changed_fields=changed_fields,
-                    previous_assignee_id=previous_assignee_id,
-                )
-            )
-    return ActionItemChange(item=item, update=update, changed_fields=changed_fields)
+
+def validate_new_action_item(
+    *, owner_agency_id: int, due_date: datetime.date | None, assignee: User | None
+) -> None:
+    """The rules a new item obeys beyond its model's (ValidationError per field). The admin's
+    add form calls this to show the errors on its fields; ``action_item_create`` calls it too."""
+    errors: dict[str, str] = {}
+    problem = due_date_problem(due_date) if isinstance(due_date, datetime.date) else None
+    if problem:
+        errors["due_date"] = problem
+    if assignee is not None and not policies.can_be_assigned(
+        assignee, ActionItem(owner_agency_id=owner_agency_id)
+    ):
+        errors["assignee"] = _assignee_refusal(assignee, owner_agency_id)
+    if errors:
+        raise ValidationError(errors)
 
 
 def action_item_create(
@@ -254,8 +341,9 @@ def action_item_create(
     sequence: int | None = None,
 ) -> ActionItem:
     """Add an action item to a recommendation, numbered after its last one."""
-    if actor is not None and not policies.can_edit_recommendation(actor, recommendation):
-        raise PermissionDenied(_("Only coordinators may add action items."))
+    if actor is not None:
+        policies.require_add_action_item(actor, recommendation)
+    validate_new_action_item(owner_agency_id=owner_agency_id, due_date=due_date, assignee=assignee)
     with transaction.atomic():
         if sequence is None:
             last = recommendation.action_items.aggregate(last=Max("sequence"))["last"]
@@ -332,8 +420,8 @@ def recommendation_create(
     target_date: datetime.date | None = None,
 ) -> Recommendation:
     """Create a recommendation under ``theme`` (its source is the theme's source)."""
-    if actor is not None and not policies.can_edit_recommendation(actor):
-        raise PermissionDenied(_("Only coordinators may create recommendations."))
+    if actor is not None:  # None: an operator's command (imports, loaders)
+        policies.require_create_recommendation(actor)
     supporting = list(supporting_agencies)
     recommendation = Recommendation(
         code=code.strip(),
@@ -378,8 +466,8 @@ def recommendation_update(
     expected_updated_at``, so a form opened before another save raises RecommendationConflict
     and writes nothing. ``expected_updated_at=None`` skips that check (commands only).
     """
-    if actor is not None and not policies.can_edit_recommendation(actor, recommendation):
-        raise PermissionDenied(_("Only coordinators may edit recommendations."))
+    if actor is not None:
+        policies.require_edit_recommendation(actor, recommendation)
     supporting = list(supporting_agencies)
     values: dict[str, Any] = {
         "code": code.strip(),
@@ -429,8 +517,8 @@ def action_item_update_definition(
     and the assignee is not a member of the new owner, the item is unassigned in the same write,
     and the timeline entry says so. Same version check as ``action_item_change``.
     """
-    if actor is not None and not policies.can_edit_item_definition(actor, item):
-        raise PermissionDenied(_("Only coordinators may edit action items."))
+    if actor is not None:
+        policies.require_edit_item_definition(actor, item)
     values: dict[str, Any] = {
         "title_en": title_en.strip(),
         "title_fr": title_fr.strip(),
@@ -451,12 +539,11 @@ def action_item_update_definition(
     if not changes:
         raise ValidationError(_("Nothing to save: nothing was changed."))
 
-    assignee_after_id = item.assignee_id
     if "owner_agency_id" in changes and item.assignee is not None:
         # An item is assigned only to a member of its owner agency (policies.can_be_assigned).
         moved = ActionItem(owner_agency_id=owner_agency.pk)
         if not policies.can_be_assigned(item.assignee, moved):
-            changes["assignee_id"] = assignee_after_id = None
+            changes["assignee_id"] = None
 
     labels = {
         "title_en": _("title (English)"),
@@ -476,31 +563,15 @@ def action_item_update_definition(
             "agency": owner_agency.acronym
         }
 
-    now = timezone.now()
-    with transaction.atomic():
-        rows = ActionItem.objects.filter(pk=item.pk)
-        if expected_version is not None:
-            rows = rows.filter(version=expected_version)
-        if rows.update(**changes, version=F("version") + 1, updated_at=now) != 1:
-            raise ActionItemConflict(
-                ActionItem.objects.select_related("recommendation", "owner_agency", "assignee").get(
-                    pk=item.pk
-                )
-            )
-        update = ProgressUpdate.objects.create(
-            action_item=item,
-            author=actor,
-            created_at=now,
-            status_before=item.status,
-            status_after=item.status,
-            percent_before=item.percent_complete,
-            percent_after=item.percent_complete,
-            due_date_before=item.due_date,
-            due_date_after=item.due_date,
-            assignee_before_id=item.assignee_id,
-            assignee_after_id=assignee_after_id,
-            note=note,
-        )
-        item.refresh_from_db()
-    changed = {name.removesuffix("_id") for name in changes}
-    return ActionItemChange(item=item, update=update, changed_fields=frozenset(changed))
+    changed = frozenset(name.removesuffix("_id") for name in changes)
+    return _versioned_write(
+        item=item,
+        actor=actor,
+        expected_version=expected_version,
+        values=changes,
+        now=timezone.now(),
+        note=note,
+        changed_fields=changed,
+        # Definition edits notify nobody (as before): they change no one's work or dates.
+        notify=False,
+    )

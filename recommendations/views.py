@@ -140,8 +140,7 @@ def _recommendation_values(form: RecommendationForm) -> dict[str, Any]:
 @tracker_member_required
 def recommendation_create(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    if not policies.can_edit_recommendation(user):
-        raise PermissionDenied(_("Only coordinators may create recommendations."))
+    policies.require_create_recommendation(user)
     # Not ``request.POST or None``: an empty POST is still a submission and must show its errors.
     form = RecommendationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -169,8 +168,7 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
 def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     recommendation = get_object_or_404(Recommendation, pk=pk)
-    if not policies.can_edit_recommendation(user, recommendation):
-        raise PermissionDenied(_("Only coordinators may edit recommendations."))
+    policies.require_edit_recommendation(user, recommendation)
     form = RecommendationForm(
         request.POST if request.method == "POST" else None, instance=recommendation
     )
@@ -370,18 +368,10 @@ def action_item_record_progress(request: HttpRequest, pk: int) -> HttpResponse:
     elif allowed.add_note:
         # A supporting agency's form has only a note; a posted status change is not theirs to make.
         if any(key.startswith(ProgressForm.prefix + "-") for key in request.POST):
-            raise PermissionDenied(
-                _(
-                    "Only the owner agency (%(agency)s) and coordinators may change this "
-                    "item's status."
-                )
-                % {"agency": item.owner_agency.acronym}
-            )
+            policies.require_record_progress(user, item)
         form = NoteForm(request.POST, item=item)
     else:
-        raise PermissionDenied(
-            _("Only the agencies working on this recommendation may add notes to this item.")
-        )
+        raise PermissionDenied(policies.refusal_add_note())
 
     def page_with(
         form_on_page: ProgressForm | NoteForm, item: ActionItem, **extra: Any
@@ -424,11 +414,7 @@ def action_item_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign the item and set its due date (managers of the owner agency, coordinators)."""
     user = signed_in_user(request)
     item = selectors.action_item_detail(pk=pk)
-    if not policies.can_assign(user, item):
-        raise PermissionDenied(
-            _("Only managers of %(agency)s and coordinators may assign or re-date this item.")
-            % {"agency": item.owner_agency.acronym}
-        )
+    policies.require_assign(user, item)
     form = AssignForm(request.POST, item=item)
     if not form.is_valid():
         return _item_page(request, item, assign_form=form, status=400)
@@ -468,8 +454,7 @@ def _item_definition(form: ActionItemCreateForm | ActionItemEditForm) -> dict[st
 def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     recommendation = get_object_or_404(Recommendation, pk=pk)
-    if not policies.can_edit_recommendation(user, recommendation):
-        raise PermissionDenied(_("Only coordinators may add action items."))
+    policies.require_add_action_item(user, recommendation)
     form = ActionItemCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -499,8 +484,7 @@ def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     item = selectors.action_item_detail(pk=pk)
-    if not policies.can_edit_item_definition(user, item):
-        raise PermissionDenied(_("Only coordinators may edit action items."))
+    policies.require_edit_item_definition(user, item)
     form = ActionItemEditForm(request.POST if request.method == "POST" else None, instance=item)
     conflict: Conflict | None = None
     if request.method == "POST" and form.is_valid():

@@ -17,18 +17,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recommendations import policies
-from recommendations.api.base import TrackerApiMixin
-from recommendations.api.permissions import IsTrackerMember
-from recommendations.api.schema import errors
+from agencies.permissions import IsTrackerMember
+from apis.base import TrackerApiMixin
+from apis.schema import errors
 from recommendations.models import Priority, Status
+from reports import policies
 
 from .forms import ReportFilterForm
-from .selectors import ReportFilters, ReportSummary, StatusTally, report_summary
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+from .selectors import ReportFilters, ReportSummary, StatusTally, one_decimal, report_summary
 
 
 class StatusCountSerializer(serializers.Serializer):
@@ -59,23 +55,23 @@ class TallySerializer(serializers.Serializer):
             {
                 "status": value,
                 "count": tally.count(value),
-                "percent": _round(tally.status_share(value)),
+                "percent": one_decimal(tally.status_share(value)),
             }
             for value in Status.values
         ]
 
     def get_mean_slip_days(self, tally: StatusTally) -> float | None:
-        return _round(tally.mean_slip_days)
+        return one_decimal(tally.mean_slip_days)
 
     def get_progress(self, tally: StatusTally) -> float | None:
-        return _round(tally.progress)
+        return one_decimal(tally.progress)
 
 
 class ShareOfAllMixin(serializers.Serializer):
     share_of_all = serializers.SerializerMethodField(help_text="Share of all the report's items.")
 
     def get_share_of_all(self, row: Any) -> float | None:
-        return _round(row.share_of_all)
+        return one_decimal(row.share_of_all)
 
 
 class AgencyRowSerializer(ShareOfAllMixin):
@@ -107,7 +103,7 @@ class SlippageBandSerializer(serializers.Serializer):
     percent = serializers.SerializerMethodField()
 
     def get_percent(self, band: Any) -> float | None:
-        return _round(band.share)
+        return one_decimal(band.share)
 
 
 class ListedItemSerializer(serializers.Serializer):

@@ -4,19 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from recommendations.forms import AgencyChoiceField, RecommendationChoiceField
 from recommendations.models import Priority, Recommendation, Source, Theme
 
 from .selectors import ReportFilters
-
-
-class AgencyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Agency) -> str:
-        return f"{obj.acronym} \N{EN DASH} {obj.name}"
-
-
-class RecommendationChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Recommendation) -> str:
-        return f"{obj.code} {obj.title}"
 
 
 class ReportFilterForm(forms.Form):

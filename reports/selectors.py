@@ -34,7 +34,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from agencies.models import Agency, User
-from recommendations import policies
 from recommendations.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -48,6 +47,7 @@ from recommendations.models import (
     Theme,
     progress_average,
 )
+from reports import policies
 
 # How many rows the overdue, stale and most-slipped lists show; their totals are always exact.
 LIST_LIMIT = 50
@@ -78,6 +78,12 @@ class ReportFilters:
     priority: str = ""
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
+
+
+def one_decimal(value: float | None) -> float | None:
+    """How every report figure (share, mean, progress) is shown: to one decimal, on the page, in
+    the exports and in the API alike."""
+    return None if value is None else round(value, 1)
 
 
 def _in_language(english: str, french: str) -> str:

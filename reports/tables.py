@@ -17,7 +17,7 @@ from django.utils.translation import ngettext, pgettext
 
 from recommendations.models import ActionItem, Status
 
-from .selectors import ReportSummary, SlippageBand, StatusTally
+from .selectors import ReportSummary, SlippageBand, StatusTally, one_decimal
 
 
 class Kind(StrEnum):
@@ -104,12 +104,8 @@ class ReportDocument:
         return lines
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
 def _count_share(count: int, tally: StatusTally) -> tuple[int, float | None]:
-    return (count, _round(tally.share(count)))
+    return (count, one_decimal(tally.share(count)))
 
 
 def _status_columns() -> list[Column]:
@@ -142,12 +138,16 @@ def _tally_cells(
     tally: StatusTally, share_of_all: float | None, *, slippage: bool = False
 ) -> list[Any]:
     return [
-        (tally.total, _round(share_of_all)),
+        (tally.total, one_decimal(share_of_all)),
         *(_count_share(tally.count(status), tally) for status in Status.values),
         _count_share(tally.overdue, tally),
         _count_share(tally.stale, tally),
-        *([_count_share(tally.slipped, tally), _round(tally.mean_slip_days)] if slippage else []),
-        _round(tally.progress),
+        *(
+            [_count_share(tally.slipped, tally), one_decimal(tally.mean_slip_days)]
+            if slippage
+            else []
+        ),
+        one_decimal(tally.progress),
     ]
 
 
@@ -245,28 +245,32 @@ def report_document(
         sheet_name=_("Key figures"),
         columns=_count_columns(_("Figure")),
         rows=[
-            [_("Action items"), totals.total, _round(100.0) if totals.total else None],
-            [pgettext("items", "Open"), totals.open, _round(totals.share(totals.open))],
+            [_("Action items"), totals.total, one_decimal(100.0) if totals.total else None],
+            [pgettext("items", "Open"), totals.open, one_decimal(totals.share(totals.open))],
             [
                 pgettext("items", "Completed"),
                 totals.count(Status.COMPLETED),
-                _round(totals.status_share(Status.COMPLETED)),
+                one_decimal(totals.status_share(Status.COMPLETED)),
             ],
-            [_("Overdue"), totals.overdue, _round(totals.share(totals.overdue))],
+            [_("Overdue"), totals.overdue, one_decimal(totals.share(totals.overdue))],
             [
                 _("Stale (no progress for %(days)d days)") % {"days": settings.REMINDER_STALE_DAYS},
                 totals.stale,
-                _round(totals.share(totals.stale)),
+                one_decimal(totals.share(totals.stale)),
             ],
             [
                 _("Slipped (due later than first planned)"),
                 totals.slipped,
-                _round(totals.share(totals.slipped)),
+                one_decimal(totals.share(totals.slipped)),
             ],
         ],
         note=(
             _("Mean progress of the items not cancelled: %(progress)s %%.")
-            % {"progress": formats.number_format(_round(totals.progress) or 0, 1, use_l10n=True)}
+            % {
+                "progress": formats.number_format(
+                    one_decimal(totals.progress) or 0, 1, use_l10n=True
+                )
+            }
             if totals.progress is not None
             else ""
         ),
@@ -277,7 +281,7 @@ def report_document(
         sheet_name=_("By status"),
         columns=_count_columns(_("Status")),
         rows=[
-            [str(Status(status).label), count, _round(share)]
+            [str(Status(status).label), count, one_decimal(share)]
             for status, count, share in summary.by_status
         ],
     )
@@ -343,7 +347,9 @@ def report_document(
         title=_("Slippage: due date against the first planned date"),
         sheet_name=_("Slippage"),
         columns=_count_columns(_("Slippage")),
-        rows=[[_band_label(band), band.count, _round(band.share)] for band in summary.slippage],
+        rows=[
+            [_band_label(band), band.count, one_decimal(band.share)] for band in summary.slippage
+        ],
     )
     most_slipped = ReportTable(
         key="most_slipped",

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from recommendations import policies
+from reports import policies
 
 from . import exports
 from .charts import report_charts

@@ -1,7 +1,10 @@
 """Shared fixtures: factories, the role matrix, and guards for tests that need real servers."""
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -81,3 +84,32 @@ def roles(db: None) -> RoleMatrix:
         unrelated_staff=member("unrelated", unrelated, Membership.Role.STAFF),
         outsider=UserFactory(username="outsider"),
     )
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright, one per test module: every browser test uses it.
+    Skips on a developer's machine without chromium, fails in CI (``require_server``)."""
+    require_server(
+        "Chromium", CHROMIUM.exists(), f"no browser at {CHROMIUM}: apt-get install chromium"
+    )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread while the browser is open; the
+    # tests' own database calls (and pytest-django's flush) stay synchronous, so Django's guard
+    # against async contexts does not apply to them.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -73,3 +73,69 @@ def test_links_in_emails_start_with_site_url(roles, settings, django_capture_on_
         )
     (message,) = mail.outbox
     assert f"https://tracker.example/items/{roles.item.pk}/" in message.body
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("REMINDER_DUE_SOON_DAYS", "7,x"),
+        ("REMINDER_DUE_SOON_DAYS", "7,0"),
+        ("REMINDER_OVERDUE_REPEAT_DAYS", "weekly"),
+        ("REMINDER_OVERDUE_REPEAT_DAYS", "0"),
+        ("REMINDER_ESCALATION_DAYS", "-3"),
+        ("REMINDER_STALE_DAYS", "0"),
+        ("REMINDER_SEND_HOUR", "24"),
+        ("REMINDER_BUSINESS_DAYS", "sometimes"),
+        ("REMINDER_HOLIDAYS_SUBDIVISION", "XX"),
+        ("NOTIFICATION_MAX_ATTEMPTS", "0"),
+        ("NOTIFICATION_LEASE_SECONDS", "0"),
+        ("NOTIFICATION_RETRY_MAX_DELAY", "1.5"),
+    ],
+)
+def test_a_bad_reminder_setting_stops_start_up_naming_the_variable(tmp_path, variable, value):
+    result = _settings({"VAR_DIR": str(tmp_path), variable: value}, "settings.DEBUG")
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: "), last_line
+    assert f"{variable}={value!r}" in last_line
+
+
+def test_good_reminder_settings_are_read(tmp_path):
+    result = _settings(
+        {
+            "VAR_DIR": str(tmp_path),
+            "REMINDER_DUE_SOON_DAYS": "14, 3,1",
+            "REMINDER_SEND_HOUR": "0",
+            "REMINDER_HOLIDAYS_SUBDIVISION": "QC",
+        },
+        "[settings.REMINDER_DUE_SOON_DAYS, settings.REMINDER_SEND_HOUR, "
+        "settings.REMINDER_HOLIDAYS_SUBDIVISION]",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[[14, 3, 1], 0, 'QC']"
+
+
+def test_celery_schedules_follow_time_zone(tmp_path):
+    result = _settings(
+        {"VAR_DIR": str(tmp_path), "TIME_ZONE": "America/Vancouver"},
+        "[settings.TIME_ZONE, settings.CELERY_TIMEZONE]",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['America/Vancouver', 'America/Vancouver']"
+
+
+def test_importing_the_settings_creates_no_directory_and_start_up_creates_them(tmp_path):
+    var = tmp_path / "var"
+    result = _settings({"VAR_DIR": str(var)}, "settings.VAR_DIR")
+    assert result.returncode == 0, result.stderr
+    assert not var.exists()
+
+    result = _settings({"VAR_DIR": str(var)}, "django.setup()")
+    assert result.returncode == 0, result.stderr
+    assert sorted(str(p.relative_to(var)) for p in var.rglob("*") if p.is_dir()) == [
+        "celery",
+        "celery/control",
+        "celery/processed",
+        "celery/queue",
+        "static",
+    ]

@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from agencies.api import AgencyViewSet, AuthTokenView, MeView, UserViewSet
 from imports.api import (
     ActionItemExportView,
     ImportConfirmView,
@@ -10,7 +11,6 @@ from imports.api import (
     SourceImportPreviewView,
     TimelineExportView,
 )
-from recommendations.api.directory import AgencyViewSet, AuthTokenView, MeView, UserViewSet
 from recommendations.api.views import (
     ActionItemUpdatesView,
     ActionItemViewSet,

@@ -9,6 +9,7 @@ on kombu's filesystem transport, email written to files under ``var/mail/``. ``D
 from pathlib import Path
 
 import environ
+import holidays
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -31,12 +32,46 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no.")
 
 
-def env_int(name: str, default: int) -> int:
-    raw = env.str(name, default=str(default)).strip()
+def _whole_number(raw: str, minimum: int | None, maximum: int | None) -> int:
     try:
-        return int(raw)
+        value = int(raw.strip())
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+        raise ValueError("is not a whole number") from None
+    if minimum is not None and value < minimum:
+        raise ValueError(f"must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"must be at most {maximum}")
+    return value
+
+
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """A whole number, within bounds when given; anything else stops start-up, naming it."""
+    raw = env.str(name, default=str(default))
+    try:
+        return _whole_number(raw, minimum, maximum)
+    except ValueError as problem:
+        raise ImproperlyConfigured(f"{name}={raw!r} {problem}.") from None
+
+
+def env_int_list(name: str, default: list[int], *, minimum: int | None = None) -> list[int]:
+    """Comma-separated whole numbers (e.g. ``7,1``); a bad one stops start-up, naming it."""
+    raw = env.str(name, default=",".join(str(value) for value in default))
+    values = []
+    for part in (part for part in raw.split(",") if part.strip()):
+        try:
+            values.append(_whole_number(part, minimum, None))
+        except ValueError as problem:
+            raise ImproperlyConfigured(f"{name}={raw!r}: {part.strip()!r} {problem}.") from None
+    return values
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.str(name, default=default).strip()
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of: {', '.join(choices)}.")
+    return raw
 
 
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -61,6 +96,7 @@ SITE_URL = env.str(
 ).rstrip("/")
 
 INSTALLED_APPS = [
+    "tracker.apps.TrackerConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -115,7 +151,8 @@ TEMPLATES = [
 ]
 
 # Database ------------------------------------------------------------------------------------
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Importing the settings creates nothing: tracker.apps.TrackerConfig.ready creates the folders
+# under VAR_DIR that the embedded defaults use, when a process starts.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the worker and beat share one file: WAL lets readers run beside a writer,
@@ -160,8 +197,6 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesyste
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
-    _queue_dir.mkdir(parents=True, exist_ok=True)
-    _processed_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
@@ -179,7 +214,6 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_TIMEZONE = "America/Toronto"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Every periodic job, in one place.
@@ -215,43 +249,50 @@ else:
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)
 
 # Reminder rules (calendar days unless REMINDER_BUSINESS_DAYS is on) ---------------------------
-REMINDER_DUE_SOON_DAYS = env.list("REMINDER_DUE_SOON_DAYS", cast=int, default=[7, 1])
-REMINDER_OVERDUE_REPEAT_DAYS = env_int("REMINDER_OVERDUE_REPEAT_DAYS", default=7)
-REMINDER_ESCALATION_DAYS = env_int("REMINDER_ESCALATION_DAYS", default=14)
-REMINDER_STALE_DAYS = env_int("REMINDER_STALE_DAYS", default=30)
+# Each is checked here, at start-up: a bad value stops every process naming the variable, instead
+# of failing later inside a scan. An empty REMINDER_DUE_SOON_DAYS turns due-soon reminders off.
+REMINDER_DUE_SOON_DAYS = env_int_list("REMINDER_DUE_SOON_DAYS", default=[7, 1], minimum=1)
+REMINDER_OVERDUE_REPEAT_DAYS = env_int("REMINDER_OVERDUE_REPEAT_DAYS", default=7, minimum=1)
+REMINDER_ESCALATION_DAYS = env_int("REMINDER_ESCALATION_DAYS", default=14, minimum=1)
+REMINDER_STALE_DAYS = env_int("REMINDER_STALE_DAYS", default=30, minimum=1)
 
 # Spreadsheet imports (imports/): the largest workbook or CSV accepted, in bytes and in data rows,
 # and the number of rows of a progress workbook applied inline; larger ones run as a Celery task.
-IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
-IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", default=20_000)
-IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", default=200)
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", default=20_000, minimum=1)
+IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", default=200, minimum=0)
 # A workbook is a zip: refuse one whose parts would expand past this (a zip bomb).
-IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int(
+    "IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024, minimum=1
+)
 REMINDER_BUSINESS_DAYS = env_bool("REMINDER_BUSINESS_DAYS", default=False)
 # The hour (local time) from which the day's reminders go out.
-REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", default=7)
-NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", default=12)
+REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", default=7, minimum=0, maximum=23)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", default=12, minimum=1)
 # Province or territory whose statutory holidays count as well as the federal ones ("" = federal).
-REMINDER_HOLIDAYS_SUBDIVISION = env.str("REMINDER_HOLIDAYS_SUBDIVISION", default="")
+REMINDER_HOLIDAYS_SUBDIVISION = env_choice(
+    "REMINDER_HOLIDAYS_SUBDIVISION", default="", choices=("", *holidays.CA.subdivisions)
+)
 # A notification claimed by a worker that died is sent again after this many seconds; longer than
 # any one send can take (EMAIL_TIMEOUT), so a slow send is never doubled.
-NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", default=600)
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", default=600, minimum=1)
 # Longest wait between two attempts at a failed send (the backoff doubles up to this): with the
 # defaults, a send is retried for about seven hours before it is marked failed.
-NOTIFICATION_RETRY_MAX_DELAY = env_int("NOTIFICATION_RETRY_MAX_DELAY", default=3600)
+NOTIFICATION_RETRY_MAX_DELAY = env_int("NOTIFICATION_RETRY_MAX_DELAY", default=3600, minimum=60)
 
 # Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="America/Toronto")
+# Celery's schedules (the reminder scan's crontab) run in the same zone as everything else.
+CELERY_TIMEZONE = TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
 # Static files ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -285,7 +326,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     # ?page= and ?page_size= (at most 200).
-    "DEFAULT_PAGINATION_CLASS": "recommendations.api.pagination.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "apis.pagination.ApiPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", default=50),
     # Maps the services' ValidationError, PermissionDenied and ActionItemConflict to 400, 403, 412.
     "EXCEPTION_HANDLER": "recommendations.api.exceptions.api_exception_handler",

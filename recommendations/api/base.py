@@ -1,38 +1,6 @@
-"""What every view of the API shares."""
+"""What every view of the recommendations API shares (kept for its importers)."""
 
-from collections.abc import Sequence
+from agencies.permissions import signed_in_user
+from apis.base import LOOKUP_TEXT, TrackerApiMixin
 
-from django.utils import translation
-from rest_framework.exceptions import NotAuthenticated
-from rest_framework.parsers import BaseParser, JSONParser
-from rest_framework.request import Request
-
-from agencies.models import User
-
-# Acronyms, codes and usernames in URLs: anything but a slash, and never NUL, which PostgreSQL
-# refuses in a query (the URL then matches nothing and gets a JSON 404).
-LOOKUP_TEXT = r"[^/\x00]+"
-
-
-class TrackerApiMixin:
-    # Bodies are JSON, and only JSON: one format to document, validate and test.
-    parser_classes: Sequence[type[BaseParser]] = [JSONParser]
-
-    def perform_authentication(self, request: Request) -> None:
-        # A caller signed in by token gets messages in their profile's language unless the
-        # request asks for one (Accept-Language); session callers already have it from the
-        # middleware. (Comments, not a docstring: drf-spectacular would show a docstring as the
-        # description of every view.)
-        super().perform_authentication(request)  # type: ignore[misc]
-        language = getattr(request.user, "language", "")
-        if language and "HTTP_ACCEPT_LANGUAGE" not in request.META:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-
-
-def signed_in_user(request: Request) -> User:
-    """The caller, once the view's permissions have required them to be signed in."""
-    user = request.user
-    if not isinstance(user, User):
-        raise NotAuthenticated()
-    return user
+__all__ = ["LOOKUP_TEXT", "TrackerApiMixin", "signed_in_user"]

@@ -4,19 +4,18 @@ Lists of values are comma-separated (``?status=in_progress,blocked&agency=RCMP,C
 only narrow what the caller may read; none widens it.
 """
 
-import datetime
-from typing import Any
-
 import django_filters as filters
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import BaseCSVField, IsoDateTimeField
-from drf_spectacular.utils import extend_schema_field
-from rest_framework.exceptions import ValidationError
-from rest_framework.filters import SearchFilter
-from rest_framework.request import Request
 
+from apis.filters import (
+    ApiFilterSet,
+    CharInFilter,
+    ChoiceInFilter,
+    IdFilter,
+    StableOrderingFilter,
+    UtcDateTimeFilter,
+)
 from recommendations.models import (
     ActionItem,
     Priority,
@@ -27,99 +26,6 @@ from recommendations.models import (
     overdue_condition,
     stale_condition,
 )
-
-
-class StrictQueryForm(forms.Form):
-    """A query string is read strictly: a parameter given empty (``?due_before=``) or a boolean
-    that is neither true nor false (``?overdue=maybe``) is refused with 400 rather than silently
-    ignored, so that a caller never takes an unfiltered list for a filtered one."""
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        for name, field in self.fields.items():
-            if name not in self.data:
-                continue
-            raw = self.data.get(name)
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                self.add_error(name, _("Give a value, or leave this parameter out."))
-            elif isinstance(field, BaseCSVField) and any(
-                not part.strip() for part in raw.split(",")
-            ):
-                self.add_error(name, _("A list of values may not hold an empty one."))
-            elif isinstance(field, forms.NullBooleanField) and str(raw).lower() not in {
-                "true",
-                "false",
-            }:
-                self.add_error(name, _("Enter true or false."))
-        return cleaned
-
-
-class ApiFilterSet(filters.FilterSet):
-    class Meta:
-        form = StrictQueryForm
-
-
-class UtcIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 moment, read in UTC. PostgreSQL refuses offsets beyond 15:59 (Python accepts
-    up to 23:59), and a moment at the edge of year 1 or 9999 may not exist in UTC: both are
-    refused here with a message instead of failing in the database."""
-
-    def to_python(self, value: Any) -> datetime.datetime | None:
-        moment = super().to_python(value)
-        if moment is None:
-            return None
-        try:
-            return moment.astimezone(datetime.UTC)
-        except OverflowError as error:
-            raise forms.ValidationError(
-                _("Enter a moment between the years 1 and 9999."), code="invalid"
-            ) from error
-
-
-class UtcDateTimeFilter(filters.IsoDateTimeFilter):
-    field_class = UtcIsoDateTimeField
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
-class IdFilter(filters.NumberFilter):
-    """An id: a whole number that a database id can be (django-filter's NumberFilter takes any
-    decimal, even 1e+300, which no database can compare with an id)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
-
-
-class CharInFilter(filters.BaseInFilter, filters.CharFilter):
-    pass
-
-
-class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
-    pass
-
-
-class StableOrderingFilter(filters.OrderingFilter):
-    """Ordering by the caller's choice, then by id, so pages never repeat or skip a row."""
-
-    def filter(self, qs: QuerySet[Any], value: list[str] | None) -> QuerySet[Any]:
-        qs = super().filter(qs, value)
-        if value:
-            qs = qs.order_by(*qs.query.order_by, "pk")
-        return qs
-
-
-class ApiSearchFilter(SearchFilter):
-    """DRF's ``?search=``, whose refusals (a NUL character, which no database column holds) are
-    reported under the parameter's name, like every other 400 of the API."""
-
-    def get_search_terms(self, request: Request) -> list[str]:
-        try:
-            return super().get_search_terms(request)
-        except ValidationError as error:
-            raise ValidationError({self.search_param: error.detail}) from error
 
 
 class ActionItemFilter(ApiFilterSet):

@@ -2,25 +2,15 @@
 
 from typing import Any
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from agencies.permissions import IsTrackerMember
 from recommendations import policies
 from recommendations.models import ActionItem
 
-
-class IsTrackerMember(IsAuthenticated):
-    """Signed in (otherwise 401) and a member of an agency, or a coordinator (otherwise 403)."""
-
-    message = _(
-        "Your account does not belong to any agency yet. Ask a coordinator to add you to yours."
-    )
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return super().has_permission(request, view) and policies.can_view_tracker(request.user)
+__all__ = ["ActionItemPermission", "IsTrackerMember", "ProgressUpdatePermission"]
 
 
 class ActionItemPermission(BasePermission):
@@ -33,7 +23,7 @@ class ActionItemPermission(BasePermission):
             return True
         if policies.can_edit_item_definition(request.user):
             return True
-        self.message = gettext("Only coordinators may add action items.")
+        policies.require_add_action_item(request.user, None)  # raises, with the policy's message
         return False
 
     def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
@@ -42,9 +32,7 @@ class ActionItemPermission(BasePermission):
         assert isinstance(obj, ActionItem)
         if policies.can_record_progress(request.user, obj):
             return True
-        self.message = gettext(
-            "Only the owner agency (%(agency)s) and coordinators may change this item."
-        ) % {"agency": obj.owner_agency.acronym}
+        policies.require_record_progress(request.user, obj)
         return False
 
 
@@ -58,7 +46,5 @@ class ProgressUpdatePermission(BasePermission):
         assert isinstance(obj, ActionItem)
         if policies.can_add_note(request.user, obj):
             return True
-        self.message = gettext(
-            "Only the agencies working on this recommendation may add notes to this item."
-        )
+        policies.require_add_note(request.user, obj)
         return False

@@ -1,102 +1,24 @@
 """OpenAPI pieces shared by the API's views: the error responses and the ETag headers."""
 
-from typing import Any
+from drf_spectacular.utils import OpenApiResponse
 
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiSerializerExtension
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from apis.schema import VALIDATION_ERROR_SCHEMA, etag_header, if_match_header, if_none_match_header
+from apis.schema import errors as shared_errors
 
-from .serializers import ConflictSerializer, ErrorSerializer
+from .serializers import ConflictSerializer
 
-VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": (
-        "Messages per field name; messages about no one field under non_field_errors; a body "
-        "that is not JSON under detail."
-    ),
-    "additionalProperties": {
-        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
-    },
-    "example": {"percent_complete": ["Ensure this value is less than or equal to 100."]},
-}
-
-_ERRORS: dict[int, OpenApiResponse] = {
-    400: OpenApiResponse(
-        VALIDATION_ERROR_SCHEMA, description=_("The request is invalid; nothing was written.")
-    ),
-    401: OpenApiResponse(
-        ErrorSerializer,
-        description=_("Not signed in: send “Authorization: Token …” or a session cookie."),
-    ),
-    403: OpenApiResponse(
-        ErrorSerializer,
-        description=_(
-            "Signed in but not allowed (no agency membership, or a rule of the tracker); "
-            "the message says which."
-        ),
-    ),
-    404: OpenApiResponse(ErrorSerializer, description=_("No such object or page.")),
-    409: OpenApiResponse(
-        ErrorSerializer, description=_("Another write got there first; send the request again.")
-    ),
-    412: OpenApiResponse(
-        ConflictSerializer,
-        description=_(
-            "The If-Match header does not match the item's current ETag: someone changed it "
-            "since you read it. Nothing was written; the body holds the current item."
-        ),
-    ),
-    415: OpenApiResponse(
-        ErrorSerializer, description=_("The body is not JSON (Content-Type: application/json).")
-    ),
-    428: OpenApiResponse(
-        ErrorSerializer, description=_("The If-Match header is missing; nothing was written.")
-    ),
-    429: OpenApiResponse(
-        ErrorSerializer,
-        description=_("Too many requests; wait the number of seconds in Retry-After."),
-    ),
-}
+__all__ = [
+    "VALIDATION_ERROR_SCHEMA",
+    "errors",
+    "etag_header",
+    "if_match_header",
+    "if_none_match_header",
+]
 
 
 def errors(*codes: int, signed_in: bool = True) -> dict[int, OpenApiResponse]:
-    """Error responses for ``extend_schema(responses=...)``: 429 applies everywhere, and 401
-    wherever the caller must be signed in."""
-    always = {401, 429} if signed_in else {429}
-    return {code: _ERRORS[code] for code in sorted({*always, *codes})}
-
-
-def etag_header(*codes: int) -> OpenApiParameter:
-    """The ETag response header, on the responses with these status codes."""
-    return OpenApiParameter(
-        "ETag",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=list(codes),
-        description=_("The item's current entity tag; send it in If-Match to change the item."),
-    )
-
-
-def if_match_header(*, required: bool, description: str | Promise) -> OpenApiParameter:
-    return OpenApiParameter(
-        "If-Match",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        required=required,
-        description=description,
-    )
-
-
-class StrictInputSerializerExtension(OpenApiSerializerExtension):
-    """Request bodies that refuse unknown fields say so: ``additionalProperties: false``."""
-
-    target_class = "recommendations.api.serializers.StrictInputSerializer"
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
-        schema = auto_schema._map_basic_serializer(self.target, direction)
-        schema["additionalProperties"] = False
-        return schema
+    """``apis.schema.errors``, with the action items' 412 body: the current item to merge."""
+    responses = shared_errors(*codes, signed_in=signed_in)
+    if 412 in responses:
+        responses[412] = OpenApiResponse(ConflictSerializer, description=responses[412].description)
+    return responses

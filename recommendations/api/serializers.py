@@ -1,7 +1,6 @@
 """What the API reads and writes. Read serializers describe rows; write serializers only parse
 and validate a request body: the writing itself is done by ``recommendations.services``."""
 
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,61 +10,14 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from agencies.models import Agency, User
-from recommendations import policies
+from apis.serializers import (
+    JsonIntegerField,
+    JsonStringField,
+    NamedObjectField,
+    StrictInputSerializer,
+)
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation, Status, Theme
 from recommendations.services import NOTE_MAX_LENGTH
-
-
-class StrictInputSerializer(serializers.Serializer):
-    """A request body: a JSON object whose keys are all fields of this serializer.
-
-    A misspelt or read-only field ("percent" for "percent_complete", "title" on a progress
-    update) is refused with a message, instead of being silently ignored.
-    """
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {
-                        key: [
-                            _("Unknown or read-only field. Fields you may send: %(fields)s.")
-                            % {"fields": ", ".join(self.fields)}
-                        ]
-                        for key in unknown
-                    }
-                )
-        return super().to_internal_value(data)
-
-
-class JsonStringField(serializers.CharField):
-    """Text given as a JSON string: a number is refused rather than silently made into text."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class JsonIntegerField(serializers.IntegerField):
-    """A JSON number: the text "50" is refused rather than read as 50."""
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class NamedObjectField(serializers.SlugRelatedField):
-    """An object named by a unique text (a code, an acronym, a username). A name that no row
-    can hold (not text, or with a NUL character, which PostgreSQL refuses in a query) is
-    refused before the database is asked."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str) or "\x00" in data:
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class ActiveUsernameField(NamedObjectField):
@@ -146,7 +98,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
 class ActionItemSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:action-item-detail")
     reference = serializers.CharField(
-        read_only=True, help_text=_("Recommendation code and item number, e.g. PSC-01.2.")
+        read_only=True, help_text=_("Recommendation code and item number, e.g. RT21-07.1.")
     )
     recommendation: serializers.SlugRelatedField[Recommendation] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
@@ -275,26 +227,10 @@ class ActionItemCreateSerializer(StrictInputSerializer):
         default=None,
         help_text=_("Username of an active member of the owner agency."),
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        assignee = attrs.get("assignee")
-        # The rule that holds for every assignment: a member of the agency that owns the item.
-        unsaved = ActionItem(owner_agency=attrs["owner_agency"])
-        if assignee is not None and not policies.can_be_assigned(assignee, unsaved):
-            raise serializers.ValidationError(
-                {
-                    "assignee": _("%(user)s is not an active member of %(agency)s.")
-                    % {"user": assignee.username, "agency": attrs["owner_agency"].acronym}
-                }
-            )
-        return attrs
+    # Whether the assignee belongs to the owner agency is the service's rule (action_item_create).
 
 
 # Errors, for the schema ------------------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text=_("What went wrong, in the language of the request."))
 
 
 class ConflictSerializer(serializers.Serializer):

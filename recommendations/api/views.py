@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.permissions import SAFE_METHODS
@@ -28,19 +28,15 @@ from rest_framework.reverse import reverse
 from rest_framework.serializers import Serializer
 
 from agencies.models import User
+from apis.filters import ApiSearchFilter
 from recommendations import policies, selectors, services
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation
 
 from .base import LOOKUP_TEXT, TrackerApiMixin, signed_in_user
 from .exceptions import PreconditionRequired
-from .filters import (
-    ActionItemFilter,
-    ApiSearchFilter,
-    ProgressUpdateFilter,
-    RecommendationFilter,
-)
+from .filters import ActionItemFilter, ProgressUpdateFilter, RecommendationFilter
 from .permissions import ActionItemPermission, IsTrackerMember, ProgressUpdatePermission
-from .schema import errors, etag_header, if_match_header
+from .schema import errors, etag_header, if_match_header, if_none_match_header
 from .serializers import (
     ActionItemChangeSerializer,
     ActionItemCreateSerializer,
@@ -61,24 +57,9 @@ def requested_fields(data: Any, serializer_class: type[Serializer]) -> set[str]:
 
 
 def refuse_fields_not_writable(user: User, item: ActionItem, fields: Iterable[str]) -> None:
-    """403 if the body names a field this user may not write on this item, whatever its value."""
-    refused = set(fields) - policies.action_item_writable_fields(user, item)
-    agency = item.owner_agency.acronym
-    if refused & {"status", "percent_complete"}:
-        message = gettext(
-            "Only the owner agency (%(agency)s) and coordinators may change this item's status."
-        ) % {"agency": agency}
-    elif refused & {"due_date", "assignee"}:
-        message = gettext(
-            "Only managers of %(agency)s and coordinators may assign or re-date this item."
-        ) % {"agency": agency}
-    elif refused:
-        message = gettext(
-            "Only the agencies working on this recommendation may add notes to this item."
-        )
-    else:
-        return
-    raise exceptions.PermissionDenied(message)
+    """403 if the body names a field this user may not write on this item, whatever its value
+    (the policy's message, turned into a DRF 403 by the exception handler)."""
+    policies.require_writable_fields(user, item, set(fields))
 
 
 def if_match_version(request: Request, item: ActionItem, *, required: bool) -> int | None:
@@ -98,6 +79,16 @@ def if_match_version(request: Request, item: ActionItem, *, required: bool) -> i
     if item.etag not in tags:
         raise services.ActionItemConflict(item)
     return item.version
+
+
+def if_none_match(request: Request, etag: str) -> bool:
+    """Whether If-None-Match names ``etag`` (or ``*``): the caller's copy is current, so a GET
+    answers 304 with no body. Weak comparison, as RFC 9110 prescribes for If-None-Match."""
+    header = request.headers.get("If-None-Match", "").strip()
+    if not header:
+        return False
+    tags = {_quoted(tag.strip()).removeprefix("W/") for tag in header.split(",") if tag.strip()}
+    return '"*"' in tags or etag.removeprefix("W/") in tags
 
 
 def _quoted(tag: str) -> str:
@@ -147,7 +138,9 @@ _PATCH_DESCRIPTION = _(
     "Staff of the owner agency may change status and percent; only its managers and "
     "coordinators may change due_date and assignee (a body naming a field you may not change is "
     "refused with 403, whatever its value). Send the item's ETag in If-Match: without it the "
-    "request is refused with 428; if the item changed since, with 412 and the current item."
+    "request is refused with 428; if the item changed since, with 412 and the current item. "
+    "A PATCH whose values equal the current ones (and no note) writes nothing and answers 200 "
+    "with the item and its unchanged ETag."
 )
 _UPDATE_DESCRIPTION = _(
     "Record a progress update: a note, a new status or percent, or all three. Agencies "
@@ -165,9 +158,16 @@ _UPDATE_DESCRIPTION = _(
     ),
     retrieve=extend_schema(
         summary=_("Read an action item"),
-        description=_("The ETag header is the value to send in If-Match to change it."),
-        parameters=[etag_header(200)],
-        responses={200: ActionItemSerializer, **errors(403, 404)},
+        description=_(
+            "The ETag header is the value to send in If-Match to change it. Send it in "
+            "If-None-Match to poll: 304 with no body while the item is unchanged."
+        ),
+        parameters=[etag_header(200, 304), if_none_match_header()],
+        responses={
+            200: ActionItemSerializer,
+            304: OpenApiResponse(description=_("Not modified: your copy is current.")),
+            **errors(403, 404),
+        },
     ),
     create=extend_schema(
         summary=_("Add an action item (coordinators)"),
@@ -217,6 +217,8 @@ class ActionItemViewSet(
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item = self.get_object()
+        if if_none_match(request, item.etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": item.etag})
         return Response(self.get_serializer(item).data, headers={"ETag": item.etag})
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -252,12 +254,18 @@ class ActionItemViewSet(
         expected_version = if_match_version(request, item, required=True)
         serializer = ActionItemChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        change = services.action_item_change(
-            item=item,
-            actor=signed_in_user(request),
-            expected_version=expected_version,
-            **serializer.validated_data,
-        )
+        try:
+            change = services.action_item_change(
+                item=item,
+                actor=signed_in_user(request),
+                expected_version=expected_version,
+                **serializer.validated_data,
+            )
+        except services.NothingToRecord:
+            if not serializer.validated_data:
+                raise  # an empty body names nothing to change: a mistake, not a sync
+            # Idempotent: a sync client pushing the state it holds gets the item, unchanged.
+            return self._item_response(item.pk)
         return self._item_response(change.item.pk)
 
 

@@ -232,3 +232,48 @@ def test_two_threads_racing_on_postgresql_only_one_wins(roles, monkeypatch):
     assert item.version == 2
     assert item.percent_complete == {"staff": 30, "manager": 60}[winner]
     assert ProgressUpdate.objects.filter(action_item=item).count() == 1
+
+
+def test_a_patch_equal_to_the_current_values_answers_200_unchanged_and_writes_nothing(
+    roles, client_for, django_capture_on_commit_callbacks
+):
+    item = roles.item
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client_for(roles.manager).patch(
+            f"/api/v1/action-items/{item.pk}/",
+            {"status": item.status, "due_date": item.due_date.isoformat()},
+            format="json",
+            HTTP_IF_MATCH=item.etag,
+        )
+    assert response.status_code == 200, response.content
+    assert response.headers["ETag"] == item.etag
+    assert response.json()["status"] == item.status
+    assert ActionItem.objects.get(pk=item.pk).version == item.version
+    assert not ProgressUpdate.objects.filter(action_item=item).exists()
+    assert callbacks == []
+
+
+def test_a_patch_equal_to_the_current_values_still_needs_a_current_etag(roles, client_for):
+    item = roles.item
+    body = {"status": item.status}
+    url = f"/api/v1/action-items/{item.pk}/"
+    assert client_for(roles.manager).patch(url, body, format="json").status_code == 428
+    stale = client_for(roles.manager).patch(url, body, format="json", HTTP_IF_MATCH='"v0"')
+    assert stale.status_code == 412
+
+
+def test_a_get_with_the_current_etag_in_if_none_match_answers_304(roles, client_for):
+    item = roles.item
+    client = client_for(roles.staff)
+    url = f"/api/v1/action-items/{item.pk}/"
+    unchanged = client.get(url, HTTP_IF_NONE_MATCH=item.etag)
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert unchanged.headers["ETag"] == item.etag
+    assert client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+    client_for(roles.manager).patch(
+        url, {"percent_complete": 55}, format="json", HTTP_IF_MATCH=item.etag
+    )
+    changed = client.get(url, HTTP_IF_NONE_MATCH=item.etag)
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != item.etag

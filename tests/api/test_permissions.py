@@ -35,7 +35,7 @@ WRITES = {
     # name: (body, who may send it)
     "patch status": ({"status": "in_progress"}, {"coordinator", "manager", "staff"}),
     "patch percent": ({"percent_complete": 30}, {"coordinator", "manager", "staff"}),
-    "patch due date": ({"due_date": "2031-01-31"}, {"coordinator", "manager"}),
+    "patch due date": ({"due_date": "2031-01-31", "note": "Moved"}, {"coordinator", "manager"}),
     "patch assignee": ({"assignee": "staff"}, {"coordinator", "manager"}),
     "patch note": ({"note": "Why not."}, {"coordinator", "manager", "staff"}),
 }

@@ -3,6 +3,7 @@ and sends the same immediate emails. Unlike test_same_as_the_web_ui.py (which co
 the service), these tests post the real web forms, so a view that bypassed or re-shaped the
 service call would be caught."""
 
+import datetime
 import re
 
 import pytest
@@ -153,3 +154,50 @@ def test_a_supporting_agencys_note_by_api_is_the_same_as_by_the_web_form(
     assert web_update == api_update
     # A note alone changes no status: the watcher is not emailed, by either path.
     assert emails_about(by_web) == emails_about(by_api) == []
+
+
+def test_a_redate_without_a_reason_is_refused_alike_by_the_web_form_and_the_api(roles, client_for):
+    by_web, by_api = twins(roles)
+    new_date = (by_web.due_date + datetime.timedelta(days=30)).isoformat()
+
+    page = web_client(roles.manager).post(
+        f"/items/{by_web.pk}/assign/",
+        {"assign-version": by_web.version, "assign-due_date": new_date, "assign-reason": ""},
+    )
+    response = client_for(roles.manager).patch(
+        item_url(by_api.pk), {"due_date": new_date}, format="json", HTTP_IF_MATCH=by_api.etag
+    )
+
+    message = "Give the reason for the new due date."
+    assert page.status_code == 400
+    assert page.context["assign_form"].errors["reason"] == [message]
+    assert response.status_code == 400
+    assert response.json() == {"note": [message]}
+    assert not ProgressUpdate.objects.exists()
+    for item in (by_web, by_api):
+        assert ActionItem.objects.get(pk=item.pk).due_date == item.due_date
+
+
+def test_a_redate_with_a_reason_leaves_the_same_update_by_the_web_form_and_the_api(
+    roles, client_for
+):
+    by_web, by_api = twins(roles)
+    new_date = (by_web.due_date + datetime.timedelta(days=30)).isoformat()
+
+    page = web_client(roles.manager).post(
+        f"/items/{by_web.pk}/assign/",
+        {"assign-version": by_web.version, "assign-due_date": new_date, "assign-reason": "Scope"},
+    )
+    response = client_for(roles.manager).patch(
+        item_url(by_api.pk),
+        {"due_date": new_date, "note": "Scope"},
+        format="json",
+        HTTP_IF_MATCH=by_api.etag,
+    )
+
+    assert page.status_code == 302
+    assert response.status_code == 200, response.content
+    web_update = ProgressUpdate.objects.values(*TRACE).get(action_item=by_web)
+    api_update = ProgressUpdate.objects.values(*TRACE).get(action_item=by_api)
+    assert web_update == api_update
+    assert web_update["due_date_after"].isoformat() == new_date

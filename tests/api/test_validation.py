@@ -1,5 +1,7 @@
 """Bad input gets 400 with a message for the field at fault, and writes nothing; never a 500."""
 
+import datetime
+
 import pytest
 
 from agencies.models import Language
@@ -81,11 +83,17 @@ def test_an_inactive_person_cannot_be_assigned(roles, client_for):
     assert "assignee" in response.json()
 
 
-def test_a_change_that_changes_nothing_gets_400(roles, client_for):
-    response = patch(client_for(roles.staff), roles.item, {"status": roles.item.status})
-    assert response.status_code == 400
-    assert response.json()["non_field_errors"]
-    assert patch(client_for(roles.staff), roles.item, {}).status_code == 400
+def test_a_patch_that_names_no_field_gets_400_but_one_equal_to_the_current_values_gets_200(
+    roles, client_for
+):
+    empty = patch(client_for(roles.staff), roles.item, {})
+    assert empty.status_code == 400
+    assert empty.json()["non_field_errors"] == [
+        "Nothing to record: change a value or write a note."
+    ]
+    same = patch(client_for(roles.staff), roles.item, {"status": roles.item.status})
+    assert same.status_code == 200
+    assert_nothing_written(roles.item)
 
 
 def test_completing_at_less_than_100_percent_is_refused_with_the_fields_message(roles, client_for):
@@ -325,3 +333,56 @@ def test_every_method_on_every_address_gets_an_answer_not_a_500(
         else:
             response = getattr(client, method)(path)
         assert response.status_code < 500, (method, path)
+
+
+def test_a_patch_of_the_due_date_without_a_note_is_refused_and_writes_nothing(roles, client_for):
+    item = roles.item
+    response = client_for(roles.manager).patch(
+        f"/api/v1/action-items/{item.pk}/",
+        {"due_date": (item.due_date + datetime.timedelta(days=7)).isoformat()},
+        format="json",
+        HTTP_IF_MATCH=item.etag,
+    )
+    assert response.status_code == 400
+    assert response.json() == {"note": ["Give the reason for the new due date."]}
+    after = ActionItem.objects.get(pk=item.pk)
+    assert (after.due_date, after.version) == (item.due_date, item.version)
+    assert not ProgressUpdate.objects.filter(action_item=item).exists()
+
+
+@pytest.mark.parametrize("due_date", ["9999-12-31", "1999-12-31"])
+def test_a_due_date_outside_the_sane_range_is_refused_by_the_api(roles, client_for, due_date):
+    item = roles.item
+    response = client_for(roles.manager).patch(
+        f"/api/v1/action-items/{item.pk}/",
+        {"due_date": due_date, "note": "Typo?"},
+        format="json",
+        HTTP_IF_MATCH=item.etag,
+    )
+    assert response.status_code == 400
+    assert response.json()["due_date"][0].startswith("Enter a due date between 2000-01-01 and ")
+    assert ActionItem.objects.get(pk=item.pk).due_date == item.due_date
+
+
+def test_creating_an_item_assigned_to_someone_outside_the_owner_agency_is_refused(
+    roles, client_for
+):
+    response = client_for(roles.coordinator).post(
+        "/api/v1/action-items/",
+        {
+            "recommendation": roles.item.recommendation.code,
+            "title_en": "New",
+            "title_fr": "Nouveau",
+            "owner_agency": roles.owner.acronym,
+            "due_date": "2031-01-31",
+            "assignee": roles.unrelated_staff.username,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "assignee": [
+            f"{roles.unrelated_staff.username} is not an active member of {roles.owner.acronym}."
+        ]
+    }
+    assert ActionItem.objects.count() == 1

@@ -7,7 +7,7 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from notifications import services
+from notifications import delivery, planning
 from notifications.models import Notification
 from tests.notifications.conftest import World, at
 
@@ -44,7 +44,7 @@ def test_two_scans_at_once_create_and_send_each_email_once(world: World) -> None
     def scan_and_send() -> None:
         # Eager Celery: each scan sends in its own thread once its transaction commits.
         with time_machine.travel(at("2026-04-13", 8), tick=False):
-            services.reminders_scan()
+            planning.reminders_scan()
 
     assert run_in_threads(2, scan_and_send) == []
     assert Notification.objects.count() == 20 + 20 + 2 * 20 + 2
@@ -64,7 +64,7 @@ def test_four_senders_for_the_same_person_send_one_email(world: World) -> None:
 
     def send() -> None:
         with time_machine.travel(at("2026-04-13", 8), tick=False):
-            services.notifications_send(recipient_ids=[world.alice.pk])
+            delivery.notifications_send(recipient_ids=[world.alice.pk])
 
     assert run_in_threads(4, send) == []
     assert [m.to for m in mail.outbox] == [["alice@example.gc.ca"]]

@@ -3,7 +3,7 @@
 import time_machine
 from django.core import mail
 
-from notifications import selectors, services
+from notifications import delivery, planning, selectors
 from tests.notifications.conftest import World, at
 
 
@@ -14,8 +14,8 @@ def test_a_managers_digest_covers_their_agency_in_their_language(world: World) -
     other.owner_agency = world.other_agency
     other.save()
     with time_machine.travel(at("2026-04-20", 8), tick=False):
-        services.reminders_scan()
-        services.notifications_send(recipient_ids=[world.manager.pk, world.coordinator.pk])
+        planning.reminders_scan()
+        delivery.notifications_send(recipient_ids=[world.manager.pk, world.coordinator.pk])
     manager = next(
         m for m in mail.outbox if m.to == ["manager@example.gc.ca"] and "Résumé" in m.subject
     )

@@ -5,7 +5,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from notifications import selectors, services
+from notifications import delivery, preferences, selectors
 from notifications.models import Notification, NotificationPreference, Watch
 from recommendations.models import Status
 from recommendations.services import action_item_change
@@ -62,7 +62,7 @@ def test_an_assignee_who_unwatched_their_item_is_not_told_of_status_changes(
 ) -> None:
     item = world.item(due="2026-04-20", assignee=world.alice)
     assert selectors.item_is_watched(world.alice, item)
-    assert services.watch_toggle(user=world.alice, item=item) is False
+    assert preferences.watch_toggle(user=world.alice, item=item) is False
     change(
         django_capture_on_commit_callbacks, item=item, actor=world.bob, status=Status.IN_PROGRESS
     )
@@ -133,7 +133,7 @@ def test_the_updates_of_a_recipients_event_emails_are_read_in_one_query(
 ) -> None:
     _pending_assignments(world, count)
     with CaptureQueriesContext(connection) as queries:
-        result = services.notifications_send(recipient_ids=[world.alice.pk])
+        result = delivery.notifications_send(recipient_ids=[world.alice.pk])
     assert result.emails_sent == count
     update_reads = [
         q["sql"]

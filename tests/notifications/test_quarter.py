@@ -10,7 +10,7 @@ from collections import defaultdict
 import time_machine
 from django.core import mail
 
-from notifications import services
+from notifications import planning
 from notifications.models import Notification, Watch
 from recommendations.models import Status
 from recommendations.services import action_item_change
@@ -108,7 +108,7 @@ def test_a_quarter_of_reminders_reaches_exactly_the_right_people_on_the_right_da
             time_machine.travel(at(day, 8), tick=False),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            services.reminders_scan()
+            planning.reminders_scan()
         if day == datetime.date(2026, 4, 9):
             item_c.refresh_from_db()
             act(at(day, 10), item=item_c, actor=world.bob, status=Status.COMPLETED)

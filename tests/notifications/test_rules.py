@@ -48,12 +48,31 @@ def test_a_missed_seven_day_reminder_gives_way_to_the_one_day_reminder() -> None
     ],
 )
 def test_overdue_fires_the_day_after_then_weekly(today: str, period: str, start: str) -> None:
-    occurrence = rules.overdue_occurrence(CALENDAR_DAYS, D("2026-04-20"), D(today))
+    occurrence = rules.overdue_occurrence(
+        CALENDAR_DAYS, D("2026-04-20"), D(today), last_progress_on=D("2026-04-01")
+    )
     assert occurrence == rules.Occurrence(period=period, period_start=D(start))
 
 
 def test_overdue_does_not_fire_on_the_due_date() -> None:
-    assert rules.overdue_occurrence(CALENDAR_DAYS, D("2026-04-20"), D("2026-04-20")) is None
+    assert (
+        rules.overdue_occurrence(
+            CALENDAR_DAYS, D("2026-04-20"), D("2026-04-20"), last_progress_on=D("2026-04-01")
+        )
+        is None
+    )
+
+
+def test_overdue_reminders_stop_once_an_update_is_recorded_after_the_due_date() -> None:
+    due = D("2026-04-20")
+    # An update on the due date itself does not stop them; one the day after does, for good.
+    assert rules.overdue_occurrence(CALENDAR_DAYS, due, D("2026-04-28"), last_progress_on=due)
+    assert (
+        rules.overdue_occurrence(
+            CALENDAR_DAYS, due, D("2026-04-28"), last_progress_on=D("2026-04-21")
+        )
+        is None
+    )
 
 
 def test_escalation_fires_once_fourteen_days_after_the_due_date() -> None:
@@ -87,10 +106,14 @@ def test_business_days_skip_weekends_and_canada_day() -> None:
     assert BUSINESS_DAYS.add(due, -1) == D("2026-07-02")
     assert BUSINESS_DAYS.add(due, -7) == D("2026-06-23")
     assert BUSINESS_DAYS.add(due, 1) == D("2026-07-06")  # the Monday after
-    assert rules.overdue_occurrence(BUSINESS_DAYS, due, D("2026-07-05")) is None
-    assert rules.overdue_occurrence(BUSINESS_DAYS, due, D("2026-07-06")).period_start == D(
-        "2026-07-06"
+    before = D("2026-06-01")
+    assert (
+        rules.overdue_occurrence(BUSINESS_DAYS, due, D("2026-07-05"), last_progress_on=before)
+        is None
     )
+    assert rules.overdue_occurrence(
+        BUSINESS_DAYS, due, D("2026-07-06"), last_progress_on=before
+    ).period_start == D("2026-07-06")
 
 
 def test_business_days_can_count_a_provinces_holidays() -> None:

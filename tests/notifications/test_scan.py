@@ -11,15 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Membership
-from notifications import services
+from notifications import planning
 from notifications.models import Notification, NotificationPreference
 from tests.factories import MembershipFactory, UserFactory
 from tests.notifications.conftest import World, at
 
 
-def scan(moment: datetime.datetime, capture: object) -> services.ScanResult:
+def scan(moment: datetime.datetime, capture: object) -> planning.ScanResult:
     with time_machine.travel(moment, tick=False), capture(execute=True):
-        return services.reminders_scan()
+        return planning.reminders_scan()
 
 
 def test_running_the_scan_twice_sends_each_email_once(
@@ -160,7 +160,7 @@ def test_the_scan_runs_the_same_number_of_queries_whatever_the_number_of_items(
     _populate(world, count)
     with time_machine.travel(at("2026-04-13", 8), tick=False):
         with CaptureQueriesContext(connection) as queries:
-            result = services.reminders_scan()
+            result = planning.reminders_scan()
         assert result.created > 4 * count
     # audience (2), due soon, overdue, escalation, stale, one insert, pending recipients, and the
     # savepoint pair of the transaction.

@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
-from notifications import services
+from notifications import delivery, planning
 from notifications.models import Notification
 from tests.notifications.conftest import World, at
 
@@ -43,13 +43,13 @@ def plan_due_soon(world: World, moment: datetime.datetime) -> Notification:
     world.item(due="2026-04-20", assignee=world.alice)
     with time_machine.travel(moment, tick=False):
         # The scan's own dispatch is not run (no on-commit capture): the test sends by hand.
-        services.reminders_scan()
+        planning.reminders_scan()
     return Notification.objects.get(kind="due_soon")
 
 
-def send(moment: datetime.datetime, recipient_ids: list[int]) -> services.SendResult:
+def send(moment: datetime.datetime, recipient_ids: list[int]) -> delivery.SendResult:
     with time_machine.travel(moment, tick=False):
-        return services.notifications_send(recipient_ids=recipient_ids)
+        return delivery.notifications_send(recipient_ids=recipient_ids)
 
 
 def test_a_send_that_fails_twice_then_succeeds_delivers_exactly_one_email(
@@ -118,7 +118,7 @@ def test_a_refused_address_fails_at_once_and_does_not_block_the_others(
     world.item(due="2026-04-20", assignee=world.alice)
     world.item(due="2026-04-20", assignee=world.bob)
     with time_machine.travel(at("2026-04-13", 8), tick=False):
-        services.reminders_scan()
+        planning.reminders_scan()
     refused = smtplib.SMTPRecipientsRefused({"alice@example.gc.ca": (550, b"No such user")})
     real_send = EmailBackend.send_messages
 
@@ -145,12 +145,12 @@ def test_a_claim_left_by_a_dead_worker_is_sent_after_the_lease_expires(
         state="sending", claimed_at=at("2026-04-13", 8)
     )
     with time_machine.travel(at("2026-04-13", 8) + datetime.timedelta(minutes=5), tick=False):
-        assert services.notifications_release_expired_claims() == 0
+        assert delivery.notifications_release_expired_claims() == 0
     assert (
         send(at("2026-04-13", 8) + datetime.timedelta(minutes=5), [world.alice.pk]).emails_sent == 0
     )
     with time_machine.travel(at("2026-04-13", 8) + datetime.timedelta(minutes=11), tick=False):
-        assert services.notifications_release_expired_claims() == 1
+        assert delivery.notifications_release_expired_claims() == 1
     assert (
         send(at("2026-04-13", 8) + datetime.timedelta(minutes=11), [world.alice.pk]).emails_sent
         == 1
@@ -166,7 +166,7 @@ def test_many_reminders_to_one_person_are_one_email_over_one_connection(
         item.last_progress_at = at("2026-04-01")
         item.save()
     with time_machine.travel(at("2026-04-13", 8), tick=False):
-        services.reminders_scan()
+        planning.reminders_scan()
     result = send(at("2026-04-13", 8), [world.alice.pk, world.manager.pk, world.coordinator.pk])
     assert flaky.opened == 1
     assert result.emails_sent == 3
@@ -182,7 +182,7 @@ def test_an_email_is_html_and_text_in_the_recipients_language_with_a_one_click_u
     world.alice.save()
     item = world.item(due="2026-04-20", assignee=world.alice, title_fr="Réunir le groupe")
     with time_machine.travel(at("2026-04-13", 8), tick=False):
-        services.reminders_scan()
+        planning.reminders_scan()
     send(at("2026-04-13", 8), [world.alice.pk])
     (message,) = mail.outbox
     assert (
@@ -205,7 +205,7 @@ def test_an_email_is_html_and_text_in_the_recipients_language_with_a_one_click_u
 def test_escalations_carry_no_unsubscribe(world: World) -> None:
     world.item(due="2026-04-01", assignee=world.alice)
     with time_machine.travel(at("2026-04-15", 8), tick=False):
-        services.reminders_scan()
+        planning.reminders_scan()
     send(at("2026-04-15", 8), [world.manager.pk])
     escalation = next(m for m in mail.outbox if "Escalade" in m.subject)
     assert "List-Unsubscribe" not in escalation.extra_headers

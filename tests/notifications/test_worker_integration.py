@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from notifications import services
+from notifications import planning
 from notifications.models import Notification
 from tests.conftest import require_server
 from tests.notifications.conftest import World
@@ -190,7 +190,7 @@ def test_a_worker_on_redis_delivers_each_email_once_to_a_real_smtp_server(
     handler, _port = smtp
     items_due_soon(world)
     worker.start()
-    result = services.reminders_scan()  # queues the sending on Redis once committed
+    result = planning.reminders_scan()  # queues the sending on Redis once committed
     assert result.created == 5
     wait_for(all_sent, "the notifications to be sent", worker)
     assert handler.recipients() == EXPECTED
@@ -198,7 +198,7 @@ def test_a_worker_on_redis_delivers_each_email_once_to_a_real_smtp_server(
     from notifications.tasks import notifications_send
 
     notifications_send.delay([world.alice.pk, world.bob.pk])
-    services.reminders_scan()
+    planning.reminders_scan()
     time.sleep(2)
     assert handler.recipients() == EXPECTED
     body = next(content for rcpt, content in handler.messages if rcpt == ["alice@example.gc.ca"])
@@ -213,7 +213,7 @@ def test_a_worker_killed_in_the_middle_of_a_send_loses_and_doubles_nothing(
     handler.stall_first = True
     items_due_soon(world)
     worker.start()
-    services.reminders_scan()
+    planning.reminders_scan()
     assert handler.stalled.wait(60), worker.log.read_text()[-3000:]
     worker.kill()  # SIGKILL while the SMTP server holds the message
     handler.release.set()

@@ -292,3 +292,29 @@ def test_a_missing_required_field_is_reported_before_anything_is_saved(client, r
     assert response.status_code == 400
     assert set(response.context["form"].errors) == {"title_en", "lead_agency"}
     assert 'href="#id_title_en"' in response.content.decode()
+
+
+@pytest.mark.parametrize("code", ["GAP-1.2", "rt22-03", "RT22 03", "RT22-03.1", "-3"])
+def test_a_reference_code_outside_the_one_pattern_is_refused(client, roles, code):
+    response = signed_in(client, roles.coordinator).post(
+        reverse("recommendations:create"),
+        recommendation_data(
+            theme=roles.item.recommendation.theme.pk, lead_agency=roles.owner.pk, code=code
+        ),
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["code"] == [
+        "Enter a code such as RT22-03: capital letters, optionally a year, a hyphen and a number."
+    ]
+    assert not Recommendation.objects.filter(code=code).exists()
+
+
+def test_a_reference_code_of_a_future_source_is_accepted(client, roles):
+    response = signed_in(client, roles.coordinator).post(
+        reverse("recommendations:create"),
+        recommendation_data(
+            theme=roles.item.recommendation.theme.pk, lead_agency=roles.owner.pk, code="RT22-03"
+        ),
+    )
+    assert response.status_code == 302
+    assert Recommendation.objects.filter(code="RT22-03").exists()

@@ -1,54 +1,31 @@
 """The report in Debian's chromium: accessible on screen (axe-core, WCAG 2.1 AA) and clean in
 print (no navigation or filters; a title, the date and the filters; a page per section)."""
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from tests.conftest import require_server
 from tests.reports.datasets import dataset_create
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def report_page(live_server: Any, coordinator: Any) -> Iterator[Any]:
-    require_server("chromium", CHROMIUM.exists(), f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
+def report_page(chromium: Any, live_server: Any, coordinator: Any) -> Iterator[Any]:
     dataset_create(seed=71, items=80, agencies=8)
     client = Client()
     client.force_login(coordinator)
     session = client.cookies["sessionid"].value
-    # Playwright's sync API runs an event loop in this thread; the database work is done above,
-    # and the live server answers from its own thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-            page = context.new_page()
-            page.goto(f"{live_server.url}/reports/?priority=high")
-            assert page.inner_text("h1") == "Progress report"
-            assert page.locator("svg[role=img]").count() == 4
-            yield page
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/reports/?priority=high")
+    assert page.inner_text("h1") == "Progress report"
+    assert page.locator("svg[role=img]").count() == 4
+    yield page
+    context.close()
 
 
 def _display(page: Any, selector: str) -> str:

@@ -4,45 +4,22 @@ Without chromium these tests skip on a developer's machine and fail in CI (``req
 """
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from agencies.models import User
 from recommendations.models import ActionItem, ProgressUpdate, Status
-from tests.conftest import require_server
 from tests.ui.helpers import make_overdue, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    require_server(
-        "Chromium", CHROMIUM.exists(), f"no browser at {CHROMIUM}: apt-get install chromium"
-    )
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread while the browser is open; the
-    # tests' own database calls (and pytest-django's flush) stay synchronous, so Django's guard
-    # against async contexts does not apply to them.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(chromium):  # type: ignore[no-untyped-def]
+    return chromium
 
 
 def new_page(browser, live_server, **options):  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from agencies.models import User
-from notifications import services
+from notifications import planning
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     "--at in the future would send reminders early; add --dry-run to preview."
                 )
-        result = services.reminders_scan(now=moment, dry_run=dry_run)
+        result = planning.reminders_scan(now=moment, dry_run=dry_run)
         if dry_run:
             self.stdout.write(
                 f"Reminder day {result.reminder_day}: {len(result.planned)} notification(s) "

@@ -25,15 +25,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
+from agencies import policies
 from agencies.models import Agency, Membership, User
+from agencies.permissions import IsTrackerMember, signed_in_user
 from agencies.selectors import agency_list, user_directory
-from recommendations import policies
-
-from .base import LOOKUP_TEXT, TrackerApiMixin, signed_in_user
-from .filters import ApiFilterSet, ApiSearchFilter, CharInFilter, ChoiceInFilter
-from .permissions import IsTrackerMember
-from .schema import errors
-from .serializers import JsonStringField, StrictInputSerializer
+from apis.base import LOOKUP_TEXT, TrackerApiMixin
+from apis.filters import ApiFilterSet, ApiSearchFilter, CharInFilter, ChoiceInFilter
+from apis.schema import errors
+from apis.serializers import JsonStringField, StrictInputSerializer
 
 # Serializers -----------------------------------------------------------------------------------
 
