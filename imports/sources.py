@@ -431,6 +431,10 @@ def source_import_plan(
                 )
             if code in workbook_codes:
                 check.problem("code", _("This reference code is already on another row."))
+            try:  # the model's own pattern (one rule for every path)
+                Recommendation._meta.get_field("code").run_validators(code)
+            except ValidationError as error:
+                check.problem("code", " ".join(error.messages))
             other = known_recommendations.get(code)
             if other is not None and skey and other.source.key != skey:
                 check.problem(
@@ -553,6 +557,12 @@ def source_import_plan(
             )
         seen.add((code, sequence))
         existing_item = known_items.get((code, sequence))
+        if due_date is not None and (
+            existing_item is None or (redate and existing_item.due_date != due_date)
+        ):
+            problem = services.due_date_problem(due_date)  # the service's rule, asked here
+            if problem:
+                check.problem("due_date", problem)
         if existing_item is None and due_date is None and not check.failed:
             check.problem("due_date", _("A new action item needs a due date."))
         if check.failed:

@@ -103,3 +103,15 @@ def test_a_csv_file_imports_one_sheet(agencies, tmp_path):
     assert (
         ActionItem.objects.get(recommendation__code="RT22-02", sequence=1).title_en == "Second item"
     )
+
+
+def test_the_services_rules_are_checked_in_the_preview(agencies, tmp_path, capsys):
+    sheets = new_source_sheets()
+    sheets["Recommendations"][1][0] = "not a code"
+    sheets["Action items"][3][7] = "1999-01-01"
+    with pytest.raises(SystemExit):
+        call_command("import_workbook", str(_write(tmp_path, sheets)), "--dry-run")
+    err = capsys.readouterr().err
+    assert "Enter a code such as RT22-03" in err
+    assert "Enter a due date between" in err
+    assert _counts() == (0, 0, 0, 0, 0)
