@@ -5,9 +5,9 @@ load. Only coordinators are offered the confirmation, and only they may send it.
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from agencies.services import api_token_create
 from recommendations import services
 from recommendations.models import ActionItem, ProgressUpdate
 from tests.factories import UserFactory
@@ -46,8 +46,8 @@ def new_item(client: Client, roles, **values: object):
 
 def api(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _row, key = api_token_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 
