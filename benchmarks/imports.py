@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import django
 
@@ -84,7 +85,11 @@ def generate() -> None:
     print(f"{USERNAME}: {ROWS} open items of {AGENCY}")
 
 
-def _user():  # type: ignore[no-untyped-def]
+if TYPE_CHECKING:
+    from agencies.models import User
+
+
+def _user() -> "User":
     from agencies.models import User
 
     return User.objects.get(username=USERNAME)
@@ -107,7 +112,7 @@ def phase_download() -> dict[str, float]:
     for index, row in enumerate(source.worksheets[0].iter_rows(values_only=True)):
         values = list(row)
         if index:
-            values[8] = min(100, int(values[8] or 0) + 5)
+            values[8] = min(100, int(str(values[8] or 0)) + 5)
             values[9] = "Quarterly update from the agency's tracker"
         sheet.append(values)
     edited.save(WORK_DIR / "edited.xlsx")

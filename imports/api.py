@@ -9,7 +9,8 @@
   filters streams the export.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -46,7 +47,7 @@ from .reading import WorkbookRefused, book_read
 from .sources import ImportFailed, Problem, SourceImportPlan, plan_for_book, source_import_apply
 
 
-class UploadSerializer(serializers.Serializer):
+class UploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField(help_text="The workbook (.xlsx) or a CSV file of one sheet.")
 
 
@@ -58,7 +59,7 @@ class SourceUploadSerializer(UploadSerializer):
     )
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(serializers.Serializer[Any]):
     sheet = serializers.CharField()
     row = serializers.IntegerField(allow_null=True)
     column = serializers.CharField()
@@ -66,14 +67,14 @@ class ProblemSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class SummaryRowSerializer(serializers.Serializer):
+class SummaryRowSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
 
 
-class ProgressRowSerializer(serializers.Serializer):
+class ProgressRowSerializer(serializers.Serializer[Any]):
     row = serializers.IntegerField()
     reference = serializers.CharField()
     outcome = serializers.ChoiceField(choices=["change", "refused", "conflict", "unchanged"])
@@ -84,7 +85,7 @@ class ProgressRowSerializer(serializers.Serializer):
     now = serializers.DictField(help_text="For a conflict: the item as it is now.")
 
 
-class ImportJobSerializer(serializers.Serializer):
+class ImportJobSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=ImportJob.Kind.choices)
     state = serializers.ChoiceField(choices=ImportJob.State.choices)
@@ -314,7 +315,7 @@ _EXTENSION = OpenApiParameter(
 )
 
 
-class _ExportView(TrackerApiMixin, GenericAPIView):
+class _ExportView(TrackerApiMixin, GenericAPIView[Any]):
     permission_classes = [IsTrackerMember]
     # The list's own filters only: an export is in the order of its reference codes.
     filter_backends = [DjangoFilterBackend]
@@ -357,7 +358,10 @@ def _filter_parameters(filterset: Any) -> list[OpenApiParameter]:
     ]
 
 
-def _export_schema(what: str, operation_id: str, filterset: Any) -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _export_schema(what: str, operation_id: str, filterset: Any) -> Callable[[F], F]:
     return extend_schema(
         operation_id=operation_id,
         summary=f"Export {what} (CSV or XLSX), filtered like the list",

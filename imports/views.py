@@ -1,7 +1,7 @@
 """Pages of the spreadsheet round trip: thin callers of the imports' planners and services."""
 
 import tempfile
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,9 +44,11 @@ def _coordinator(request: HttpRequest) -> Any:
     return user
 
 
-def _attachment(response: HttpResponse | FileResponse | StreamingHttpResponse, name: str) -> Any:
+def _attachment(
+    response: HttpResponse | FileResponse | StreamingHttpResponse, name: str
+) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return cast(HttpResponse, response)  # every kind is served the same way
 
 
 @tracker_member_required

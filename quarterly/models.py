@@ -64,4 +64,7 @@ class QuarterlyReport(models.Model):
         return f"{self.quarter} {scope} v{self.version}"
 
     def document(self, kind: str, language: str) -> models.fields.files.FieldFile:
-        return getattr(self, f"{kind}_{'fr' if language == 'fr' else 'en'}")
+        document: models.fields.files.FieldFile = getattr(
+            self, f"{kind}_{'fr' if language == 'fr' else 'en'}"
+        )
+        return document

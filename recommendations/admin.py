@@ -39,7 +39,7 @@ class ActionItemInline(admin.TabularInline[ActionItem, Recommendation]):
         return False
 
 
-class PublicationChangeInline(admin.TabularInline):
+class PublicationChangeInline(admin.TabularInline[PublicationChange, Recommendation]):
     """The publication timeline, to read; entries are written by the publish service."""
 
     model = PublicationChange

@@ -55,7 +55,7 @@ def tracker_member_required(view: View) -> View:
 # My work ---------------------------------------------------------------------------------------
 
 
-class CountedPaginator(Paginator):
+class CountedPaginator(Paginator[Any]):
     """A paginator told its count (read from the exact cache) instead of counting the rows."""
 
     def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
