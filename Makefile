@@ -17,7 +17,7 @@ LOCAL_ENV = DEBUG="$${DEBUG:-0}" \
 	SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET_KEY_FILE))}" \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
 
-.PHONY: run test install lock lock-check migrate data demo lint typecheck messages benchmark benchmark-reminders benchmark-reports soak benchmark-public clean
+.PHONY: run test install lock lock-check migrate data demo lint typecheck messages benchmark benchmark-reminders benchmark-reports soak benchmark-public benchmark-import clean
 
 # uv installs exactly the versions in uv.lock. It is itself bootstrapped from PyPI with pip, into
 # a folder of its own inside the venv (so syncing the venv never removes it): a fresh machine needs
@@ -73,7 +73,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	DEBUG=1 $(BIN)/mypy agencies apis recommendations notifications reports transparency quarterly tracker tests benchmarks
+	DEBUG=1 $(BIN)/mypy agencies apis recommendations notifications reports transparency quarterly imports tracker tests benchmarks
 
 # Regenerate the catalogues after changing strings (needs GNU gettext), then translate the
 # new entries in locale/fr/... and compile; the compiled .mo files are committed.
@@ -100,6 +100,12 @@ soak: install
 # The cached public overview through gunicorn (2 workers) against a static file (the floor).
 benchmark-public: install
 	$(BIN)/python benchmarks/public.py
+
+# The spreadsheet round trip (10,000-row progress workbook) and the 100,000-item export; wants
+# DATABASE_URL pointing at a PostgreSQL database it may fill, e.g. bench_import.
+benchmark-import: install
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python -m benchmarks.imports
 
 clean:
 	rm -rf var

@@ -89,7 +89,8 @@ def link_template(context: Any, view_name: str, build: Any) -> tuple[str, str]:
     if view_name not in templates:
         prefix, _, suffix = build(_LOOKUP_PLACEHOLDER).partition(_LOOKUP_PLACEHOLDER)
         templates[view_name] = (prefix, suffix)
-    return templates[view_name]
+    template: tuple[str, str] = templates[view_name]
+    return template
 
 
 class IdentityLinkField(serializers.HyperlinkedIdentityField):

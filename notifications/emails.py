@@ -222,7 +222,20 @@ def emails_for_recipient(
             prepared.append(
                 (_reminder_email(recipient, reminders, today), [n.pk for n in reminders])
             )
+        status_changes = [n for n in notifications if n.kind == NotificationKind.STATUS_CHANGED]
+        # Several status changes claimed together (a bulk upload, a burst of saves) are one
+        # email listing them, not one email each.
+        grouped = len(status_changes) > 1
+        if grouped:
+            prepared.append(
+                (
+                    _status_changes_email(recipient, status_changes, updates),
+                    [n.pk for n in status_changes],
+                )
+            )
         for notification in notifications:
+            if grouped and notification.kind == NotificationKind.STATUS_CHANGED:
+                continue
             if notification.kind == NotificationKind.DIGEST:
                 digest = digest_loader(recipient)
                 if digest is not None:
@@ -398,4 +411,42 @@ def _event_email(
             "reason": reason,
         },
         notifications=[notification],
+    )
+
+
+def _status_changes_email(
+    recipient: User, notifications: Sequence[Notification], updates: dict[int, ProgressUpdate]
+) -> EmailMultiAlternatives:
+    """Several status changes in one email, one entry per item."""
+    status_labels = dict(Status.choices)
+    entries = []
+    for notification in notifications:
+        item = notification.action_item
+        assert item is not None  # immediate notifications are always about an item
+        update = (
+            updates.get(notification.progress_update_id)
+            if notification.progress_update_id is not None
+            else None
+        )
+        entries.append(
+            {
+                "item": item,
+                "url": item_url(item),
+                "update": update,
+                "status_before": status_labels.get(update.status_before, "") if update else "",
+                "status_after": status_labels.get(
+                    update.status_after if update else item.status, ""
+                ),
+                "reason": _reason(recipient, notification, item),
+            }
+        )
+    subject = ngettext(
+        "%(count)d item changed status", "%(count)d items changed status", len(entries)
+    ) % {"count": len(entries)}
+    return _message(
+        recipient=recipient,
+        subject=subject,
+        template="status_changes",
+        context={"entries": entries},
+        notifications=notifications,
     )

@@ -47,16 +47,22 @@ def recommendation_list_with_progress() -> QuerySet[Recommendation]:
     )
 
 
-def themes_with_recommendations() -> list[Theme]:
-    """Themes in source order, each with ``recommendations_with_progress`` (two queries), from
-    the exact cache (``caching``) when nothing was written since they were read: the progress
-    of 400 recommendations groups all 100,000 items."""
-    return caching.versioned("themes-with-recommendations", (), lambda now: _themes())
+def themes_with_recommendations(*, source_key: str = "") -> list[Theme]:
+    """Themes in source order, each with ``recommendations_with_progress`` (two queries); those
+    of one source when ``source_key`` is given (every source by default). From the exact cache
+    (``caching``) when nothing was written since they were read: the progress of 400
+    recommendations groups all 100,000 items."""
+    return caching.versioned(
+        "themes-with-recommendations", (source_key,), lambda now: _themes(source_key)
+    )
 
 
-def _themes() -> list[Theme]:
+def _themes(source_key: str) -> list[Theme]:
+    themes = Theme.objects.all()
+    if source_key:
+        themes = themes.filter(source__key=source_key)
     return list(
-        Theme.objects.select_related("source")
+        themes.select_related("source")
         .prefetch_related(
             Prefetch(
                 "recommendations",

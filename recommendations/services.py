@@ -192,14 +192,16 @@ def _validate_change(
         raise ValidationError(errors)
 
 
-def _check_permissions(*, actor: User, item: ActionItem, fields: set[str]) -> None:
+def _check_permissions(*, actor: User | None, item: ActionItem, fields: set[str]) -> None:
+    if actor is None:  # an operator's command (imports, loaders): no person to check
+        return
     policies.require_writable_fields(actor, item, fields)
 
 
 def _versioned_write(
     *,
     item: ActionItem,
-    actor: User,
+    actor: User | None,
     expected_version: int | None,
     values: dict[str, Any],
     now: datetime.datetime,
@@ -267,7 +269,7 @@ def _versioned_write(
                         sender=ActionItem,
                         action_item_id=item.pk,
                         progress_update_id=update.pk,
-                        actor_id=actor.pk,
+                        actor_id=actor.pk if actor else None,
                         changed_fields=changed_fields,
                         previous_assignee_id=previous_assignee_id,
                     )
@@ -279,38 +281,21 @@ def _versioned_write(
     return ActionItemChange(item=item, update=update, changed_fields=changed_fields)
 
 
-def action_item_change(
+def action_item_change_check(
     *,
     item: ActionItem,
-    actor: User,
-    expected_version: int | None,
+    actor: User | None,
     status: str | Unset = UNSET,
     percent_complete: int | Unset = UNSET,
     due_date: datetime.date | Unset = UNSET,
     assignee: User | Unset | None = UNSET,
     note: str = "",
-    at: datetime.datetime | None = None,
-    notify: bool = True,
     confirm_past_due_date: bool = False,
-    submission_token: uuid.UUID | None = None,
-) -> ActionItemChange:
-    """Change an action item and record the change on its timeline, in one transaction.
-
-    1. Keep only the fields whose value really changes, check the actor may change them, and
-       validate them (ValidationError with a message per field; PermissionDenied).
-    2. Write them with one conditional ``UPDATE ... WHERE version = expected_version``: if another
-       writer got there first, nothing is written and ActionItemConflict carries the current item.
-       ``expected_version=None`` skips that check (loaders and operator commands only).
-    3. Record the ProgressUpdate and, once the transaction commits, send ``action_item_changed``.
-
-    A due date in the past is refused unless ``confirm_past_due_date`` (coordinators only).
-    Completing an item sets it to 100 percent. ``notify=False`` (back-dated demo history) sends
-    no signal, so nobody is emailed about the past. ``submission_token`` (the web form's one-time
-    token) makes a form sent twice raise DuplicateSubmission the second time, writing nothing.
-    """
-    _require_fresh_submission(submission_token)
+) -> dict[str, Any]:
+    """Every rule ``action_item_change`` applies before it writes, writing nothing: the fields
+    whose value really changes, or ValidationError / PermissionDenied. A preview (the bulk
+    upload's) asks here, so it refuses exactly what the change would refuse."""
     note = (note or "").strip()
-    now = at or timezone.now()
     if status == Status.COMPLETED and status != item.status:
         percent_complete = 100
     _validate_change(
@@ -344,6 +329,53 @@ def action_item_change(
         and changes.get("percent_complete", item.percent_complete) != 100
     ):
         raise ValidationError({"percent_complete": _("A completed item is 100 percent complete.")})
+    return changes
+
+
+def action_item_change(
+    *,
+    item: ActionItem,
+    actor: User | None,
+    expected_version: int | None,
+    status: str | Unset = UNSET,
+    percent_complete: int | Unset = UNSET,
+    due_date: datetime.date | Unset = UNSET,
+    assignee: User | Unset | None = UNSET,
+    note: str = "",
+    at: datetime.datetime | None = None,
+    notify: bool = True,
+    confirm_past_due_date: bool = False,
+    submission_token: uuid.UUID | None = None,
+) -> ActionItemChange:
+    """Change an action item and record the change on its timeline, in one transaction.
+
+    1. Keep only the fields whose value really changes, check the actor may change them, and
+       validate them (``action_item_change_check``: ValidationError with a message per field;
+       PermissionDenied).
+    2. Write them with one conditional ``UPDATE ... WHERE version = expected_version``: if another
+       writer got there first, nothing is written and ActionItemConflict carries the current item.
+       ``expected_version=None`` skips that check (loaders and operator commands only).
+    3. Record the ProgressUpdate and, once the transaction commits, send ``action_item_changed``.
+
+    A due date in the past is refused unless ``confirm_past_due_date`` (coordinators only).
+    Completing an item sets it to 100 percent. ``notify=False`` (back-dated demo history) sends
+    no signal, so nobody is emailed about the past. ``submission_token`` (the web form's one-time
+    token) makes a form sent twice raise DuplicateSubmission the second time, writing nothing.
+    """
+    _require_fresh_submission(submission_token)
+    note = (note or "").strip()
+    now = at or timezone.now()
+    changes = action_item_change_check(
+        item=item,
+        actor=actor,
+        status=status,
+        percent_complete=percent_complete,
+        due_date=due_date,
+        assignee=assignee,
+        note=note,
+        confirm_past_due_date=confirm_past_due_date,
+    )
+    fields = set(changes) | ({"note"} if note else set())
 
     new_status = changes.get("status", item.status)
     values: dict[str, Any] = {**changes, "last_progress_at": now}
@@ -480,7 +512,7 @@ def _validate_recommendation(
 
 def recommendation_create(
     *,
-    actor: User,
+    actor: User | None,
     code: str,
     theme: Theme,
     title_en: str,
@@ -494,7 +526,8 @@ def recommendation_create(
     target_date: datetime.date | None = None,
 ) -> Recommendation:
     """Create a recommendation under ``theme`` (its source is the theme's source)."""
-    policies.require_create_recommendation(actor)
+    if actor is not None:  # None: an operator's command (imports, loaders)
+        policies.require_create_recommendation(actor)
     supporting = list(supporting_agencies)
     recommendation = Recommendation(
         code=code.strip(),
@@ -520,7 +553,7 @@ def recommendation_create(
 def recommendation_update(
     *,
     recommendation: Recommendation,
-    actor: User,
+    actor: User | None,
     expected_updated_at: datetime.datetime | None,
     code: str,
     theme: Theme,
@@ -540,7 +573,8 @@ def recommendation_update(
     expected_updated_at``, so a form opened before another save raises RecommendationConflict
     and writes nothing. ``expected_updated_at=None`` skips that check (commands only).
     """
-    policies.require_edit_recommendation(actor, recommendation)
+    if actor is not None:
+        policies.require_edit_recommendation(actor, recommendation)
     supporting = list(supporting_agencies)
     values: dict[str, Any] = {
         "code": code.strip(),
@@ -578,7 +612,7 @@ def recommendation_update(
 def action_item_update_definition(
     *,
     item: ActionItem,
-    actor: User,
+    actor: User | None,
     expected_version: int | None,
     title_en: str,
     title_fr: str,
@@ -592,7 +626,8 @@ def action_item_update_definition(
     and the assignee is not a member of the new owner, the item is unassigned in the same write,
     and the timeline entry says so. Same version check as ``action_item_change``.
     """
-    policies.require_edit_item_definition(actor, item)
+    if actor is not None:
+        policies.require_edit_item_definition(actor, item)
     values: dict[str, Any] = {
         "title_en": title_en.strip(),
         "title_fr": title_fr.strip(),

@@ -32,7 +32,7 @@ from .forms import (
     RecommendationForm,
     VersionedForm,
 )
-from .models import ActionItem, ProgressUpdate, Recommendation, Status
+from .models import ActionItem, ProgressUpdate, Recommendation, Source, Status
 
 MY_WORK_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 20
@@ -98,12 +98,16 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 @tracker_member_required
 def recommendation_list(request: HttpRequest) -> HttpResponse:
-    """Recommendations grouped by theme, with progress rolled up from their action items."""
+    """Recommendations grouped by theme, with progress rolled up from their action items; those
+    of one source document with ``?source=<key>`` (every source by default)."""
+    source_key = request.GET.get("source", "").strip()
     return render(
         request,
         "recommendations/recommendation_list.html",
         {
-            "themes": selectors.themes_with_recommendations(),
+            "themes": selectors.themes_with_recommendations(source_key=source_key),
+            "sources": Source.objects.order_by("-published_on", "key"),
+            "source_key": source_key,
             "can_create": policies.can_edit_recommendation(request.user),
         },
     )

@@ -18,6 +18,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from imports.cells import cell_safe, row_safe
+
 from .tables import Column, Kind, ReportDocument, ReportTable
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,16 +27,11 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula: a title typed as
-# "=HYPERLINK(...)" must stay text (OWASP, "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _csv_value(value: Any, kind: Kind) -> Any:
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        return cell_safe(value)
     if kind is Kind.MONTH:
         return value.strftime("%Y-%m")
     if isinstance(value, datetime.date):
@@ -66,15 +63,15 @@ def report_csv(document: ReportDocument) -> str:
     # The byte-order mark lets spreadsheet programs read the accents of French text.
     output.write("\ufeff")
     writer = csv.writer(output, lineterminator="\r\n")
-    writer.writerow([document.title])
+    writer.writerow([cell_safe(document.title)])
     for label, value in document.metadata():
-        writer.writerow([label, value])
+        writer.writerow(row_safe([label, value]))
     for table in document.tables:
         writer.writerow([])
-        writer.writerow([table.title])
+        writer.writerow([cell_safe(table.title)])
         if table.note:
-            writer.writerow([table.note])
-        writer.writerow(table.export_header())
+            writer.writerow([cell_safe(table.note)])
+        writer.writerow(row_safe(table.export_header()))
         kinds = _csv_kinds(table.columns)
         for row in table.export_rows():
             writer.writerow(
@@ -106,17 +103,14 @@ def _write_table(workbook: Workbook, table: ReportTable, taken: set[str]) -> str
     """Write ``table`` on a new sheet; return the sheet's name."""
     sheet = workbook.create_sheet(_sheet_name(table.sheet_name or table.title, taken))
     header = table.export_header()
-    sheet.append(header)
+    sheet.append(row_safe(header))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     kinds = _csv_kinds(table.columns)
     for row in table.export_rows():
-        sheet.append(row)
+        sheet.append(row_safe(list(row)))
         for cell, kind in zip(sheet[sheet.max_row], kinds, strict=True):
-            if cell.data_type == "f":
-                # openpyxl reads a string starting with "=" as a formula; ours are text.
-                cell.data_type = "s"
             number_format = _NUMBER_FORMATS.get(kind)
             if number_format and cell.value is not None:
                 cell.number_format = number_format
@@ -134,10 +128,10 @@ def report_xlsx(document: ReportDocument) -> bytes:
     assert isinstance(cover, Worksheet)
     taken: set[str] = set()
     cover.title = _sheet_name(_("Report"), taken)
-    cover.append([document.title])
+    cover.append([cell_safe(document.title)])
     cover["A1"].font = Font(bold=True, size=14)
     for label, value in document.metadata():
-        cover.append([label, value])
+        cover.append(row_safe([label, value]))
     cover.append([])
     cover.append([_("Table"), _("Sheet"), _("Note")])
     header_row = cover.max_row
@@ -145,7 +139,7 @@ def report_xlsx(document: ReportDocument) -> bytes:
         cell.font = Font(bold=True)
     for table in document.tables:
         sheet_name = _write_table(workbook, table, taken)
-        cover.append([table.title, sheet_name, table.note])
+        cover.append(row_safe([table.title, sheet_name, table.note]))
     cover.column_dimensions["A"].width = 40
     cover.column_dimensions["B"].width = 40
     cover.column_dimensions["C"].width = 60

@@ -7,7 +7,7 @@ from django.utils.translation import ngettext_lazy
 
 from agencies.models import Agency
 from recommendations.forms import AgencyChoiceField, RecommendationChoiceField
-from recommendations.models import Priority, Recommendation, Theme
+from recommendations.models import Priority, Recommendation, Source, Theme
 
 from .selectors import CHANGE_PERIODS, ReportFilters
 
@@ -29,6 +29,14 @@ class ReportFilterForm(forms.Form):
         to_field_name="acronym",
         required=False,
         empty_label=_("All agencies"),
+    )
+    # Every source by default; a meeting's report is ?source=<key>.
+    source = forms.ModelChoiceField(
+        label=_("Source document"),
+        queryset=Source.objects.order_by("-published_on", "key"),
+        to_field_name="key",
+        required=False,
+        empty_label=_("All sources"),
     )
     theme = forms.ModelChoiceField(
         label=_("Theme"),
@@ -106,6 +114,7 @@ class ReportFilterForm(forms.Form):
         data = self.cleaned_data
         return ReportFilters(
             agency=data.get("agency"),
+            source=data.get("source"),
             theme=data.get("theme"),
             recommendation=data.get("recommendation"),
             priority=data.get("priority") or "",

@@ -44,6 +44,7 @@ from recommendations.models import (
     Priority,
     ProgressUpdate,
     Recommendation,
+    Source,
     Status,
     Theme,
     open_condition,
@@ -75,6 +76,7 @@ class ReportFilters:
     """What the person asked for; each is optional. Dates bound the items' due dates."""
 
     agency: Agency | None = None
+    source: Source | None = None
     theme: Theme | None = None
     recommendation: Recommendation | None = None
     priority: str = ""
@@ -282,6 +284,8 @@ def report_items(*, scope: frozenset[int] | None, filters: ReportFilters) -> Act
         items = items.filter(Q(owner_agency_id__in=scope) | Q(recommendation_id__in=involved))
     if filters.agency is not None:
         items = items.filter(owner_agency=filters.agency)
+    if filters.source is not None:
+        items = items.filter(recommendation__source=filters.source)
     if filters.theme is not None:
         items = items.filter(recommendation__theme=filters.theme)
     if filters.recommendation is not None:
@@ -503,14 +507,14 @@ def report_summary(
             user=user, filters=filters, today=today, now=now, list_limit=list_limit
         )
     scope_ids = policies.report_scope(user)
+    # Every filter is part of the key, read from the dataclass's fields so that a filter added
+    # later can never be forgotten here (a forgotten one would serve another filter's figures).
     parts = (
         None if scope_ids is None else tuple(sorted(scope_ids)),
-        filters.agency.pk if filters.agency else None,
-        filters.theme.pk if filters.theme else None,
-        filters.recommendation.pk if filters.recommendation else None,
-        filters.priority,
-        filters.date_from,
-        filters.date_to,
+        *(
+            (field.name, getattr(getattr(filters, field.name), "pk", getattr(filters, field.name)))
+            for field in dataclasses.fields(filters)
+        ),
     )
     now = timezone.now()
     key = caching.versioned_key("report-summary", parts, now=now, stale=False)

@@ -2,6 +2,15 @@ from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import DefaultRouter
 
 from agencies.api import AgencyViewSet, AuthTokenView, MeView, UserViewSet
+from imports.api import (
+    ActionItemExportView,
+    ImportConfirmView,
+    ImportJobView,
+    ProgressImportPreviewView,
+    RecommendationExportView,
+    SourceImportPreviewView,
+    TimelineExportView,
+)
 from recommendations.api.views import (
     ActionItemUpdatesView,
     ActionItemViewSet,
@@ -30,5 +39,20 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="action-item-updates",
     ),
     path("reports/summary/", ReportSummaryView.as_view(), name="reports-summary"),
+    path("imports/sources/", SourceImportPreviewView.as_view(), name="imports-sources"),
+    path("imports/progress/", ProgressImportPreviewView.as_view(), name="imports-progress"),
+    path("imports/<int:pk>/", ImportJobView.as_view(), name="imports-detail"),
+    path("imports/<int:pk>/confirm/", ImportConfirmView.as_view(), name="imports-confirm"),
+    path(
+        "exports/recommendations.<str:extension>",
+        RecommendationExportView.as_view(),
+        name="exports-recommendations",
+    ),
+    path(
+        "exports/action-items.<str:extension>",
+        ActionItemExportView.as_view(),
+        name="exports-action-items",
+    ),
+    path("exports/timeline.<str:extension>", TimelineExportView.as_view(), name="exports-timeline"),
     path("", include(router.urls)),
 ]

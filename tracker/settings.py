@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "reports",
     "transparency",
     "quarterly",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,16 @@ REMINDER_DUE_SOON_DAYS = env_int_list("REMINDER_DUE_SOON_DAYS", default=[7, 1], 
 REMINDER_OVERDUE_REPEAT_DAYS = env_int("REMINDER_OVERDUE_REPEAT_DAYS", default=7, minimum=1)
 REMINDER_ESCALATION_DAYS = env_int("REMINDER_ESCALATION_DAYS", default=14, minimum=1)
 REMINDER_STALE_DAYS = env_int("REMINDER_STALE_DAYS", default=30, minimum=1)
+
+# Spreadsheet imports (imports/): the largest workbook or CSV accepted, in bytes and in data rows,
+# and the number of rows of a progress workbook applied inline; larger ones run as a Celery task.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", default=20_000, minimum=1)
+IMPORT_INLINE_ROWS = env_int("IMPORT_INLINE_ROWS", default=200, minimum=0)
+# A workbook is a zip: refuse one whose parts would expand past this (a zip bomb).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int(
+    "IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024, minimum=1
+)
 REMINDER_BUSINESS_DAYS = env_bool("REMINDER_BUSINESS_DAYS", default=False)
 # The hour (local time) from which the day's reminders go out.
 REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", default=7, minimum=0, maximum=23)

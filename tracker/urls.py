@@ -22,6 +22,7 @@ urlpatterns = [
     path("reports/quarterly/", include("quarterly.urls")),
     path("reports/", include("reports.urls")),
     path("public/", include("transparency.urls")),
+    path("spreadsheets/", include("imports.urls")),
     path("", recommendation_views.my_work, name="home"),
     path("", include("recommendations.urls")),
 ]

@@ -29,6 +29,10 @@ from recommendations.models import (
 
 
 class ActionItemFilter(ApiFilterSet):
+    source = CharInFilter(
+        field_name="recommendation__source__key",
+        help_text=_("Source document keys, comma-separated (roundtable-2021)."),
+    )
     agency = CharInFilter(
         field_name="owner_agency__acronym",
         help_text=_("Owner agency acronyms, comma-separated (RCMP,CBSA)."),
@@ -111,6 +115,10 @@ class ActionItemFilter(ApiFilterSet):
 
 
 class RecommendationFilter(ApiFilterSet):
+    source = CharInFilter(
+        field_name="source__key",
+        help_text=_("Source document keys, comma-separated (roundtable-2021)."),
+    )
     theme = CharInFilter(field_name="theme__key", help_text=_("Theme keys, comma-separated."))
     section = ChoiceInFilter(
         field_name="theme__section",
@@ -156,6 +164,10 @@ class RecommendationFilter(ApiFilterSet):
 
 
 class ProgressUpdateFilter(ApiFilterSet):
+    source = CharInFilter(
+        field_name="action_item__recommendation__source__key",
+        help_text=_("Source document keys of the items, comma-separated."),
+    )
     action_item = IdFilter(field_name="action_item_id", help_text=_("An item id."))
     agency = CharInFilter(
         field_name="action_item__owner_agency__acronym",

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from agencies.models import Agency
-from recommendations.loaders import DATA_DIR, ROUNDTABLE_2021, DataFileError, source_load
+from imports.roundtable import DATA_DIR, ROUNDTABLE_2021, DataFileError, source_load
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation, Source, Theme
 
 SOURCE_TEXT = (DATA_DIR / "roundtable-2021-summary.txt").read_text(encoding="utf-8")

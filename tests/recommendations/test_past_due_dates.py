@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import User
+from agencies.services import api_token_create
 from recommendations import services
 from recommendations.models import ActionItem, ProgressUpdate
 from tests.conftest import RoleMatrix
@@ -55,8 +55,8 @@ def new_item(client: Client, roles: RoleMatrix, **values: object) -> "_MonkeyPat
 
 def api(user: User) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _row, key = api_token_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recommendations.loaders import ROUNDTABLE_2021, DataFileError, source_load
+from imports.roundtable import ROUNDTABLE_2021, DataFileError, source_load
 
 
 class Command(BaseCommand):
