@@ -123,7 +123,7 @@ def due_soon_candidates(
     *, today: datetime.date, window_end: datetime.date
 ) -> Iterable[dict[str, Any]]:
     rows: Iterable[dict[str, Any]] = (
-        ActionItem.objects.open()
+        ActionItem.objects.being_worked_on()
         .filter(due_date__gt=today, due_date__lte=window_end)
         .values(*CANDIDATE_FIELDS)
     )
@@ -135,7 +135,8 @@ def overdue_candidates(*, today: datetime.date, repeat_days: int) -> Iterable[di
     reminder in the last ``repeat_days``. Both only narrow the query: the rule itself is
     ``rules.overdue_occurrence``, and the unique constraint is the guarantee against repeats."""
     rows: Iterable[dict[str, Any]] = (
-        ActionItem.objects.open()
+        ActionItem.objects.being_worked_on()
+        .without_open_extension_request()
         .filter(due_date__lt=today, last_progress_at__date__lte=F("due_date"))
         .exclude(
             _already(
@@ -151,7 +152,8 @@ def overdue_candidates(*, today: datetime.date, repeat_days: int) -> Iterable[di
 def escalation_candidates(*, latest_due_date: datetime.date) -> Iterable[dict[str, Any]]:
     """Open items due on or before ``latest_due_date`` not yet escalated for that due date."""
     rows: Iterable[dict[str, Any]] = (
-        ActionItem.objects.open()
+        ActionItem.objects.being_worked_on()
+        .without_open_extension_request()
         .filter(due_date__lte=latest_due_date)
         .exclude(_already(NotificationKind.ESCALATION, item_due_date=OuterRef("due_date")))
         .values(*CANDIDATE_FIELDS)
@@ -163,7 +165,7 @@ def stale_candidates(*, today: datetime.date, stale_days: int) -> Iterable[dict[
     """Open items with no update for ``stale_days`` and no stale reminder in that time."""
     cutoff = _start_of_day(today - datetime.timedelta(days=stale_days - 1))
     rows: Iterable[dict[str, Any]] = (
-        ActionItem.objects.open()
+        ActionItem.objects.being_worked_on()
         .filter(last_progress_at__lt=cutoff)
         .exclude(
             _already(

@@ -272,3 +272,7 @@ class ProgressUpdateAdmin(admin.ModelAdmin[ProgressUpdate]):
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+# The accountability records are registered read-only in their own module.
+from .accountability import admin as accountability_admin  # noqa: E402, F401

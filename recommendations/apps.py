@@ -10,3 +10,7 @@ class RecommendationsConfig(AppConfig):
         from . import receivers
 
         receivers.connect()
+        from .accountability.views import item_accountability_panel
+        from .hooks import item_panel_register
+
+        item_panel_register(item_accountability_panel)

@@ -14,7 +14,8 @@ from django.utils import timezone
 from agencies.models import Agency, Membership, User
 from agencies.services import member_add
 
-from .models import ActionItem, ProgressUpdate, Status
+from .accountability import services as accountability
+from .models import ActionItem, AssessmentRating, ProgressUpdate, Status
 from .services import action_item_change
 
 DEMO_PASSWORD = "demo-tracker-2021"  # noqa: S105 - printed in the README on purpose
@@ -71,6 +72,23 @@ NOTES = (
 )
 
 
+STORIES = (
+    "untouched",
+    "progress",
+    "blocked",
+    "completed",
+    "stale",
+    "slipped",
+    "awaiting",
+    "returned",
+    "extension_pending",
+    "extension_approved",
+    "extension_rejected",
+    "discrepancy",
+)
+STORY_WEIGHTS = (1, 6, 2, 3, 1, 2, 1, 1, 1, 1, 1, 1)
+
+
 @transaction.atomic
 def demo_history_create(*, seed: int = 2021, today: datetime.date | None = None) -> int:
     """Give the action items a history over the past months. Returns how many updates it wrote.
@@ -115,12 +133,13 @@ def demo_history_create(*, seed: int = 2021, today: datetime.date | None = None)
                 at=start,
             )
             item, written = change.item, written + 1
-        # Most work is moving, as in a tracker people use: a few items are left untouched or
-        # stale, so the "stale" badge means something.
-        story = rng.choices(
-            ("untouched", "progress", "blocked", "completed", "stale", "slipped"),
-            weights=(1, 6, 2, 3, 1, 2),
-        )[0]
+        # Every story appears once first, so each accountability state is on show after
+        # ``make run``; then most work is moving, as in a tracker people use: a few items are
+        # left untouched or stale, so the "stale" badge means something.
+        if index < len(STORIES):
+            story = STORIES[index]
+        else:
+            story = rng.choices(STORIES, weights=STORY_WEIGHTS)[0]
         if story == "untouched":
             continue
         moment = start
@@ -155,17 +174,62 @@ def demo_history_create(*, seed: int = 2021, today: datetime.date | None = None)
                 at=finish,
             )
             written += 1
-        elif story == "completed":
-            change = action_item_change(
+        elif story in {"completed", "awaiting", "returned"} and actor != coordinator:
+            submission = accountability.submission_create(
                 item=item,
                 actor=actor,
                 expected_version=None,
                 notify=False,
-                status=Status.COMPLETED,
-                note="Delivered and signed off.",
+                note="Delivered; the final report is on the departmental site.",
+                links=["https://www.publicsafety.gc.ca/"],
                 at=finish,
             )
             written += 1
+            if story != "awaiting":
+                accountability.verification_decide(
+                    item=submission.action_item,
+                    actor=coordinator,
+                    expected_version=None,
+                    notify=False,
+                    decision=accountability.ACCEPT
+                    if story == "completed"
+                    else accountability.RETURN,
+                    reason="Signed off."
+                    if story == "completed"
+                    else "The report covers one region only; add the others.",
+                    at=min(finish + datetime.timedelta(days=2), now),
+                )
+                written += 1
+        elif story.startswith("extension") and actor != coordinator:
+            request = accountability.extension_request_create(
+                item=item,
+                actor=actor,
+                notify=False,
+                proposed_due_date=item.due_date + datetime.timedelta(days=60),
+                reason="The partners' data arrives two months late.",
+                at=finish,
+            )
+            if story != "extension_pending":
+                accountability.extension_request_decide(
+                    request=request,
+                    actor=coordinator,
+                    notify=False,
+                    decision=accountability.APPROVE
+                    if story == "extension_approved"
+                    else accountability.REJECT,
+                    reason="Agreed at the secretariat meeting."
+                    if story == "extension_approved"
+                    else "The deadline is set by the ministerial commitment.",
+                    at=min(finish + datetime.timedelta(days=3), now),
+                )
+        elif story == "discrepancy":
+            accountability.assessment_create(
+                item=item,
+                actor=coordinator,
+                rating=AssessmentRating.OFF_TRACK,
+                rationale="No deliverable seen since the kick-off; the plan needs revising.",
+                at=finish,
+            )
         elif story == "slipped":
             new_due = item.due_date + datetime.timedelta(days=rng.choice((30, 60, 90)))
             change = action_item_change(

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from agencies.models import Agency, User
 from agencies.selectors import agency_members
 
+from . import policies
 from .models import ActionItem, Recommendation, Status, Theme
 from .selectors import OPEN, MyWorkFilters, Scope
 from .services import NOTE_MAX_LENGTH
@@ -219,12 +220,13 @@ class VersionedForm(TrackerFormMixin, forms.Form):
     # service refuses the second (services.DuplicateSubmission). Absent for scripted posts.
     submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, item: ActionItem, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, item: ActionItem, user: object = None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("version", item.version)
         kwargs["initial"].setdefault("submission", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.item = item
+        self.user = user
 
     def submission_token(self) -> uuid.UUID | None:
         token: uuid.UUID | None = self.cleaned_data.get("submission")
@@ -275,7 +277,9 @@ class ProgressForm(VersionedForm):
         label=_("Percent complete"),
         min_value=0,
         max_value=100,
-        help_text=_("A whole number from 0 to 100. Completing an item sets it to 100."),
+        help_text=_(
+            "A whole number from 0 to 100. When the work is done, submit the item for verification."
+        ),
         error_messages={
             name: _("Enter a whole number from 0 to 100.")
             for name in ("invalid", "min_value", "max_value", "required")
@@ -293,6 +297,14 @@ class ProgressForm(VersionedForm):
             "initial", {"status": item.status, "percent_complete": item.percent_complete}
         )
         super().__init__(*args, item=item, **kwargs)
+        if self.user is not None:
+            # Only the statuses this person may move the item to (policies.STATUS_TRANSITIONS).
+            labels = dict(Status.choices)
+            status_field = self.fields["status"]
+            assert isinstance(status_field, forms.ChoiceField)
+            status_field.choices = [
+                (value, labels[value]) for value in policies.status_choices_for(self.user, item)
+            ]
 
 
 class NoteForm(VersionedForm):
@@ -338,6 +350,10 @@ class AssignForm(PastDueDateConfirmationMixin, VersionedForm):
         assignee_field = self.fields["assignee"]
         assert isinstance(assignee_field, forms.ModelChoiceField)
         assignee_field.queryset = agency_members(agency=item.owner_agency)
+        if self.user is not None and not policies.can_change_due_date(self.user, item):
+            # Managers ask for an extension instead (see the extension request form).
+            del self.fields["due_date"]
+            del self.fields["reason"]
 
     # The service's names for this form's fields: it requires a reason (``note``) for a re-date.
     service_field_names = {"note": "reason"}

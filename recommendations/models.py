@@ -169,11 +169,18 @@ class Status(models.TextChoices):
     NOT_STARTED = "not_started", _("Not started")
     IN_PROGRESS = "in_progress", _("In progress")
     BLOCKED = "blocked", _("Blocked")
+    # Submitted as done with evidence, waiting for a verifier: "reported complete".
+    AWAITING_VERIFICATION = "awaiting_verification", _("Awaiting verification")
+    # Verified complete: only a verifier's acceptance sets it.
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
 
 
-OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED)
+# The agency is working on these: due dates and staleness apply to them.
+WORKING_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED)
+# Not closed. An item awaiting verification is open but in the verifier's hands, so it is neither
+# overdue nor stale while it waits.
+OPEN_STATUSES = (*WORKING_STATUSES, Status.AWAITING_VERIFICATION)
 CLOSED_STATUSES = (Status.COMPLETED, Status.CANCELLED)
 
 
@@ -191,13 +198,35 @@ def open_condition() -> Q:
 
 
 def overdue_condition(today: datetime.date | None = None) -> Q:
-    """Open and past its due date."""
-    return open_condition() & Q(due_date__lt=today or timezone.localdate())
+    """Being worked on and past its due date (not while awaiting verification)."""
+    return Q(status__in=WORKING_STATUSES) & Q(due_date__lt=today or timezone.localdate())
 
 
 def stale_condition(now: datetime.datetime | None = None) -> Q:
-    """Open with no progress update for ``REMINDER_STALE_DAYS``."""
-    return open_condition() & Q(last_progress_at__lt=stale_cutoff(now))
+    """Being worked on with no progress update for ``REMINDER_STALE_DAYS``."""
+    return Q(status__in=WORKING_STATUSES) & Q(last_progress_at__lt=stale_cutoff(now))
+
+
+# Assessment ratings that contradict an agency reporting work in progress.
+CONCERNING_RATINGS = ("off_track", "insufficient_information")
+
+
+def discrepancy_condition() -> Q:
+    """The coordinators' latest assessment disagrees with the agency's self-report.
+
+    Either the latest assessment is off track or insufficient information while the agency
+    reports in progress or awaiting verification; or it is older than the latest self-report by
+    more than ``ASSESSMENT_OUT_OF_DATE_DAYS`` ("assessment out of date"). Reads the latest
+    assessment kept on the item row (written by the assessment service), so it costs no join.
+    """
+    out_of_date = datetime.timedelta(days=settings.ASSESSMENT_OUT_OF_DATE_DAYS)
+    disagrees = Q(latest_assessment_rating__in=CONCERNING_RATINGS) & Q(
+        status__in=(Status.IN_PROGRESS, Status.AWAITING_VERIFICATION)
+    )
+    stale_assessment = Q(latest_assessment_at__isnull=False) & Q(
+        last_progress_at__gt=models.F("latest_assessment_at") + out_of_date
+    )
+    return disagrees | stale_assessment
 
 
 def progress_average(path: str = "") -> models.Avg:
@@ -214,6 +243,14 @@ class ActionItemQuerySet(models.QuerySet["ActionItem"]):
 
     def open(self) -> "ActionItemQuerySet":
         return self.filter(open_condition())
+
+    def being_worked_on(self) -> "ActionItemQuerySet":
+        """In the agency's hands: reminders apply (not while awaiting verification)."""
+        return self.filter(status__in=WORKING_STATUSES)
+
+    def without_open_extension_request(self) -> "ActionItemQuerySet":
+        """Overdue reminders pause while an extension request waits for its decision."""
+        return self.exclude(extension_requests__status="pending")
 
     def overdue(self, today: datetime.date | None = None) -> "ActionItemQuerySet":
         return self.filter(overdue_condition(today))
@@ -232,7 +269,13 @@ class ActionItemQuerySet(models.QuerySet["ActionItem"]):
             stale=models.ExpressionWrapper(
                 stale_condition(now), output_field=models.BooleanField()
             ),
+            discrepancy=models.ExpressionWrapper(
+                discrepancy_condition(), output_field=models.BooleanField()
+            ),
         )
+
+    def discrepant(self) -> "ActionItemQuerySet":
+        return self.filter(discrepancy_condition())
 
 
 class ActionItem(BilingualMixin, models.Model):
@@ -262,7 +305,7 @@ class ActionItem(BilingualMixin, models.Model):
         verbose_name=_("assignee"),
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED
+        _("status"), max_length=24, choices=Status.choices, default=Status.NOT_STARTED
     )
     percent_complete = models.PositiveSmallIntegerField(_("percent complete"), default=0)
     due_date = models.DateField(_("due date"))
@@ -281,6 +324,12 @@ class ActionItem(BilingualMixin, models.Model):
     # needs no per-item look-up of the first update (60,000 index probes at the brief's scale).
     # Read it as ``Coalesce("born_at", "created_at")``.
     born_at = models.DateTimeField(_("history starts"), null=True, blank=True, editable=False)
+    # The latest coordinators' assessment, kept here by the assessment service (the history is
+    # in Assessment) so that the discrepancy is a plain condition on the row.
+    latest_assessment_rating = models.CharField(
+        _("latest assessment"), max_length=32, blank=True, default=""
+    )
+    latest_assessment_at = models.DateTimeField(_("latest assessment on"), null=True, blank=True)
 
     objects = ActionItemQuerySet.as_manager()
 
@@ -314,7 +363,7 @@ class ActionItem(BilingualMixin, models.Model):
             # stale (the report cache's key) read these in order: 26 ms -> 0.5 ms at 100,000.
             models.Index(
                 fields=["last_progress_at", "id"],
-                condition=Q(status__in=OPEN_STATUSES),
+                condition=Q(status__in=WORKING_STATUSES),
                 name="item_open_progress_idx",
             ),
         ]
@@ -346,6 +395,13 @@ class ActionItem(BilingualMixin, models.Model):
         return self.is_open and self.last_progress_at < stale_cutoff()
 
     @property
+    def is_discrepant(self) -> bool:
+        annotated = getattr(self, "discrepancy", None)
+        if annotated is not None:
+            return bool(annotated)
+        return ActionItem.objects.filter(pk=self.pk).filter(discrepancy_condition()).exists()
+
+    @property
     def etag(self) -> str:
         return f'"{self.pk}-{self.version}"'
 
@@ -365,8 +421,8 @@ class ProgressUpdate(models.Model):
         verbose_name=_("author"),
     )
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
-    status_before = models.CharField(_("status before"), max_length=16, choices=Status.choices)
-    status_after = models.CharField(_("status after"), max_length=16, choices=Status.choices)
+    status_before = models.CharField(_("status before"), max_length=24, choices=Status.choices)
+    status_after = models.CharField(_("status after"), max_length=24, choices=Status.choices)
     percent_before = models.PositiveSmallIntegerField(_("percent before"))
     percent_after = models.PositiveSmallIntegerField(_("percent after"))
     due_date_before = models.DateField(_("due date before"), null=True, blank=True)
@@ -502,3 +558,14 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+# The accountability records (submissions, evidence, extension requests, assessments) live in
+# their own module; imported here so that Django registers them with this app.
+from .accountability.models import Assessment as Assessment  # noqa: E402
+from .accountability.models import AssessmentRating as AssessmentRating  # noqa: E402
+from .accountability.models import Evidence as Evidence  # noqa: E402
+from .accountability.models import ExtensionRequest as ExtensionRequest  # noqa: E402
+from .accountability.models import ExtensionStatus as ExtensionStatus  # noqa: E402
+from .accountability.models import Submission as Submission  # noqa: E402
+from .accountability.models import SubmissionDecision as SubmissionDecision  # noqa: E402

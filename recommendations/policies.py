@@ -4,6 +4,9 @@ Each function takes the user's ``Roles`` (one query per request, see ``agencies.
 that checking a whole page of items costs nothing more.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
@@ -16,7 +19,8 @@ from agencies.policies import (
 )
 from agencies.selectors import user_roles
 
-from .models import ActionItem, Recommendation
+from .accountability import policies as accountability
+from .models import ActionItem, Recommendation, Status
 
 __all__ = ["can_see_contact_details", "can_view_tracker", "require_view_tracker", "roles_of"]
 
@@ -47,7 +51,91 @@ def can_assign(user: User | object, item: ActionItem) -> bool:
     return roles.sees_everything or item.owner_agency_id in roles.manager_of
 
 
-can_change_due_date = can_assign
+def can_manage_item(user: User | object, item: ActionItem) -> bool:
+    """Decisions about the item itself (cancel, reopen): managers of the owner agency and
+    coordinators."""
+    roles = roles_of(user)
+    return roles.sees_everything or item.owner_agency_id in roles.manager_of
+
+
+def can_change_due_date(user: User | object, item: ActionItem) -> bool:
+    """Re-date directly: coordinators only, who own the plan. Everyone else asks for an
+    extension (``accountability.can_request_extension``), so every slip is requested, decided
+    by someone else and counted."""
+    return roles_of(user).sees_everything
+
+
+# Status transitions -----------------------------------------------------------------------------
+
+
+class Via:
+    """The one path through which a transition is made."""
+
+    CHANGE = "change"  # a progress update or PATCH (services.action_item_change)
+    SUBMISSION = "submission"  # submitting for verification with evidence
+    VERIFICATION = "verification"  # a verifier's accept or return
+
+
+@dataclass(frozen=True)
+class Transition:
+    may: Callable[[User | object, ActionItem], bool]
+    via: str = Via.CHANGE
+    needs_reason: bool = False
+
+
+_WORK = Transition(can_record_progress)
+_SUBMIT = Transition(accountability.can_submit_for_verification, via=Via.SUBMISSION)
+_DECISION = Transition(can_manage_item, needs_reason=True)
+
+# Every allowed status transition, who may make it, through which path, and whether it needs a
+# reason. Anything not in this table is refused on every path (form, API, admin, commands).
+#
+#   not_started ⇄ in_progress ⇄ blocked ⇄ not_started       owner agency (staff, managers)
+#   not_started | in_progress | blocked → awaiting_verification   by submission with evidence
+#   awaiting_verification → completed (accept) | in_progress (return, with a reason)   verifier
+#   any open status → cancelled                       manager or coordinator, with a reason
+#   completed | cancelled → in_progress (reopen)      manager or coordinator, with a reason
+#   cancelled → not_started (reopen)                  manager or coordinator, with a reason
+S = Status
+STATUS_TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (S.NOT_STARTED, S.IN_PROGRESS): _WORK,
+    (S.NOT_STARTED, S.BLOCKED): _WORK,
+    (S.IN_PROGRESS, S.NOT_STARTED): _WORK,
+    (S.IN_PROGRESS, S.BLOCKED): _WORK,
+    (S.BLOCKED, S.IN_PROGRESS): _WORK,
+    (S.BLOCKED, S.NOT_STARTED): _WORK,
+    (S.NOT_STARTED, S.AWAITING_VERIFICATION): _SUBMIT,
+    (S.IN_PROGRESS, S.AWAITING_VERIFICATION): _SUBMIT,
+    (S.BLOCKED, S.AWAITING_VERIFICATION): _SUBMIT,
+    (S.AWAITING_VERIFICATION, S.COMPLETED): Transition(
+        accountability.can_verify, via=Via.VERIFICATION
+    ),
+    (S.AWAITING_VERIFICATION, S.IN_PROGRESS): Transition(
+        accountability.can_verify, via=Via.VERIFICATION, needs_reason=True
+    ),
+    (S.NOT_STARTED, S.CANCELLED): _DECISION,
+    (S.IN_PROGRESS, S.CANCELLED): _DECISION,
+    (S.BLOCKED, S.CANCELLED): _DECISION,
+    (S.AWAITING_VERIFICATION, S.CANCELLED): _DECISION,
+    (S.COMPLETED, S.IN_PROGRESS): _DECISION,
+    (S.CANCELLED, S.IN_PROGRESS): _DECISION,
+    (S.CANCELLED, S.NOT_STARTED): _DECISION,
+}
+del S
+
+
+def status_transition(before: str, after: str) -> Transition | None:
+    """The rule for moving an item from ``before`` to ``after``; None if it is not allowed."""
+    return STATUS_TRANSITIONS.get((before, after))
+
+
+def status_choices_for(user: User | object, item: ActionItem) -> list[str]:
+    """The statuses ``user`` may set on ``item`` with a progress update (its own first)."""
+    return [item.status] + [
+        after
+        for (before, after), rule in STATUS_TRANSITIONS.items()
+        if before == item.status and rule.via == Via.CHANGE and rule.may(user, item)
+    ]
 
 
 def can_confirm_past_due_date(user: User | object, item: ActionItem | None = None) -> bool:
@@ -92,7 +180,7 @@ def can_watch(user: User | object, item: ActionItem) -> bool:
 _FIELD_RULES = {
     "status": can_record_progress,
     "percent_complete": can_record_progress,
-    "due_date": can_assign,
+    "due_date": can_change_due_date,
     "assignee": can_assign,
     "note": can_add_note,
     "confirm_past_due_date": can_confirm_past_due_date,
@@ -120,6 +208,24 @@ def refusal_assign(item: ActionItem) -> str:
     return _("Only managers of %(agency)s and coordinators may assign or re-date this item.") % {
         "agency": item.owner_agency.local_acronym
     }
+
+
+def refusal_manage_item(item: ActionItem) -> str:
+    return _("Only managers of %(agency)s and coordinators may cancel or reopen this item.") % {
+        "agency": item.owner_agency.local_acronym
+    }
+
+
+def refusal_change_due_date() -> str:
+    return _(
+        "Only coordinators change a due date directly; request an extension instead, "
+        "and it is decided by someone else."
+    )
+
+
+def require_change_due_date(user: User | object, item: ActionItem) -> None:
+    if not can_change_due_date(user, item):
+        raise PermissionDenied(refusal_change_due_date())
 
 
 def refusal_add_note() -> str:
@@ -177,8 +283,10 @@ def require_writable_fields(user: User | object, item: ActionItem, fields: set[s
     refused = set(fields) - action_item_writable_fields(user, item)
     if refused & {"status", "percent_complete"}:
         raise PermissionDenied(refusal_record_progress(item))
-    if refused & {"due_date", "assignee"}:
+    if "assignee" in refused:
         raise PermissionDenied(refusal_assign(item))
+    if "due_date" in refused:
+        raise PermissionDenied(refusal_change_due_date())
     if "confirm_past_due_date" in refused:
         raise PermissionDenied(refusal_confirm_past_due_date())
     if refused:

@@ -13,6 +13,7 @@ from agencies.models import User
 from agencies.selectors import user_roles
 
 from . import caching
+from .accountability.selectors import with_accountability
 from .models import (
     CLOSED_STATUSES,
     ActionItem,
@@ -76,9 +77,11 @@ def _themes(source_key: str) -> list[Theme]:
 
 def action_item_queryset() -> QuerySet[ActionItem]:
     """Action items with everything a list or detail shows, and the derived flags."""
-    return ActionItem.objects.select_related(
-        "recommendation", "recommendation__theme", "owner_agency", "assignee"
-    ).with_flags()
+    return with_accountability(
+        ActionItem.objects.select_related(
+            "recommendation", "recommendation__theme", "owner_agency", "assignee"
+        ).with_flags()
+    )
 
 
 # My work ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import Enum, auto
 from typing import Any, Final
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -19,6 +19,7 @@ from agencies.models import Agency, User
 
 from . import policies
 from .models import (
+    WORKING_STATUSES,
     ActionItem,
     DataVersion,
     ProgressUpdate,
@@ -42,6 +43,50 @@ class Unset(Enum):
 
 
 UNSET: Final = Unset.UNSET
+
+
+def status_transition_check(
+    *, actor: User | None, item: ActionItem, after: str, via: str, reason: str
+) -> None:
+    """Refuse a status change the transition table (``policies.STATUS_TRANSITIONS``) does not
+    allow, or allows only through another path, to someone else, or with a reason.
+
+    Every path that changes a status calls this: progress updates, PATCH, the admin, the
+    submission and the verification services. ``actor=None`` (an operator's command) skips only
+    the question of who may: the table and the reason still apply.
+    """
+    labels = dict(Status.choices)
+    rule = policies.status_transition(item.status, after)
+    if after == Status.COMPLETED and item.status in WORKING_STATUSES:
+        # Not in the table, but the way there is: say it.
+        rule = policies.status_transition(item.status, Status.AWAITING_VERIFICATION)
+    if rule is None:
+        raise ValidationError(
+            {
+                "status": _("An item cannot go from “%(before)s” to “%(after)s”.")
+                % {
+                    "before": labels.get(item.status, item.status),
+                    "after": labels.get(after, after),
+                }
+            }
+        )
+    if rule.via != via:
+        if rule.via == policies.Via.SUBMISSION:
+            message = _(
+                "To report an item done, submit it for verification with a closing note and "
+                "evidence."
+            )
+        else:
+            message = _("Only a verifier's decision moves an item out of “Awaiting verification”.")
+        raise ValidationError({"status": message})
+    if actor is not None and not rule.may(actor, item):
+        if rule.via == policies.Via.CHANGE and rule.needs_reason:
+            raise PermissionDenied(policies.refusal_manage_item(item))
+        raise PermissionDenied(policies.refusal_record_progress(item))
+    if rule.needs_reason and not reason.strip():
+        raise ValidationError(
+            {"note": _("Say why in the note: cancelling or reopening an item needs a reason.")}
+        )
 
 
 def data_version_bump() -> None:
@@ -297,7 +342,8 @@ def action_item_change_check(
     upload's) asks here, so it refuses exactly what the change would refuse."""
     note = (note or "").strip()
     if status == Status.COMPLETED and status != item.status:
-        percent_complete = 100
+        # Reaches the transition check below, which explains how an item is completed.
+        percent_complete = UNSET
     _validate_change(
         item=item,
         status=status,
@@ -324,6 +370,19 @@ def action_item_change_check(
         item=item,
         fields=fields | ({"confirm_past_due_date"} if confirm_past_due_date else set()),
     )
+    if "status" in changes:
+        status_transition_check(
+            actor=actor, item=item, after=changes["status"], via=policies.Via.CHANGE, reason=note
+        )
+    elif "percent_complete" in changes and item.status not in WORKING_STATUSES:
+        raise ValidationError(
+            {
+                "percent_complete": _(
+                    "The percent of an item that is not being worked on does not change; "
+                    "reopen it first."
+                )
+            }
+        )
     if (
         changes.get("status", item.status) == Status.COMPLETED
         and changes.get("percent_complete", item.percent_complete) != 100

@@ -371,12 +371,14 @@ def _item_page(
     user = signed_in_user(request)
     allowed = ItemPermissions.of(user, item)
     if allowed.record_progress:
-        progress_form = progress_form or ProgressForm(item=item)
+        progress_form = progress_form or ProgressForm(item=item, user=user)
     elif allowed.add_note:
         note_form = note_form or NoteForm(item=item)
     if allowed.assign:
         assign_form = assign_form or AssignForm(
-            item=item, may_confirm_past_due_date=policies.can_confirm_past_due_date(user, item)
+            item=item,
+            user=user,
+            may_confirm_past_due_date=policies.can_confirm_past_due_date(user, item),
         )
     timeline = Paginator(selectors.action_item_timeline(item=item), TIMELINE_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -422,10 +424,10 @@ def _rebind_on_current(
     form_class: type[VersionedForm], request: HttpRequest, current: ActionItem, **kwargs: Any
 ) -> Any:
     """The person's input, kept, but based on the current version so they may save it again."""
-    form = form_class(item=current, **kwargs)
+    form = form_class(item=current, user=request.user, **kwargs)
     data = request.POST.copy()
     data[form.add_prefix("version")] = str(current.version)
-    rebound = form_class(data, item=current, **kwargs)
+    rebound = form_class(data, item=current, user=request.user, **kwargs)
     rebound.is_valid()
     return rebound
 
@@ -439,7 +441,7 @@ def action_item_record_progress(request: HttpRequest, pk: int) -> HttpResponse:
     allowed = ItemPermissions.of(user, item)
     form: ProgressForm | NoteForm
     if allowed.record_progress:
-        form = ProgressForm(request.POST, item=item)
+        form = ProgressForm(request.POST, item=item, user=user)
     elif allowed.add_note:
         # A supporting agency's form has only a note; a posted status change is not theirs to make.
         if any(key.startswith(ProgressForm.prefix + "-") for key in request.POST):
@@ -494,17 +496,19 @@ def action_item_assign(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.action_item_detail(pk=pk)
     policies.require_assign(user, item)
     may_confirm = policies.can_confirm_past_due_date(user, item)
-    form = AssignForm(request.POST, item=item, may_confirm_past_due_date=may_confirm)
+    form = AssignForm(request.POST, item=item, user=user, may_confirm_past_due_date=may_confirm)
     if not form.is_valid():
         return _item_page(request, item, assign_form=form, status=400)
     data = form.cleaned_data
-    changes = {"assignee": data["assignee"], "due_date": data["due_date"]}
+    changes = {"assignee": data["assignee"]}
+    if "due_date" in data:
+        changes["due_date"] = data["due_date"]
     try:
         services.action_item_change(
             item=item,
             actor=user,
             expected_version=data["version"],
-            note=data["reason"],
+            note=data.get("reason", ""),
             confirm_past_due_date=form.confirm_past_due_date(),
             submission_token=form.submission_token(),
             **changes,

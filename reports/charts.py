@@ -22,6 +22,7 @@ STATUS_COLOURS = {
     Status.NOT_STARTED: "#6b6b6b",
     Status.IN_PROGRESS: "#1f4e8c",
     Status.BLOCKED: "#a4161a",
+    Status.AWAITING_VERIFICATION: "#5b3f8c",
     Status.COMPLETED: "#2e6b2e",
     Status.CANCELLED: "#7a5c00",
 }

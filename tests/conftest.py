@@ -106,6 +106,20 @@ def roles(db: None) -> RoleMatrix:
     )
 
 
+@pytest.fixture(autouse=True)
+def evidence_storage_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Evidence files go to a temporary folder, never to the worktree's var/media/."""
+    location = tmp_path_factory.mktemp("evidence")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -97,7 +97,7 @@ def test_links_in_emails_start_with_site_url(
     with django_capture_on_commit_callbacks(execute=True):
         action_item_change(
             item=roles.item,
-            actor=roles.manager,
+            actor=roles.coordinator,
             expected_version=roles.item.version,
             assignee=roles.staff,
             due_date=roles.item.due_date + datetime.timedelta(days=1),

@@ -11,6 +11,15 @@ from imports.api import (
     SourceImportPreviewView,
     TimelineExportView,
 )
+from recommendations.accountability.api import (
+    AssessmentsView,
+    EvidenceFileView,
+    ExtensionDecisionView,
+    ExtensionRequestViewSet,
+    ItemExtensionRequestsView,
+    SubmissionsView,
+    VerificationView,
+)
 from recommendations.api.views import (
     ActionItemUpdatesView,
     ActionItemViewSet,
@@ -29,6 +38,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("recommendations", RecommendationViewSet, basename="recommendation")
 router.register("action-items", ActionItemViewSet, basename="action-item")
 router.register("progress-updates", ProgressUpdateViewSet, basename="progress-update")
+router.register("extension-requests", ExtensionRequestViewSet, basename="extension-request")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", AuthTokenView.as_view(), name="auth-token"),
@@ -38,6 +48,32 @@ urlpatterns: list[URLPattern | URLResolver] = [
         ActionItemUpdatesView.as_view(),
         name="action-item-updates",
     ),
+    path(
+        "action-items/<int:pk>/submissions/",
+        SubmissionsView.as_view(),
+        name="action-item-submissions",
+    ),
+    path(
+        "action-items/<int:pk>/verification/",
+        VerificationView.as_view(),
+        name="action-item-verification",
+    ),
+    path(
+        "action-items/<int:pk>/extension-requests/",
+        ItemExtensionRequestsView.as_view(),
+        name="action-item-extension-requests",
+    ),
+    path(
+        "action-items/<int:pk>/assessments/",
+        AssessmentsView.as_view(),
+        name="action-item-assessments",
+    ),
+    path(
+        "extension-requests/<int:pk>/decision/",
+        ExtensionDecisionView.as_view(),
+        name="extension-request-decision",
+    ),
+    path("evidence/<int:pk>/file/", EvidenceFileView.as_view(), name="evidence-file"),
     path("reports/summary/", ReportSummaryView.as_view(), name="reports-summary"),
     path("imports/sources/", SourceImportPreviewView.as_view(), name="imports-sources"),
     path("imports/progress/", ProgressImportPreviewView.as_view(), name="imports-progress"),

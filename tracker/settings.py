@@ -166,6 +166,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "recommendations.accountability.context_processors.accountability_counts",
             ],
         },
     },
@@ -281,6 +282,14 @@ else:
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)
 
+# Accountability: evidence, verification, extensions, assessments -----------------------------
+# Largest evidence file accepted, in bytes (20 MB).
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# A latest assessment older than the latest self-report by more than this is "out of date".
+ASSESSMENT_OUT_OF_DATE_DAYS = env_int("ASSESSMENT_OUT_OF_DATE_DAYS", default=90)
+# Verifiers and deciders are reminded of what has waited longer than this.
+DECISION_REMINDER_DAYS = env_int("DECISION_REMINDER_DAYS", default=10)
+
 # Reminder rules (calendar days unless REMINDER_BUSINESS_DAYS is on) ---------------------------
 # Each is checked here, at start-up: a bad value stops every process naming the variable, instead
 # of failing later inside a scan. An empty REMINDER_DUE_SOON_DAYS turns due-soon reminders off.
@@ -342,6 +351,12 @@ MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Evidence files: never under a public URL (base_url None); served by a view that checks
+    # who may see the item. Any Django storage backend can replace it (S3, Azure...).
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(Path(MEDIA_ROOT) / "evidence"), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

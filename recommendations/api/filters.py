@@ -23,6 +23,7 @@ from recommendations.models import (
     Recommendation,
     Status,
     ThemeSection,
+    discrepancy_condition,
     overdue_condition,
     stale_condition,
 )
@@ -84,6 +85,13 @@ class ActionItemFilter(ApiFilterSet):
         method="filter_stale",
         help_text=_("Open with no progress update for the configured number of days."),
     )
+    discrepancy = filters.BooleanFilter(
+        method="filter_discrepancy",
+        help_text=_(
+            "The coordinators' latest assessment disagrees with the self-report, or is out of "
+            "date (true), or not (false)."
+        ),
+    )
     ordering = StableOrderingFilter(
         fields=(
             ("due_date", "due_date"),
@@ -112,6 +120,12 @@ class ActionItemFilter(ApiFilterSet):
     ) -> QuerySet[ActionItem]:
         stale = stale_condition()
         return queryset.filter(stale) if value else queryset.exclude(stale)
+
+    def filter_discrepancy(
+        self, queryset: QuerySet[ActionItem], name: str, value: bool
+    ) -> QuerySet:
+        discrepancy = discrepancy_condition()
+        return queryset.filter(discrepancy) if value else queryset.exclude(discrepancy)
 
 
 class RecommendationFilter(ApiFilterSet):

@@ -103,6 +103,24 @@ class RecommendationSerializer(serializers.ModelSerializer[Recommendation]):
         return f"{prefix}?{urlencode({'recommendation': recommendation.code})}"
 
 
+class VerificationSummarySerializer(serializers.Serializer[dict[str, Any]]):
+    state = serializers.ChoiceField(choices=["pending", "accepted", "returned"])
+    submitted_by = serializers.CharField(allow_null=True)
+    submitted_at = serializers.DateTimeField()
+    decided_by = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class OpenExtensionSerializer(serializers.Serializer[dict[str, Any]]):
+    id = serializers.IntegerField()
+    proposed_due_date = serializers.DateField()
+
+
+class LatestAssessmentSerializer(serializers.Serializer[dict[str, Any]]):
+    rating = serializers.CharField()
+    assessed_at = serializers.DateTimeField()
+
+
 class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
     url = IdentityLinkField(view_name="api:action-item-detail")
     reference = serializers.CharField(
@@ -128,6 +146,26 @@ class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
         ),
     )
     updates_url = IdentityLinkField(view_name="api:action-item-updates")
+    verification = serializers.SerializerMethodField(
+        help_text=_(
+            "The latest submission for verification: state pending (reported complete), "
+            "accepted (verified complete) or returned; null if never submitted."
+        )
+    )
+    open_extension_request = serializers.SerializerMethodField(
+        help_text=_("The pending extension request, or null.")
+    )
+    latest_assessment = serializers.SerializerMethodField(
+        help_text=_("The coordinators' latest assessment (rating and when), or null.")
+    )
+    discrepancy = serializers.BooleanField(
+        source="is_discrepant",
+        read_only=True,
+        help_text=_(
+            "The latest assessment is off track or insufficient information while the agency "
+            "reports in progress or awaiting verification, or it is out of date."
+        ),
+    )
 
     class Meta:
         model = ActionItem
@@ -157,6 +195,10 @@ class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
             "created_at",
             "updated_at",
             "updates_url",
+            "verification",
+            "open_extension_request",
+            "latest_assessment",
+            "discrepancy",
         ]
         read_only_fields = fields
 
@@ -198,7 +240,43 @@ class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
             "created_at": fields["created_at"].to_representation(instance.created_at),
             "updated_at": fields["updated_at"].to_representation(instance.updated_at),
             "updates_url": fields["updates_url"].to_representation(instance),
+            "verification": self.get_verification(instance),
+            "open_extension_request": self.get_open_extension_request(instance),
+            "latest_assessment": self.get_latest_assessment(instance),
+            "discrepancy": instance.is_discrepant,
         }
+
+    @extend_schema_field(VerificationSummarySerializer(allow_null=True))
+    def get_verification(self, item: ActionItem) -> dict[str, Any] | None:
+        decision = getattr(item, "verification_decision", None)
+        if decision is None:
+            return None
+        return VerificationSummarySerializer(
+            {
+                "state": decision,
+                "submitted_by": item.verification_submitted_by,  # type: ignore[attr-defined]
+                "submitted_at": item.verification_submitted_at,  # type: ignore[attr-defined]
+                "decided_by": item.verification_decided_by,  # type: ignore[attr-defined]
+                "decided_at": item.verification_decided_at,  # type: ignore[attr-defined]
+            }
+        ).data
+
+    @extend_schema_field(OpenExtensionSerializer(allow_null=True))
+    def get_open_extension_request(self, item: ActionItem) -> dict[str, Any] | None:
+        request_id = getattr(item, "open_extension_id", None)
+        if request_id is None:
+            return None
+        return OpenExtensionSerializer(
+            {"id": request_id, "proposed_due_date": item.open_extension_proposed}  # type: ignore[attr-defined]
+        ).data
+
+    @extend_schema_field(LatestAssessmentSerializer(allow_null=True))
+    def get_latest_assessment(self, item: ActionItem) -> dict[str, Any] | None:
+        if not item.latest_assessment_rating:
+            return None
+        return LatestAssessmentSerializer(
+            {"rating": item.latest_assessment_rating, "assessed_at": item.latest_assessment_at}
+        ).data
 
 
 class ProgressUpdateSerializer(serializers.ModelSerializer[ProgressUpdate]):

@@ -260,7 +260,7 @@ def test_a_patch_equal_to_the_current_values_answers_200_unchanged_and_writes_no
 ) -> None:
     item = roles.item
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client_for(roles.manager).patch(
+        response = client_for(roles.coordinator).patch(
             f"/api/v1/action-items/{item.pk}/",
             {"status": item.status, "due_date": item.due_date.isoformat()},
             format="json",

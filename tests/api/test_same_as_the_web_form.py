@@ -174,11 +174,11 @@ def test_a_redate_without_a_reason_is_refused_alike_by_the_web_form_and_the_api(
     by_web, by_api = twins(roles)
     new_date = (by_web.due_date + datetime.timedelta(days=30)).isoformat()
 
-    page = web_client(roles.manager).post(
+    page = web_client(roles.coordinator).post(
         f"/items/{by_web.pk}/assign/",
         {"assign-version": by_web.version, "assign-due_date": new_date, "assign-reason": ""},
     )
-    response = client_for(roles.manager).patch(
+    response = client_for(roles.coordinator).patch(
         item_url(by_api.pk), {"due_date": new_date}, format="json", HTTP_IF_MATCH=by_api.etag
     )
 
@@ -198,11 +198,11 @@ def test_a_redate_with_a_reason_leaves_the_same_update_by_the_web_form_and_the_a
     by_web, by_api = twins(roles)
     new_date = (by_web.due_date + datetime.timedelta(days=30)).isoformat()
 
-    page = web_client(roles.manager).post(
+    page = web_client(roles.coordinator).post(
         f"/items/{by_web.pk}/assign/",
         {"assign-version": by_web.version, "assign-due_date": new_date, "assign-reason": "Scope"},
     )
-    response = client_for(roles.manager).patch(
+    response = client_for(roles.coordinator).patch(
         item_url(by_api.pk),
         {"due_date": new_date, "note": "Scope"},
         format="json",

@@ -66,7 +66,7 @@ def test_a_patch_leaves_the_same_update_and_signal_as_the_service(
     by_api, by_ui = roles.item, twin(roles.item)
     new_due = by_api.due_date + datetime.timedelta(days=14)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(roles.manager).patch(
+        response = client_for(roles.coordinator).patch(
             item_url(by_api.pk),
             {
                 "status": "in_progress",
@@ -82,7 +82,7 @@ def test_a_patch_leaves_the_same_update_and_signal_as_the_service(
     with django_capture_on_commit_callbacks(execute=True):
         action_item_change(
             item=by_ui,
-            actor=roles.manager,
+            actor=roles.coordinator,
             expected_version=by_ui.version,
             status="in_progress",
             percent_complete=25,

@@ -110,13 +110,22 @@ def test_a_patch_that_names_no_field_gets_400_but_one_equal_to_the_current_value
     assert_nothing_written(roles.item)
 
 
-def test_completing_at_less_than_100_percent_is_refused_with_the_fields_message(
+def test_completing_directly_is_refused_with_the_way_to_do_it(
     roles: RoleMatrix, client_for: ClientFor
 ) -> None:
-    client = client_for(roles.staff)
-    assert patch(client, roles.item, {"status": "completed"}).status_code == 200
+    response = patch(client_for(roles.staff), roles.item, {"status": "completed"})
+    assert response.status_code == 400
+    assert "submit it for verification" in response.json()["status"][0]
     roles.item.refresh_from_db()
-    response = patch(client, roles.item, {"percent_complete": 60})
+    assert roles.item.version == 1
+
+
+def test_the_percent_of_a_completed_item_cannot_change(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
+    ActionItem.objects.filter(pk=roles.item.pk).update(status="completed", percent_complete=100)
+    roles.item.refresh_from_db()
+    response = patch(client_for(roles.staff), roles.item, {"percent_complete": 60})
     assert response.status_code == 400
     assert "percent_complete" in response.json()
 
@@ -371,7 +380,7 @@ def test_a_patch_of_the_due_date_without_a_note_is_refused_and_writes_nothing(
     roles: RoleMatrix, client_for: ClientFor
 ) -> None:
     item = roles.item
-    response = client_for(roles.manager).patch(
+    response = client_for(roles.coordinator).patch(
         f"/api/v1/action-items/{item.pk}/",
         {"due_date": (item.due_date + datetime.timedelta(days=7)).isoformat()},
         format="json",
@@ -389,7 +398,7 @@ def test_a_due_date_outside_the_sane_range_is_refused_by_the_api(
     roles: RoleMatrix, client_for: ClientFor, due_date: str
 ) -> None:
     item = roles.item
-    response = client_for(roles.manager).patch(
+    response = client_for(roles.coordinator).patch(
         f"/api/v1/action-items/{item.pk}/",
         {"due_date": due_date, "note": "Typo?"},
         format="json",

@@ -14,7 +14,11 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from notifications import planning
 from notifications.models import Notification, Watch
-from recommendations.models import Status
+from recommendations.accountability.services import (
+    ACCEPT,
+    submission_create,
+    verification_decide,
+)
 from recommendations.services import action_item_change
 from tests.notifications.conftest import World, at
 
@@ -25,8 +29,8 @@ QUARTER_END = datetime.date(2026, 6, 30)
 EXPECTED = {
     ("2026-04-01", "alice"): ["assigned A"],
     ("2026-04-03", "bob"): ["due_soon C"],
-    ("2026-04-09", "bob"): ["due_soon C"],
-    ("2026-04-09", "manager"): ["status_changed C"],
+    ("2026-04-09", "bob"): ["due_soon C", "status_changed C"],  # verified (by someone else)
+    ("2026-04-09", "manager"): ["status_changed C", "status_changed C"],
     ("2026-04-13", "alice"): ["due_soon A"],
     ("2026-04-19", "alice"): ["due_soon A"],
     ("2026-04-21", "alice"): ["overdue A"],
@@ -113,7 +117,22 @@ def test_a_quarter_of_reminders_reaches_exactly_the_right_people_on_the_right_da
             planning.reminders_scan()
         if day == datetime.date(2026, 4, 9):
             item_c.refresh_from_db()
-            act(at(day, 10), item=item_c, actor=world.bob, status=Status.COMPLETED)
+            # Reported done, and verified by the coordinator the same morning.
+            with (
+                time_machine.travel(at(day, 10), tick=False),
+                django_capture_on_commit_callbacks(execute=True),
+            ):
+                submission_create(
+                    item=item_c,
+                    actor=world.bob,
+                    expected_version=None,
+                    note="Delivered.",
+                    links=["https://example.gc.ca/report"],
+                )
+                item_c.refresh_from_db()
+                verification_decide(
+                    item=item_c, actor=world.coordinator, expected_version=None, decision=ACCEPT
+                )
         if day == datetime.date(2026, 5, 6):
             item_a.refresh_from_db()
             act(at(day, 10), item=item_a, actor=world.alice, note="Draft sent for review.")
@@ -139,5 +158,9 @@ def test_a_quarter_of_reminders_reaches_exactly_the_right_people_on_the_right_da
     assert emails_per_person_day[("2026-05-01", "alice")] == 1
     # The escalation and the digest of the same Monday are two emails.
     assert emails_per_person_day[("2026-05-04", "manager")] == 2
-    assert sum(emails_per_person_day.values()) == len(EXPECTED) + 2 * len(DIGEST_DAYS)
+    # Immediate emails are one per change: on 9 April bob's status change comes beside his
+    # reminder, and the manager hears of the submission and of the verification.
+    assert emails_per_person_day[("2026-04-09", "bob")] == 2
+    assert emails_per_person_day[("2026-04-09", "manager")] == 2
+    assert sum(emails_per_person_day.values()) == len(EXPECTED) + 2 * len(DIGEST_DAYS) + 2
     assert not Notification.objects.exclude(state=Notification.State.SENT).exists()

@@ -34,13 +34,20 @@ def test_status_change_writes_state_and_one_progress_update(roles: RoleMatrix) -
     assert change.changed_fields == {"status", "percent_complete", "note"}
 
 
-def test_completing_an_item_sets_it_to_100_percent(roles: RoleMatrix) -> None:
-    change = action_item_change(
-        item=roles.item, actor=roles.staff, expected_version=1, status=Status.COMPLETED
-    )
-    assert change.item.percent_complete == 100
-    assert change.item.completed_at is not None
-    assert change.update.percent_after == 100
+@pytest.mark.parametrize("actor", ["staff", "manager", "coordinator"])
+def test_nobody_completes_an_item_directly_only_by_verification(
+    roles: RoleMatrix, actor: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        action_item_change(
+            item=roles.item,
+            actor=roles.by_name(actor),
+            expected_version=1,
+            status=Status.COMPLETED,
+        )
+    assert "submit it for verification" in str(raised.value)
+    roles.item.refresh_from_db()
+    assert (roles.item.status, roles.item.version) == (Status.NOT_STARTED, 1)
 
 
 def test_stale_version_is_refused_and_nothing_is_written(roles: RoleMatrix) -> None:
@@ -86,18 +93,26 @@ def test_supporting_agency_may_add_a_note_but_not_change_status(roles: RoleMatri
         )
 
 
-def test_staff_cannot_reassign_or_redate_but_manager_can(roles: RoleMatrix) -> None:
+def test_staff_cannot_reassign_or_redate_managers_assign_and_coordinators_redate(
+    roles: RoleMatrix,
+) -> None:
     with pytest.raises(PermissionDenied):
         action_item_change(
             item=roles.item, actor=roles.staff, expected_version=1, assignee=roles.staff
         )
     old_due = roles.item.due_date
     new_due = old_due + datetime.timedelta(days=30)
+    with pytest.raises(PermissionDenied, match="request an extension"):
+        action_item_change(
+            item=roles.item, actor=roles.manager, expected_version=1, due_date=new_due, note="x"
+        )
+    action_item_change(
+        item=roles.item, actor=roles.manager, expected_version=1, assignee=roles.staff
+    )
     change = action_item_change(
         item=roles.item,
-        actor=roles.manager,
-        expected_version=1,
-        assignee=roles.staff,
+        actor=roles.coordinator,
+        expected_version=2,
         due_date=new_due,
         note="Consultation",
     )

@@ -133,14 +133,22 @@ def test_staff_records_an_update_and_sees_it_on_the_timeline(
     assert "Draft sent." in page
 
 
-def test_completing_an_item_from_the_form_sets_100_percent(
+def test_the_progress_form_offers_only_the_allowed_statuses_and_never_completed(
     client: Client, roles: RoleMatrix
 ) -> None:
-    signed_in(client, roles.staff).post(
+    response = signed_in(client, roles.staff).get(item_url(roles.item))
+    options = response.context["progress_form"].fields["status"].choices
+    assert [value for value, _label in options] == [
+        Status.NOT_STARTED,
+        Status.IN_PROGRESS,
+        Status.BLOCKED,
+    ]
+    refused = client.post(
         progress_url(roles.item), progress_data(roles.item, status=Status.COMPLETED)
     )
+    assert refused.status_code == 400
     roles.item.refresh_from_db()
-    assert (roles.item.status, roles.item.percent_complete) == (Status.COMPLETED, 100)
+    assert (roles.item.status, roles.item.version) == (Status.NOT_STARTED, 1)
 
 
 def test_invalid_percent_is_refused_with_an_error_linked_to_its_field(
@@ -239,7 +247,7 @@ def test_assignee_choices_are_the_owner_agencys_members_only(
 def test_changing_the_due_date_needs_a_reason_which_goes_on_the_timeline(
     client: Client, roles: RoleMatrix
 ) -> None:
-    client = signed_in(client, roles.manager)
+    client = signed_in(client, roles.coordinator)
     new_date = days_from_today(90)
     refused = client.post(
         assign_url(roles.item), assign_data(roles.item, due_date=new_date.isoformat())

@@ -21,8 +21,10 @@ pytestmark = pytest.mark.django_db
 # My work and the recommendations list read their counts through the exact cache: its keys cost
 # the data version (each cached read) and the next stale crossing (the counts of stale items);
 # a repeated request then skips the counting (CACHED_SAVES fewer queries). The recommendation
-# list reads the source documents once more, for its source links.
-EXPECTED = {"my_work": 11, "recommendation_list": 7, "recommendation_detail": 6, "item": 9}
+# list reads the source documents once more, for its source links. The item page includes the
+# accountability panel: submissions, extension requests and assessments (three queries, whatever
+# their number).
+EXPECTED = {"my_work": 11, "recommendation_list": 7, "recommendation_detail": 6, "item": 12}
 CACHED_SAVES = {"my_work": 2, "recommendation_list": 2}
 
 

@@ -15,8 +15,18 @@ from django.conf import settings
 
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation
 
-OPEN = {"not_started", "in_progress", "blocked"}
-STATUSES = ("not_started", "in_progress", "blocked", "completed", "cancelled")
+# Being worked on: overdue and stale apply to these.
+WORKING = {"not_started", "in_progress", "blocked"}
+# Not closed: an item awaiting verification is open, but neither overdue nor stale.
+OPEN = {*WORKING, "awaiting_verification"}
+STATUSES = (
+    "not_started",
+    "in_progress",
+    "blocked",
+    "awaiting_verification",
+    "completed",
+    "cancelled",
+)
 
 
 @dataclass
@@ -37,10 +47,10 @@ class Tally:
             self.counts = dict.fromkeys(STATUSES, 0)
         self.total += 1
         self.counts[row["status"]] += 1
-        is_open = row["status"] in OPEN
-        if is_open and row["due_date"] < today:
+        is_working = row["status"] in WORKING
+        if is_working and row["due_date"] < today:
             self.overdue += 1
-        if is_open and row["last_progress_at"] < stale_before:
+        if is_working and row["last_progress_at"] < stale_before:
             self.stale += 1
         slip = (row["due_date"] - row["original_due_date"]).days
         if slip > 0:
@@ -141,11 +151,15 @@ def oracle_lists(
     """(total, first ids) of the overdue, stale and most slipped lists."""
     stale_before = now - datetime.timedelta(days=settings.REMINDER_STALE_DAYS)
     overdue = sorted(
-        (row for row in rows if row["status"] in OPEN and row["due_date"] < today),
+        (row for row in rows if row["status"] in WORKING and row["due_date"] < today),
         key=lambda row: (row["due_date"], row["id"]),
     )
     stale = sorted(
-        (row for row in rows if row["status"] in OPEN and row["last_progress_at"] < stale_before),
+        (
+            row
+            for row in rows
+            if row["status"] in WORKING and row["last_progress_at"] < stale_before
+        ),
         key=lambda row: (row["last_progress_at"], row["id"]),
     )
     slipped = sorted(

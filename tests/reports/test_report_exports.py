@@ -202,6 +202,7 @@ def test_excel_headers_and_sheet_names_are_in_the_users_language(
         "Non commencée",
         "En cours",
         "Bloquée",
+        "En attente de vérification",
         "Terminée",
         "Annulée",
     ]

@@ -255,7 +255,10 @@ def test_the_report_is_rendered_in_the_users_language(
 # progress updates, one count of the newly overdue): two queries more than the exports. The
 # exports list every row (list_limit=None), which the cache does not hold: no version read.
 # The page's filter form lists the source documents (one query) since the source became a filter.
-EXPECTED_QUERIES = {"page": 18, "csv": 11, "excel": 11, "api": 12}
+# A coordinator's page also counts the verification queue and the extension requests for the
+# navigation (two queries); a manager's does not.
+NAV_COUNTS = 2
+EXPECTED_QUERIES = {"page": 18 + NAV_COUNTS, "csv": 11, "excel": 11, "api": 12}
 
 
 @pytest.mark.parametrize("what", list(URLS))
@@ -278,12 +281,12 @@ def test_a_scoped_report_costs_one_query_more_whatever_the_data(
     small = dataset_create(seed=63, items=8, agencies=3)
     manager = member_of("scoped-manager", Membership.Role.MANAGER, small.agencies[0])
     client.force_login(manager)
-    with django_assert_num_queries(EXPECTED_QUERIES["page"] + 1):
+    with django_assert_num_queries(EXPECTED_QUERIES["page"] - NAV_COUNTS + 1):
         client.get("/reports/?priority=high")
 
     large = dataset_create(seed=64, items=400, agencies=40)
     Membership.objects.create(user=manager, agency=large.agencies[0], role=Membership.Role.MANAGER)
-    with django_assert_num_queries(EXPECTED_QUERIES["page"] + 1):
+    with django_assert_num_queries(EXPECTED_QUERIES["page"] - NAV_COUNTS + 1):
         response = client.get("/reports/?priority=high")
     assert {item.status for item in large.items} == set(Status.values)
     assert response.status_code == 200

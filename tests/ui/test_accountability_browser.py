@@ -1,0 +1,114 @@
+"""The accountability workflow in chromium: submit with a file, verify, return; request, approve,
+reject; assess and see the discrepancy badge; axe on the new pages."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from recommendations.accountability.models import ExtensionRequest, Submission
+from recommendations.models import ActionItem, Status
+from tests.accountability.conftest import PDF_BYTES
+from tests.factories import ActionItemFactory
+from tests.ui.test_browser import axe_violations, browser, item_path, new_page, page, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+__all__ = ["browser", "page"]  # fixtures shared with the other browser tests
+
+
+@pytest.fixture
+def two_pages(browser, live_server):  # type: ignore[no-untyped-def]
+    pages = [new_page(browser, live_server), new_page(browser, live_server)]
+    yield pages
+    for opened in pages:
+        opened.context.close()
+
+
+def submit_with_a_file(page, item: ActionItem, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    report = tmp_path / "final-report.pdf"
+    report.write_bytes(PDF_BYTES)
+    page.goto(item_path(item))
+    page.get_by_label("Closing note").fill("The report is published.")
+    page.get_by_label("Evidence files").set_input_files(str(report))
+    page.get_by_role("button", name="Submit for verification").click()
+    assert "The item was submitted for verification." in page.content()
+
+
+def test_staff_submit_with_a_file_and_a_coordinator_verifies_one_and_returns_another(
+    two_pages, roles, tmp_path
+):
+    staff_page, coordinator_page = two_pages
+    other = ActionItemFactory(recommendation=roles.item.recommendation, owner_agency=roles.owner)
+    sign_in(staff_page, roles.staff)
+    submit_with_a_file(staff_page, roles.item, tmp_path)
+    submit_with_a_file(staff_page, other, tmp_path)
+    assert staff_page.get_by_role("link", name="final-report.pdf").is_visible()
+
+    sign_in(coordinator_page, roles.coordinator)
+    coordinator_page.goto(reverse("recommendations:verification_queue"))
+    assert "Verification queue (2)" in coordinator_page.get_by_role("navigation").inner_text()
+    assert axe_violations(coordinator_page) == ""
+    coordinator_page.get_by_role("link", name=roles.item.title_en).click()
+    assert axe_violations(coordinator_page) == ""
+    coordinator_page.get_by_label("Accept: verified complete").check()
+    coordinator_page.get_by_role("button", name="Record the decision").click()
+    assert "The item is verified complete." in coordinator_page.content()
+
+    coordinator_page.goto(item_path(other))
+    coordinator_page.get_by_label("Return to the agency").check()
+    coordinator_page.get_by_role("button", name="Record the decision").click()
+    assert "Say why the submission is returned." in coordinator_page.content()
+    coordinator_page.get_by_label("Return to the agency").check()
+    coordinator_page.get_by_label("Reason (required to return)").fill("Add the other regions.")
+    coordinator_page.get_by_role("button", name="Record the decision").click()
+    assert "The submission was returned to the agency." in coordinator_page.content()
+
+    assert ActionItem.objects.get(pk=roles.item.pk).status == Status.COMPLETED
+    assert ActionItem.objects.get(pk=other.pk).status == Status.IN_PROGRESS
+    assert sorted(Submission.objects.values_list("decision", flat=True)) == [
+        "accepted",
+        "returned",
+    ]
+
+
+def test_a_manager_requests_extensions_and_a_coordinator_approves_one_and_rejects_another(
+    two_pages, roles
+):
+    manager_page, coordinator_page = two_pages
+    other = ActionItemFactory(recommendation=roles.item.recommendation, owner_agency=roles.owner)
+    sign_in(manager_page, roles.manager)
+    for item in (roles.item, other):
+        manager_page.goto(item_path(item))
+        proposed = item.due_date + datetime.timedelta(days=30)
+        manager_page.get_by_label("Proposed due date").fill(proposed.isoformat())
+        manager_page.get_by_label("Reason", exact=True).fill("Partners' data is late.")
+        manager_page.get_by_role("button", name="Request the extension").click()
+        assert "Your extension request was sent for a decision." in manager_page.content()
+
+    sign_in(coordinator_page, roles.coordinator)
+    coordinator_page.goto(reverse("recommendations:extension_requests"))
+    assert axe_violations(coordinator_page) == ""
+    for item, decision in ((roles.item, "Approve"), (other, "Reject")):
+        coordinator_page.goto(item_path(item))
+        coordinator_page.get_by_label(decision, exact=True).check()
+        coordinator_page.locator("#id_decide-reason").fill("Decided at the secretariat meeting.")
+        coordinator_page.get_by_role("button", name="Record the decision").click()
+        assert "The extension request was decided." in coordinator_page.content()
+
+    statuses = dict(ExtensionRequest.objects.values_list("action_item_id", "status"))
+    assert statuses == {roles.item.pk: "approved", other.pk: "rejected"}
+    approved = ActionItem.objects.get(pk=roles.item.pk)
+    assert approved.due_date == roles.item.due_date + datetime.timedelta(days=30)
+    assert approved.original_due_date == roles.item.original_due_date
+
+
+def test_a_coordinator_assesses_and_sees_the_discrepancy_badge(page, roles):
+    ActionItem.objects.filter(pk=roles.item.pk).update(status=Status.IN_PROGRESS)
+    sign_in(page, roles.coordinator)
+    page.goto(item_path(roles.item))
+    page.get_by_label("Rating").select_option("off_track")
+    page.get_by_label("Rationale").fill("Nothing delivered since the kick-off.")
+    page.get_by_role("button", name="Record the assessment").click()
+    assert "Your assessment was recorded." in page.content()
+    assert page.locator(".flag--discrepancy").inner_text() == "Discrepancy"
+    assert axe_violations(page) == ""
