@@ -147,7 +147,11 @@ def test_rows_the_rules_refuse_are_listed_with_the_reason(client, roles):
     _edit(book, roles.item.reference, percent=150)
     _edit(book, other.reference, status="Done-ish")
     services.action_item_change(
-        item=closed, actor=roles.manager, expected_version=closed.version, status="cancelled"
+        item=closed,
+        actor=roles.manager,
+        expected_version=closed.version,
+        status="cancelled",
+        note="Dropped at the review.",
     )
     closed.refresh_from_db()
     sheet = book.worksheets[0]
