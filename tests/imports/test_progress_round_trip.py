@@ -251,7 +251,9 @@ def test_someone_elses_upload_is_not_theirs_to_see(client, roles):
 def test_the_upload_obeys_the_status_transition_table(client, roles):
     """Completing is a submission with evidence; cancelling is a manager's decision with a
     reason: the bulk upload refuses both rows as the item page would, and writes nothing."""
-    cancelled = ActionItemFactory(recommendation=roles.item.recommendation, owner_agency=roles.owner)
+    cancelled = ActionItemFactory(
+        recommendation=roles.item.recommendation, owner_agency=roles.owner
+    )
     client.force_login(roles.staff)
     book = _download(client)
     _edit(book, roles.item.reference, status="Completed", note="All done")
