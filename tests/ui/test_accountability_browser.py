@@ -123,3 +123,33 @@ def test_a_coordinator_assesses_and_sees_the_discrepancy_badge(
     assert "Your assessment was recorded." in page.content()
     assert page.locator(".flag--discrepancy").inner_text() == "Discrepancy"
     assert axe_violations(page) == ""
+
+
+def test_in_french_staff_submit_with_a_file_and_a_coordinator_verifies(
+    two_pages: list[Page], roles: RoleMatrix, tmp_path: Path
+) -> None:
+    staff_page, coordinator_page = two_pages
+    for person in (roles.staff, roles.coordinator):
+        person.language = "fr"
+        person.save()
+    report = tmp_path / "rapport-final.pdf"
+    report.write_bytes(PDF_BYTES)
+    sign_in(staff_page, roles.staff)
+    staff_page.goto(item_path(roles.item))
+    assert staff_page.get_attribute("html", "lang") == "fr"
+    staff_page.get_by_label("Note de clôture").fill("Le rapport est publié.")
+    staff_page.get_by_label("Pièces justificatives").set_input_files(str(report))
+    staff_page.get_by_role("button", name="Soumettre à la vérification").click()
+    assert "La mesure a été soumise à la vérification." in staff_page.content()
+    assert axe_violations(staff_page) == ""
+
+    sign_in(coordinator_page, roles.coordinator)
+    coordinator_page.goto(reverse("recommendations:verification_queue"))
+    assert coordinator_page.get_attribute("html", "lang") == "fr"
+    assert axe_violations(coordinator_page) == ""
+    coordinator_page.goto(item_path(roles.item))
+    coordinator_page.get_by_label("Accepter").check()
+    coordinator_page.get_by_role("button", name="Consigner la décision").click()
+    assert "L\u2019achèvement de la mesure est vérifié." in coordinator_page.content()
+    assert axe_violations(coordinator_page) == ""
+    assert ActionItem.objects.get(pk=roles.item.pk).status == Status.COMPLETED
