@@ -10,6 +10,8 @@ import pytest
 from django.http import FileResponse, StreamingHttpResponse
 from django.test import Client
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
 
 from recommendations import services
 from tests.conftest import RoleMatrix
@@ -61,11 +63,15 @@ def test_the_xlsx_export_is_the_csv_export_cell_for_cell(
     book = load_workbook(io.BytesIO(_body(client.get(f"/spreadsheets/exports/{kind}.xlsx"))))
     assert len(book.worksheets) == 1
     sheet = book.worksheets[0]
+    assert isinstance(sheet, Worksheet)
     assert sheet.title == {"recommendations": "Recommendations", "action-items": "Action items",
                            "timeline": "Timeline"}[kind]  # fmt: skip
     assert sheet.freeze_panes == "A2"
     assert all(cell.font.b for cell in sheet[1])
-    assert not sheet._hyperlinks  # a URL in a note stays text
+    # A URL in a note stays text, not a hyperlink.
+    assert all(
+        getattr(cell, "hyperlink", None) is None for row in sheet.iter_rows() for cell in row
+    )
     xlsx_rows = [[_as_csv_text(cell.value) for cell in row] for row in sheet.iter_rows()]
     width = len(csv_rows[0])
     assert [[_same_number(v) for v in row + [""] * (width - len(row))] for row in xlsx_rows] == [
@@ -88,9 +94,12 @@ def test_the_item_export_writes_dates_and_numbers_as_such(
     book = load_workbook(io.BytesIO(_body(client.get("/spreadsheets/exports/action-items.xlsx"))))
     header = [cell.value for cell in book.worksheets[0][1]]
     row = {label: cell for label, cell in zip(header, book.worksheets[0][2], strict=False)}
-    assert row["Due date"].is_date
-    assert row["Due date"].number_format == "yyyy-mm-dd"
-    assert row["Due date"].value.date() == roles.item.due_date
+    due = row["Due date"]
+    assert isinstance(due, Cell)
+    assert due.is_date
+    assert due.number_format == "yyyy-mm-dd"
+    assert isinstance(due.value, datetime.datetime)
+    assert due.value.date() == roles.item.due_date
     assert row["Updated"].number_format == "yyyy-mm-dd hh:mm"
     assert row["Percent complete"].data_type == "n"
     assert row["Version"].value == roles.item.version
