@@ -5,7 +5,9 @@
 Not a test (it takes minutes). Everything is its own and on loopback: a PostgreSQL cluster made
 with initdb in a temporary folder, a Redis server and an SMTP server (aiosmtpd, with fault
 modes) on free ports, two web processes (gunicorn), two Celery workers and one beat. Editors
-write through the API (PATCH with If-Match, progress notes) and through the web form. A
+write through the API (PATCH with If-Match, progress notes) and through the web form; like a
+browser, they do not reuse a keep-alive connection idle for more than 1 s (gunicorn closes one
+idle for 2 s, and a request sent at that instant is reset unread: see CLIENT_IDLE_REUSE). A
 simulated clock walks through seven days of reminders: every few seconds the soak queues the
 scheduler's own task, ``reminders_scan(at=...)``, six simulated hours later than the last
 (exactly what beat does at that moment; beat itself runs too, on the real clock). Faults, in
@@ -13,15 +15,30 @@ order: Redis stopped for 30 s; SMTP refusing connections, then answering 451 for
 worker SIGKILLed while its email is in the SMTP server's hands; PostgreSQL restarted. Then the
 soak lets the system drain, stops everything and prints one table:
 
-- updates attempted / acknowledged (2xx, or the form's redirect) / recorded (found in the
-  database afterwards, by their unique note) / lost (acknowledged, not recorded);
-- reminders planned (notification rows) / delivered once / duplicated / lost (not sent after
-  the drain, or marked sent while their recipient received nothing);
-- 5xx answers by cause (the fault active at that moment);
-- recovery time per fault (from the fault's end to the first success of what it broke).
+- the date, and the load average at the start and at the end (the machine may be shared);
+- updates attempted (writes sent) / acknowledged (2xx, or the form's redirect to the item) /
+  recorded (found in the database afterwards, by their unique note) / lost (acknowledged, not
+  recorded);
+- reminders per notification row, i.e. per (recipient, item, kind, period), never per
+  recipient: planned (rows, by kind) / cancelled before sending / delivered once / delivered
+  twice or more / lost (never received). A row counts as received when a message accepted by
+  the SMTP server for that row's recipient names it in ``X-Tracker-Notifications`` and links to
+  its item; duplicate emails say whether they repeat the first one's Message-ID;
+- every request without success, by what it came to (the status code, "no answer within 20 s",
+  "connection refused", "connection dropped without an answer"), endpoint and fault window, with
+  what the web process's access log says of it (each request carries an id); the slowest answer
+  and the p50/p99 answer times;
+- recovery time per fault (from the fault's end to the first success of what it broke);
+- tracebacks in each process's log, PostgreSQL's lock waits and slow statements.
+Every request is also written to ``requests.csv`` in the working folder, which is kept.
 
-Targets: 0 acknowledged updates lost, 0 reminders lost, duplicates <= worker kills, 0 5xx
-outside the database outage. The exit status is 1 when a target is missed.
+Targets: 0 acknowledged updates lost, 0 reminders lost, duplicate emails <= worker kills, no 5xx
+and no request left without an answer outside the PostgreSQL restart (which lasts until the
+first success after it). The exit status is 1 when a target is missed.
+
+Clean-up: the soak stops what it started when it ends, on Ctrl-C, SIGTERM or SIGHUP; a watchdog
+process started beside it does so even when the soak itself is SIGKILLed (it checks that each
+process is still the soak's before stopping it). Only loopback addresses are used.
 """
 
 from __future__ import annotations
@@ -157,10 +174,11 @@ class Smtp:
                 # A TCP peer is (host, port); aiosmtpd types it loosely.
                 smtp.peers.append(session.peer[1])  # type: ignore[index,arg-type]
                 smtp.in_data.set()
-                if smtp.slow:
-                    await asyncio.sleep(smtp.slow)
                 assert isinstance(envelope.content, bytes)  # decode_data is off
                 message = email.message_from_bytes(envelope.content)
+                # The server has the message from here on. When it is slowed down, its "250" comes
+                # only after the delay: a worker killed meanwhile never learns that the message
+                # was taken, which is exactly the window in which a resend doubles it.
                 with smtp.lock:
                     smtp.received.append(
                         Received(
@@ -173,6 +191,8 @@ class Smtp:
                             text=message_text(message),
                         )
                     )
+                if smtp.slow:
+                    await asyncio.sleep(smtp.slow)
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
