@@ -30,7 +30,7 @@ from tracker.celery import app as celery_app
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # The production settings bound a publish to three attempts of BROKER_SOCKET_TIMEOUT seconds
-# (about 6 s measured on a quiet machine, 13 s at load 8); without them it never ends.
+# (about 6 s measured, 13 s with the soak running beside it); without them it never ends.
 DEADLINE = 30
 
 
