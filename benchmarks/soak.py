@@ -389,13 +389,13 @@ class Processes:
 
 
 def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
     )
+    # Registered too, so that a soak killed while it loads the database leaves no command behind.
+    register(Path(env["VAR_DIR"]).parent, "pid", process.pid, env["VAR_DIR"])
+    if process.wait() != 0:
+        raise subprocess.CalledProcessError(process.returncode, ["manage.py", *args])
 
 
 # The run ----------------------------------------------------------------------------------
