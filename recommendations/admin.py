@@ -17,22 +17,8 @@ if TYPE_CHECKING:
 
 from . import policies, services
 from . import sources as source_services
+from .forms import RECOMMENDATION_SERVICE_FIELDS, service_errors_add, updated_at_version
 from .models import ActionItem, ProgressUpdate, PublicationChange, Recommendation, Source, Theme
-
-# The fields recommendation_create and recommendation_update take (the web form's, too).
-RECOMMENDATION_SERVICE_FIELDS = (
-    "code",
-    "theme",
-    "title_en",
-    "title_fr",
-    "description_en",
-    "description_fr",
-    "source_passage",
-    "priority",
-    "lead_agency",
-    "supporting_agencies",
-    "target_date",
-)
 
 
 def _admin_user(request: HttpRequest) -> User:
@@ -180,11 +166,7 @@ class RecommendationAdminForm(forms.ModelForm[Recommendation]):
             self.fields["version"].initial = self.instance.updated_at.isoformat()
 
     def expected_updated_at(self) -> datetime.datetime | None:
-        raw = self.cleaned_data.get("version") or ""
-        try:
-            return datetime.datetime.fromisoformat(raw) if raw else None
-        except ValueError:
-            return None
+        return updated_at_version(self.cleaned_data.get("version"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -202,7 +184,7 @@ class RecommendationAdminForm(forms.ModelForm[Recommendation]):
                 self, self.instance, opts.fields, opts.exclude
             )
         except ValidationError as error:
-            self._add_service_errors(error)
+            service_errors_add(self, error)
             return
         theme = self.cleaned_data.get("theme")
         if theme is None or self.cleaned_data.get("lead_agency") is None:
@@ -214,14 +196,7 @@ class RecommendationAdminForm(forms.ModelForm[Recommendation]):
                 supporting_agencies=self.cleaned_data.get("supporting_agencies") or (),
             )
         except ValidationError as error:
-            self._add_service_errors(error)
-
-    def _add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, problems in error.message_dict.items():
-            self.add_error(name if name in self.fields else None, problems)
+            service_errors_add(self, error)
 
 
 @admin.register(Recommendation)
@@ -383,8 +358,7 @@ class ActionItemAdminForm(forms.ModelForm[ActionItem]):
                     confirm_past_due_date=bool(data.get("confirm_past_due_date")),
                 )
             except ValidationError as error:
-                for name, messages in error.message_dict.items():
-                    self.add_error(name if name in self.fields else None, messages)
+                service_errors_add(self, error)
         return data
 
 
