@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from agencies.models import User
 
-if TYPE_CHECKING:
-    from django.contrib.admin.options import _FieldGroups
-
 from . import policies, services
 from . import sources as source_services
 from .forms import RECOMMENDATION_SERVICE_FIELDS, service_errors_add, updated_at_version
 from .models import ActionItem, ProgressUpdate, PublicationChange, Recommendation, Source, Theme
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
 
 
 def _admin_user(request: HttpRequest) -> User:
