@@ -4,10 +4,11 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from tracker.queueing import enqueue_on_commit
 
 from .models import User
 from .throttling import signin_refused_for
@@ -95,9 +96,6 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         else:
             domain = "localhost"
         for user in self.get_users(self.cleaned_data["email"]):
-            user_id = user.pk
-
-            def enqueue(user_id: int = user_id) -> None:
-                password_reset_email_send.delay(user_id, domain, use_https)
-
-            transaction.on_commit(enqueue)
+            # After commit, and a broker that is down or stalled is logged rather than turning the
+            # request into an error page (the person may simply ask again).
+            enqueue_on_commit(password_reset_email_send, user.pk, domain, use_https)

@@ -5,7 +5,9 @@
 Not a test (it takes minutes). Everything is its own and on loopback: a PostgreSQL cluster made
 with initdb in a temporary folder, a Redis server and an SMTP server (aiosmtpd, with fault
 modes) on free ports, two web processes (gunicorn), two Celery workers and one beat. Editors
-write through the API (PATCH with If-Match, progress notes) and through the web form. A
+write through the API (PATCH with If-Match, progress notes) and through the web form; like a
+browser, they do not reuse a keep-alive connection idle for more than 1 s (gunicorn closes one
+idle for 2 s, and a request sent at that instant is reset unread: see CLIENT_IDLE_REUSE). A
 simulated clock walks through seven days of reminders: every few seconds the soak queues the
 scheduler's own task, ``reminders_scan(at=...)``, six simulated hours later than the last
 (exactly what beat does at that moment; beat itself runs too, on the real clock). Faults, in
@@ -13,23 +15,38 @@ order: Redis stopped for 30 s; SMTP refusing connections, then answering 451 for
 worker SIGKILLed while its email is in the SMTP server's hands; PostgreSQL restarted. Then the
 soak lets the system drain, stops everything and prints one table:
 
-- updates attempted / acknowledged (2xx, or the form's redirect) / recorded (found in the
-  database afterwards, by their unique note) / lost (acknowledged, not recorded);
-- reminders planned (notification rows) / delivered once / duplicated / lost (not sent after
-  the drain, or marked sent while their recipient received nothing);
-- 5xx answers by cause (the fault active at that moment);
-- recovery time per fault (from the fault's end to the first success of what it broke).
+- the date, and the load average at the start and at the end (the machine may be shared);
+- updates attempted (writes sent) / acknowledged (2xx, or the form's redirect to the item) /
+  recorded (found in the database afterwards, by their unique note) / lost (acknowledged, not
+  recorded);
+- reminders per notification row, i.e. per (recipient, item, kind, period), never per
+  recipient: planned (rows, by kind) / cancelled before sending / delivered once / delivered
+  twice or more / lost (never received). A row counts as received when a message accepted by
+  the SMTP server for that row's recipient names it in ``X-Tracker-Notifications`` and links to
+  its item; duplicate emails say whether they repeat the first one's Message-ID;
+- every request without success, by what it came to (the status code, "no answer within 20 s",
+  "connection refused", "connection dropped without an answer"), endpoint and fault window, with
+  what the web process's access log says of it (each request carries an id); the slowest answer
+  and the p50/p99 answer times;
+- recovery time per fault (from the fault's end to the first success of what it broke);
+- tracebacks in each process's log, PostgreSQL's lock waits and slow statements.
+Every request is also written to ``requests.csv`` in the working folder, which is kept.
 
-Targets: 0 acknowledged updates lost, 0 reminders lost, duplicates <= worker kills, 0 5xx
-outside the database outage. The exit status is 1 when a target is missed.
+Targets: 0 acknowledged updates lost, 0 reminders lost, duplicate emails <= worker kills, no 5xx
+and no request left without an answer outside the PostgreSQL restart (which lasts until the
+first success after it). The exit status is 1 when a target is missed.
+
+Clean-up: the soak stops what it started when it ends, on Ctrl-C, SIGTERM or SIGHUP; a watchdog
+process started beside it does so even when the soak itself is SIGKILLed (it checks that each
+process is still the soak's before stopping it). Only loopback addresses are used.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import contextlib
+import csv
 import datetime
 import email
 import os
@@ -50,7 +67,20 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from benchmarks.soak_accounting import (
+    Call,
+    Received,
+    Row,
+    Window,
+    failures_by_cause,
+    failures_outside,
+    notification_ids_of,
+    reminder_accounting,
+)
+
 if TYPE_CHECKING:
+    from email.message import Message
+
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -58,6 +88,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PASSWORD = "demo-tracker-2021"  # the demo accounts (recommendations/demo.py)
 START = time.monotonic()
+# How long an editor waits for an answer (per socket operation) before counting "no answer".
+CLIENT_TIMEOUT = 20.0
+# gunicorn closes a keep-alive connection idle for 2 s (its --keep-alive default). A client that
+# sends on it at that moment gets a reset, with no request read by the server: the race every
+# HTTP/1.1 client must avoid or retry (RFC 9112, 9.3.1). Like a browser, the editors do not reuse
+# a connection idle for longer than this; they open a new one.
+CLIENT_IDLE_REUSE = 1.0
+OUTAGE = "PostgreSQL restarted"  # the one fault during which failed requests are allowed
 
 
 def log(message: str) -> None:
@@ -69,6 +107,21 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def message_text(message: Message) -> str:
+    """The plain-text part of an email (where the links to the items are)."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload.decode(part.get_content_charset() or "utf-8", "replace")
+    return ""
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f} (1 / 5 / 15 min, {os.cpu_count()} cores)"
 
 
 def wait_port(port: int, timeout: float = 60) -> None:
@@ -92,7 +145,7 @@ class Smtp:
         self.port = free_port()
         self.mode = "ok"
         self.slow = 0.0
-        self.received: list[tuple[float, tuple[str, ...], str]] = []
+        self.received: list[Received] = []
         self.in_data = threading.Event()
         self.peers: list[int] = []
         self.controller: Controller | None = None
@@ -121,14 +174,25 @@ class Smtp:
                 # A TCP peer is (host, port); aiosmtpd types it loosely.
                 smtp.peers.append(session.peer[1])  # type: ignore[index,arg-type]
                 smtp.in_data.set()
-                if smtp.slow:
-                    await asyncio.sleep(smtp.slow)
                 assert isinstance(envelope.content, bytes)  # decode_data is off
                 message = email.message_from_bytes(envelope.content)
+                # The server has the message from here on. When it is slowed down, its "250" comes
+                # only after the delay: a worker killed meanwhile never learns that the message
+                # was taken, which is exactly the window in which a resend doubles it.
                 with smtp.lock:
                     smtp.received.append(
-                        (time.monotonic(), tuple(envelope.rcpt_tos), message["Message-ID"] or "")
+                        Received(
+                            when=time.monotonic(),
+                            recipients=tuple(envelope.rcpt_tos),
+                            message_id=message["Message-ID"] or "",
+                            notification_ids=notification_ids_of(
+                                message["X-Tracker-Notifications"]
+                            ),
+                            text=message_text(message),
+                        )
                     )
+                if smtp.slow:
+                    await asyncio.sleep(smtp.slow)
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -140,33 +204,107 @@ class Smtp:
             self.controller = None
 
 
+def register(base: Path, kind: str, pid: int, marker: str) -> None:
+    """Note a process the soak started, for the watchdog (``group``: its whole process group)."""
+    with (base / "processes").open("a") as registry:
+        registry.write(f"{kind} {pid} {marker}\n")
+
+
+def _is_ours(pid: int, marker: str) -> bool:
+    """Whether the process still is the one the soak started (a pid may have been reused)."""
+    for name in ("cmdline", "environ"):
+        with contextlib.suppress(OSError):
+            if marker.encode() in Path(f"/proc/{pid}/{name}").read_bytes():
+                return True
+    return False
+
+
+def cleanup_orphans(base: Path) -> list[str]:
+    """Stop whatever the soak started and left running (it was killed, or crashed): the processes
+    in its registry that are still its own, and its PostgreSQL cluster. Returns what was stopped."""
+    stopped: list[str] = []
+    registry = base / "processes"
+    lines = registry.read_text().splitlines() if registry.exists() else []
+    for line in lines:
+        kind, pid_text, marker = line.split(" ", 2)
+        pid = int(pid_text)
+        if not _is_ours(pid, marker):
+            continue
+        with contextlib.suppress(ProcessLookupError):
+            if kind == "group":
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+            stopped.append(f"{kind} {pid}")
+    if (base / "pg" / "postmaster.pid").exists():
+        Postgres.stop_cluster(base / "pg")
+        stopped.append("PostgreSQL")
+    return stopped
+
+
+def watchdog(parent: int, base: Path) -> None:
+    """Wait for the soak to end, however it ends (even SIGKILL), then clean up after it."""
+    while True:
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(1)
+    stopped = cleanup_orphans(base)
+    if stopped:
+        print(f"watchdog: the soak left {', '.join(stopped)}; stopped", flush=True)
+
+
+def start_watchdog(base: Path) -> None:
+    with (base / "watchdog.log").open("ab") as out:
+        subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.soak", "--watchdog", str(os.getpid()), str(base)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C to the soak's terminal does not reach it
+        )
+
+
+def _postgres_bin() -> Path:
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+    if not bins:
+        raise SystemExit("PostgreSQL server binaries not found under /usr/lib/postgresql")
+    return bins[-1]
+
+
+def _as_postgres(*args: str) -> None:
+    command = [str(_postgres_bin() / args[0]), *args[1:]]
+    if os.geteuid() == 0:  # initdb and pg_ctl refuse to run as root
+        command = ["runuser", "-u", "postgres", "--", *command]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 class Postgres:
     def __init__(self, base: Path) -> None:
         self.port = free_port()
         self.data = base / "pg"
         self.data.mkdir()
         shutil.chown(self.data, "postgres", "postgres")
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
-        if not bins:
-            raise SystemExit("PostgreSQL server binaries not found under /usr/lib/postgresql")
-        self.bin = bins[-1]
+        _postgres_bin()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _as_postgres(self, *args: str) -> None:
-        command = [str(self.bin / args[0]), *args[1:]]
-        if os.geteuid() == 0:  # initdb and pg_ctl refuse to run as root
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    @staticmethod
+    def stop_cluster(data: Path) -> None:
+        with contextlib.suppress(Exception):
+            _as_postgres("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
 
     def init(self) -> None:
-        self._as_postgres("initdb", "-D", str(self.data), "-U", "postgres", "--auth", "trust")
+        _as_postgres("initdb", "-D", str(self.data), "-U", "postgres", "--auth", "trust")
 
     def start(self) -> None:
         options = (
             f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=100"
+            "-c max_connections=100 -c log_lock_waits=on -c deadlock_timeout=1s "
+            "-c log_min_duration_statement=2000"
         )
-        self._as_postgres(
+        _as_postgres(
             "pg_ctl",
             "-D",
             str(self.data),
@@ -179,16 +317,16 @@ class Postgres:
         )
 
     def restart(self) -> None:
-        self._as_postgres("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "restart")
+        _as_postgres("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "restart")
 
     def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            self._as_postgres("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        self.stop_cluster(self.data)
 
 
 class Redis:
-    def __init__(self) -> None:
+    def __init__(self, base: Path) -> None:
         self.port = free_port()
+        self.base = base
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -207,6 +345,7 @@ class Redis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        register(self.base, "pid", self.process.pid, f"127.0.0.1:{self.port}")
         wait_port(self.port)
 
     def stop(self) -> None:
@@ -232,6 +371,8 @@ class Processes:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so that a kill takes its children
         )
+        # Its environment names the soak's own folder (VAR_DIR), which the watchdog checks.
+        register(self.logs, "group", process.pid, self.env["VAR_DIR"])
         self.running[name] = process
         return process
 
@@ -248,13 +389,13 @@ class Processes:
 
 
 def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
     )
+    # Registered too, so that a soak killed while it loads the database leaves no command behind.
+    register(Path(env["VAR_DIR"]).parent, "pid", process.pid, env["VAR_DIR"])
+    if process.wait() != 0:
+        raise subprocess.CalledProcessError(process.returncode, ["manage.py", *args])
 
 
 # The run ----------------------------------------------------------------------------------
@@ -265,7 +406,6 @@ class Tally:
     attempted: int = 0
     acknowledged: int = 0
     notes: list[str] = field(default_factory=list)  # of acknowledged updates
-    errors: collections.Counter[str] = field(default_factory=collections.Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -275,6 +415,15 @@ class Fault:
     started: float = 0.0
     ended: float = 0.0
     recovered: float | None = None
+    # Whether its recovery is the API's first success after it: then the requests answered
+    # until that success count as the fault's, not only those while it was on.
+    measured_on_api: bool = False
+
+    def window(self) -> Window:
+        end = self.ended or time.monotonic()
+        if self.measured_on_api and self.recovered is not None:
+            end += self.recovered
+        return Window(self.name, self.started, end)
 
 
 class Soak:
@@ -283,7 +432,7 @@ class Soak:
         os.chmod(self.base, 0o755)  # noqa: S103  (the postgres user must reach its data folder)
         self.minutes = minutes
         self.pg = Postgres(self.base)
-        self.redis = Redis()
+        self.redis = Redis(self.base)
         self.smtp = Smtp()
         self.web_ports = [free_port(), free_port()]
         self.active: set[str] = set()
@@ -292,6 +441,10 @@ class Soak:
         self.stop = threading.Event()
         self.kills = 0
         self.last_api_success = 0.0
+        self.calls: list[Call] = []
+        self.last_use: dict[tuple[int, int], float] = {}
+        self.lock = threading.Lock()
+        self.load_before = load_average()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))},
             "DJANGO_SETTINGS_MODULE": "tracker.settings",
@@ -347,6 +500,11 @@ class Soak:
                 "4",
                 "--timeout",
                 "60",
+                # Each request's id (sent by the soak's editors), status and duration in µs.
+                "--access-logfile",
+                str(self.base / f"web{index}-access.log"),
+                "--access-logformat",
+                "%({x-soak-request}i)s %(s)s %(D)s %(m)s %(U)s",
             )
         for index in (1, 2):
             self.start_worker(index)
@@ -386,19 +544,65 @@ class Soak:
 
     # load ---------------------------------------------------------------------------------
 
-    def cause(self) -> str:
-        return "+".join(sorted(self.active)) or "no fault"
+    def call(
+        self,
+        session: requests.Session,
+        method: str,
+        port: int,
+        path: str,
+        endpoint: str,
+        **options: Any,
+    ) -> requests.Response | None:
+        """One request, timed and kept with what it came to: its status, or why it got none.
+        Each carries an id that the web processes write in their access log beside their own
+        duration, so a request without an answer can be looked up on the server's side."""
+        request_id = uuid.uuid4().hex[:12]
+        headers = {**options.pop("headers", {}), "X-Soak-Request": request_id}
+        idle_key = (id(session), port)
+        if time.monotonic() - self.last_use.get(idle_key, 0.0) > CLIENT_IDLE_REUSE:
+            session.close()  # its pooled connections; the next request opens a new one
+        started = time.monotonic()
+        response: requests.Response | None = None
+        failure = ""
+        try:
+            response = session.request(
+                method,
+                f"http://127.0.0.1:{port}{path}",
+                headers=headers,
+                timeout=CLIENT_TIMEOUT,
+                allow_redirects=False,
+                **options,
+            )
+        except requests.ConnectTimeout:
+            failure = f"no connection within {CLIENT_TIMEOUT:.0f} s"
+        except requests.ReadTimeout:
+            failure = f"no answer within {CLIENT_TIMEOUT:.0f} s"
+        except requests.ConnectionError as error:
+            text = str(error)
+            if "Connection refused" in text:
+                failure = "connection refused"
+            else:
+                reason = re.search(
+                    r"(RemoteDisconnected|ConnectionResetError|BrokenPipeError)", text
+                )
+                failure = f"connection dropped without an answer ({reason.group(1) if reason else type(error).__name__})"
+        except requests.RequestException as error:
+            failure = f"request failed ({type(error).__name__})"
+        duration = time.monotonic() - started
+        self.last_use[idle_key] = time.monotonic()
+        status = response.status_code if response is not None else None
+        with self.lock:
+            self.calls.append(Call(request_id, endpoint, started, duration, status, failure))
+            if status is not None and status < 500:
+                self.last_api_success = time.monotonic()
+        return response
 
-    def record(self, ok: bool, status: int, note: str | None) -> None:
+    def update_attempted(self, acknowledged: bool, note: str) -> None:
         with self.tally.lock:
             self.tally.attempted += 1
-            if ok:
+            if acknowledged:
                 self.tally.acknowledged += 1
-                if note:
-                    self.tally.notes.append(note)
-                self.last_api_success = time.monotonic()
-            if status >= 500 or status == 0:
-                self.tally.errors[f"{status or 'no answer'} during {self.cause()}"] += 1
+                self.tally.notes.append(note)
 
     def api_editor(self, index: int, token: str, items: list[int]) -> None:
         import random
@@ -406,30 +610,38 @@ class Soak:
         rng = random.Random(index)
         session = requests.Session()
         session.headers["Authorization"] = f"Token {token}"
+        item_path = "/api/v1/action-items/{id}/"
         while not self.stop.is_set():
             port = self.web_ports[rng.randrange(2)]
             item = rng.choice(items)
-            url = f"http://127.0.0.1:{port}/api/v1/action-items/{item}/"
+            path = item_path.format(id=item)
             note = f"soak-{uuid.uuid4().hex}"
-            status = 0
-            try:
-                if rng.random() < 0.5:
-                    response = session.post(url + "updates/", json={"note": note}, timeout=20)
-                    status = response.status_code
-                    self.record(status == 201, status, note)
-                else:
-                    current = session.get(url, timeout=20)
-                    if current.status_code != 200:
-                        self.record(False, current.status_code, None)
-                        continue
+            if rng.random() < 0.5:
+                response = self.call(
+                    session,
+                    "POST",
+                    port,
+                    path + "updates/",
+                    f"POST {item_path}updates/",
+                    json={"note": note},
+                )
+                self.update_attempted(response is not None and response.status_code == 201, note)
+            else:
+                current = self.call(session, "GET", port, path, f"GET {item_path}")
+                if current is not None and current.status_code == 200:
                     body: dict[str, Any] = {"percent_complete": rng.randrange(0, 99), "note": note}
-                    response = session.patch(
-                        url, json=body, headers={"If-Match": current.headers["ETag"]}, timeout=20
+                    response = self.call(
+                        session,
+                        "PATCH",
+                        port,
+                        path,
+                        f"PATCH {item_path}",
+                        json=body,
+                        headers={"If-Match": current.headers["ETag"]},
                     )
-                    status = response.status_code
-                    self.record(status == 200, status, note)
-            except requests.RequestException:
-                self.record(False, 0, None)
+                    self.update_attempted(
+                        response is not None and response.status_code == 200, note
+                    )
             time.sleep(0.15)
 
     def web_editor(self, items: list[int]) -> None:
@@ -437,64 +649,70 @@ class Soak:
 
         rng = random.Random(99)
         session = requests.Session()
-        base = f"http://127.0.0.1:{self.web_ports[1]}"
+        port = self.web_ports[1]
+        base = f"http://127.0.0.1:{port}"
         signed_in = False
+        csrf_field = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
         while not self.stop.is_set():
             note = f"soak-web-{uuid.uuid4().hex}"
-            status = 0
-            try:
-                if not signed_in:
-                    page = session.get(f"{base}/accounts/login/", timeout=20)
-                    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-                    response = session.post(
-                        f"{base}/accounts/login/",
-                        data={
-                            "username": "coordinator",
-                            "password": PASSWORD,
-                            "csrfmiddlewaretoken": token.group(1) if token else "",
-                        },
-                        headers={"Referer": f"{base}/accounts/login/"},
-                        allow_redirects=False,
-                        timeout=20,
-                    )
-                    signed_in = response.status_code == 302
-                    if not signed_in:
-                        self.record(False, response.status_code, None)
-                        time.sleep(1)
-                    continue
-                item = rng.choice(items)
-                page = session.get(f"{base}/items/{item}/", timeout=20)
-                if page.status_code != 200:
-                    self.record(False, page.status_code, None)
-                    signed_in = page.status_code not in (302, 403)
-                    continue
-                csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-                version = re.search(r'name="progress-version" value="(\d+)"', page.text)
-                status_now = re.search(
-                    r'<select name="progress-status"[^>]*>.*?<option value="(\w+)"[^>]*selected',
-                    page.text,
-                    re.S,
-                )
-                if not (csrf and version):
-                    self.record(False, page.status_code, None)
-                    continue
-                response = session.post(
-                    f"{base}/items/{item}/progress/",
+            if not signed_in:
+                page = self.call(session, "GET", port, "/accounts/login/", "GET /accounts/login/")
+                token = csrf_field.search(page.text) if page is not None else None
+                response = self.call(
+                    session,
+                    "POST",
+                    port,
+                    "/accounts/login/",
+                    "POST /accounts/login/",
                     data={
-                        "csrfmiddlewaretoken": csrf.group(1),
-                        "progress-version": version.group(1),
-                        "progress-status": status_now.group(1) if status_now else "in_progress",
-                        "progress-percent_complete": str(rng.randrange(0, 99)),
-                        "progress-note": note,
+                        "username": "coordinator",
+                        "password": PASSWORD,
+                        "csrfmiddlewaretoken": token.group(1) if token else "",
                     },
-                    headers={"Referer": f"{base}/items/{item}/"},
-                    allow_redirects=False,
-                    timeout=20,
+                    headers={"Referer": f"{base}/accounts/login/"},
                 )
-                status = response.status_code
-                self.record(status == 302, status, note)
-            except requests.RequestException:
-                self.record(False, 0, None)
+                signed_in = response is not None and response.status_code == 302
+                if not signed_in:
+                    time.sleep(1)
+                continue
+            item = rng.choice(items)
+            page = self.call(session, "GET", port, f"/items/{item}/", "GET /items/{id}/")
+            if page is None or page.status_code != 200:
+                signed_in = page is None or page.status_code not in (302, 403)
+                time.sleep(0.3)
+                continue
+            csrf = csrf_field.search(page.text)
+            version = re.search(r'name="progress-version" value="(\d+)"', page.text)
+            status_now = re.search(
+                r'<select name="progress-status"[^>]*>.*?<option value="(\w+)"[^>]*selected',
+                page.text,
+                re.S,
+            )
+            if not (csrf and version):
+                time.sleep(0.3)
+                continue
+            response = self.call(
+                session,
+                "POST",
+                port,
+                f"/items/{item}/progress/",
+                "POST /items/{id}/progress/",
+                data={
+                    "csrfmiddlewaretoken": csrf.group(1),
+                    "progress-version": version.group(1),
+                    "progress-status": status_now.group(1) if status_now else "in_progress",
+                    "progress-percent_complete": str(rng.randrange(0, 99)),
+                    "progress-note": note,
+                },
+                headers={"Referer": f"{base}/items/{item}/"},
+            )
+            # Acknowledged: the redirect back to the item's page (a sign-in redirect is not).
+            acknowledged = (
+                response is not None
+                and response.status_code == 302
+                and f"/items/{item}/" in response.headers.get("Location", "")
+            )
+            self.update_attempted(acknowledged, note)
             time.sleep(0.3)
 
     def clock(self, steps: int, interval: float) -> None:
@@ -522,8 +740,8 @@ class Soak:
 
     # faults -------------------------------------------------------------------------------
 
-    def begin(self, name: str) -> Fault:
-        fault = Fault(name, started=time.monotonic())
+    def begin(self, name: str, *, measured_on_api: bool = False) -> Fault:
+        fault = Fault(name, started=time.monotonic(), measured_on_api=measured_on_api)
         self.faults.append(fault)
         self.active.add(name)
         log(f"fault: {name}")
@@ -546,7 +764,7 @@ class Soak:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.smtp.lock:
-                after = [when for when, _r, _m in self.smtp.received if when > fault.ended]
+                after = [m.when for m in self.smtp.received if m.when > fault.ended]
             if after:
                 fault.recovered = min(after) - fault.ended
                 return
@@ -554,7 +772,7 @@ class Soak:
 
     def faults_schedule(self) -> None:
         self.stop.wait(40)
-        fault = self.begin("Redis stopped 30 s")
+        fault = self.begin("Redis stopped 30 s", measured_on_api=True)
         self.redis.stop()
         self.stop.wait(30)
         self.redis.start()
@@ -595,7 +813,7 @@ class Soak:
         self.wait_mail_recovery(fault)
 
         self.stop.wait(10)
-        fault = self.begin("PostgreSQL restarted")
+        fault = self.begin(OUTAGE, measured_on_api=True)
         self.pg.restart()
         fault.ended = time.monotonic()
         log("fault: PostgreSQL is back")
@@ -652,17 +870,54 @@ class Soak:
             with contextlib.suppress(Exception):
                 notifications_retry_pending.apply_async(retry=False)
             with contextlib.suppress(Exception):
-                if not Notification.objects.exclude(state__in=["sent", "failed"]).exists():
+                if not Notification.objects.filter(state__in=["pending", "sending"]).exists():
                     failed = Notification.objects.filter(state="failed").count()
                     log(f"drain: nothing left to send ({failed} marked failed)")
                     return
             time.sleep(5)
         log("drain: time is up")
 
+    def server_side(self) -> dict[str, tuple[int, float]]:
+        """What the web processes logged for each request id: its status and duration (s)."""
+        seen: dict[str, tuple[int, float]] = {}
+        for path in sorted(self.base.glob("web*-access.log")):
+            for line in path.read_text(errors="replace").splitlines():
+                parts = line.split()
+                if len(parts) >= 3 and parts[1].isdigit() and parts[2].isdigit():
+                    seen[parts[0]] = (int(parts[1]), int(parts[2]) / 1e6)
+        return seen
+
+    def log_findings(self) -> list[tuple[str, object]]:
+        """Counts from the processes' own logs that explain failures: tracebacks, gunicorn's
+        worker time-outs, PostgreSQL's lock waits (over 1 s) and slow statements (over 2 s)."""
+        findings: list[tuple[str, object]] = []
+        for path in sorted(self.base.glob("*.log")):
+            if path.name.endswith("-access.log") or path.name == "watchdog.log":
+                continue
+            text = path.read_text(errors="replace")
+            tracebacks = text.count("Traceback (most recent call last)")
+            timeouts = text.count("WORKER TIMEOUT")
+            if tracebacks or timeouts:
+                findings.append(
+                    (
+                        f"log {path.name}: tracebacks / worker time-outs",
+                        f"{tracebacks} / {timeouts}",
+                    )
+                )
+        pg_log = self.pg.data / "log"
+        if pg_log.exists():
+            text = pg_log.read_text(errors="replace")
+            findings.append(
+                (
+                    "PostgreSQL: lock waits over 1 s / statements over 2 s",
+                    f"{text.count('still waiting for')} / {text.count('duration: ')}",
+                )
+            )
+        return findings
+
     def report(self) -> bool:
         from django.db import close_old_connections
 
-        from agencies.models import User
         from notifications.models import Notification
         from recommendations.models import ProgressUpdate
 
@@ -672,66 +927,158 @@ class Soak:
         )
         acknowledged = set(self.tally.notes)
         lost_updates = len(acknowledged - recorded_notes)
-        rows = list(Notification.objects.values("id", "state", "recipient_id"))
-        planned = len(rows)
-        not_sent = sum(1 for row in rows if row["state"] != "sent")
-        emails = dict(User.objects.values_list("id", "email"))
+        rows = [
+            Row(
+                id=row["id"],
+                recipient=row["recipient__email"],
+                item_id=row["action_item_id"],
+                kind=row["kind"],
+                period=row["period"],
+                state=row["state"],
+            )
+            for row in Notification.objects.values(
+                "id", "recipient__email", "action_item_id", "kind", "period", "state"
+            )
+        ]
         with self.smtp.lock:
             received = list(self.smtp.received)
-        copies = collections.Counter(message_id for _w, _r, message_id in received)
-        duplicates = sum(count - 1 for count in copies.values() if count > 1)
-        reached = {address for _w, recipients, _m in received for address in recipients}
-        sent_unreached = sum(
-            1
-            for row in rows
-            if row["state"] == "sent" and emails.get(row["recipient_id"]) not in reached
-        )
-        lost_reminders = not_sent + sent_unreached
-        duplicated_rows = duplicates  # one email per duplicate; at most one per kill is allowed
-        delivered_once = planned - lost_reminders
-        five_xx_outside = sum(
-            count for cause, count in self.tally.errors.items() if "PostgreSQL" not in cause
-        )
+        reminders = reminder_accounting(rows, received)
 
-        lines = [
-            ("updates attempted", self.tally.attempted),
-            ("updates acknowledged", len(acknowledged)),
+        windows = [fault.window() for fault in self.faults]
+        with self.lock:
+            calls = list(self.calls)
+        answered = sorted(
+            (call for call in calls if call.status is not None), key=lambda c: c.duration
+        )
+        with (self.base / "requests.csv").open("w", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(
+                ["request_id", "endpoint", "started_s", "duration_s", "status", "failure"]
+            )
+            for c in calls:
+                writer.writerow(
+                    [
+                        c.request_id,
+                        c.endpoint,
+                        f"{c.started - START:.3f}",
+                        f"{c.duration:.3f}",
+                        c.status or "",
+                        c.failure,
+                    ]
+                )
+        failures = failures_by_cause(calls, windows)
+        failed_outside = failures_outside(calls, windows, OUTAGE)
+        server = self.server_side()
+
+        def percentile(share: float) -> str:
+            if not answered:
+                return "-"
+            return f"{answered[min(len(answered) - 1, int(share * len(answered)))].duration:.2f} s"
+
+        kinds = ", ".join(f"{kind} {count}" for kind, count in reminders.by_kind.items())
+        lost_states = ", ".join(f"{state} {n}" for state, n in reminders.lost_by_state.items())
+        lines: list[tuple[str, object]] = [
+            (
+                "date (UTC) / minutes of load",
+                f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} / {self.minutes:g}",
+            ),
+            ("load average at the start", self.load_before),
+            ("load average at the end", load_average()),
+            ("updates attempted (writes sent)", self.tally.attempted),
+            ("updates acknowledged (201/200, or the form's redirect)", len(acknowledged)),
             (
                 "updates recorded (acknowledged, found afterwards)",
                 len(acknowledged & recorded_notes),
             ),
             ("updates lost (acknowledged, not recorded)", lost_updates),
-            ("reminders planned (notification rows)", planned),
-            ("reminders delivered", delivered_once),
-            ("emails received / distinct Message-IDs", f"{len(received)} / {len(copies)}"),
-            ("reminder emails duplicated (same Message-ID twice)", duplicated_rows),
-            ("reminders lost (not sent, or sent to no one)", lost_reminders),
+            ("reminders planned (notification rows)", f"{reminders.planned} ({kinds})"),
+            ("reminders cancelled before sending (item closed)", reminders.cancelled),
+            ("reminders delivered once", reminders.delivered_once),
+            ("reminders delivered twice or more", reminders.duplicated),
+            (
+                "duplicate emails (repeating a delivered reminder) / same Message-ID",
+                f"{reminders.duplicate_messages} / {reminders.duplicates_same_message_id}",
+            ),
+            (
+                "reminders lost (not cancelled, never received)",
+                f"{reminders.lost}{f' ({lost_states})' if lost_states else ''}",
+            ),
+            ("reminders received but not marked sent", reminders.unrecorded),
+            (
+                "emails received / naming a wrong recipient or item",
+                f"{reminders.messages} / {reminders.mismatched}",
+            ),
             ("worker kills", self.kills),
+            ("requests sent / answered", f"{len(calls)} / {len(answered)}"),
+            ("answer time p50 / p99", f"{percentile(0.5)} / {percentile(0.99)}"),
         ]
-        for cause, count in sorted(self.tally.errors.items()):
-            lines.append((f"5xx / no answer: {cause}", count))
-        if not self.tally.errors:
-            lines.append(("5xx", 0))
+        if answered:
+            slowest = answered[-1]
+            where = (
+                " + ".join(
+                    w.name
+                    for w in windows
+                    if slowest.started <= w.end and slowest.started + slowest.duration >= w.start
+                )
+                or "no fault"
+            )
+            lines.append(
+                (
+                    "slowest answer",
+                    f"{slowest.duration:.1f} s, {slowest.status} {slowest.endpoint}, during {where}",
+                )
+            )
+        if not failures:
+            lines.append(("5xx or no answer", 0))
+        for group in failures:
+            explained = []
+            for request_id in group.request_ids[:3]:
+                if group.outcome.isdigit():
+                    break
+                found = server.get(request_id)
+                explained.append(
+                    f"server answered {found[0]} after {found[1]:.1f} s"
+                    if found
+                    else "server logged no answer"
+                )
+            detail = f"; {', '.join(explained)}" if explained else ""
+            lines.append(
+                (
+                    f"{group.outcome}: {group.endpoint}, during {group.window}",
+                    f"{group.count} (slowest {group.slowest:.1f} s{detail})",
+                )
+            )
+        lines.append(("5xx or no answer outside the PostgreSQL restart", failed_outside))
         for fault in self.faults:
             recovery = f"{fault.recovered:.1f} s" if fault.recovered is not None else "not seen"
             lines.append((f"recovery after: {fault.name}", recovery))
+        lines.extend(self.log_findings())
         width = max(len(label) for label, _ in lines)
         print()
         print(f"{'measure':<{width}}  value")
         print(f"{'-' * width}  -----")
         for label, value in lines:
             print(f"{label:<{width}}  {value}")
-        met = (
-            lost_updates == 0
-            and lost_reminders == 0
-            and duplicated_rows <= self.kills
-            and five_xx_outside == 0
-        )
+        missed = [
+            name
+            for name, ok in (
+                ("an acknowledged update was lost", lost_updates == 0),
+                ("a reminder was lost", reminders.lost == 0),
+                (
+                    "more duplicate emails than worker kills",
+                    reminders.duplicate_messages <= self.kills,
+                ),
+                ("an email named a reminder of someone else", reminders.mismatched == 0),
+                ("5xx or no answer outside the PostgreSQL restart", failed_outside == 0),
+            )
+            if not ok
+        ]
         print()
-        print("targets met" if met else "TARGETS MISSED")
-        return met
+        print("targets met" if not missed else f"TARGETS MISSED: {'; '.join(missed)}")
+        return not missed
 
     def run(self) -> int:
+        start_watchdog(self.base)
         try:
             self.start_services()
             session = requests.Session()
@@ -774,20 +1121,34 @@ class Soak:
             self.drain()
             return 0 if self.report() else 1
         finally:
+            # Each step on its own, so that one failing does not leave the others running (and
+            # the watchdog catches whatever is left should the soak itself be killed).
             self.stop.set()
-            self.processes.stop_all()
-            self.smtp.stop()
-            self.redis.stop()
-            self.pg.stop()
+            for step in (self.processes.stop_all, self.smtp.stop, self.redis.stop, self.pg.stop):
+                try:
+                    step()
+                except Exception as error:
+                    log(f"clean-up: {step.__qualname__} failed ({error!r})")
             log(f"stopped; logs kept in {self.base}")
+
+
+def _interrupted(signum: int, _frame: object) -> None:
+    # SIGTERM and SIGHUP (a `timeout`, a closed terminal) clean up like Ctrl-C does.
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=6.0, help="load phase (default 6)")
+    parser.add_argument("--watchdog", nargs=2, metavar=("PID", "FOLDER"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.watchdog:
+        watchdog(int(arguments.watchdog[0]), Path(arguments.watchdog[1]))
+        return
     if arguments.minutes > 10:
         parser.error("at most 10 minutes of load: the whole soak must stay under 15")
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGHUP, _interrupted)
     sys.exit(Soak(arguments.minutes).run())
 
 

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import Source
 
+from .pdf_text import PdfRefused, looks_like_pdf, pdf_text_extract
+
 _ACCEPT = ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"
 
 
@@ -55,10 +57,12 @@ class SourceForm(forms.Form):
         label=_("full text"), required=False, widget=forms.Textarea(attrs={"rows": 10})
     )
     text_file = forms.FileField(
-        label=_("or a plain-text file of it"),
+        label=_("or a file of it (PDF or plain text)"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,text/plain"}),
-        help_text=_("For a PDF, save or copy its text as plain text first."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf,.txt,text/plain"}),
+        help_text=_(
+            "A PDF must have a text layer (text you can select), and not be password-protected."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -73,10 +77,17 @@ class SourceForm(forms.Form):
                 )
                 return data
             raw = upload.read()
-            try:
-                data["text"] = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                self.add_error("text_file", _("This file is not plain text (UTF-8)."))
+            if looks_like_pdf(raw) or upload.name.lower().endswith(".pdf"):
+                try:
+                    data["text"] = pdf_text_extract(raw)
+                except PdfRefused as refusal:
+                    self.add_error("text_file", str(refusal))
+                    return data
+            else:
+                try:
+                    data["text"] = raw.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    self.add_error("text_file", _("This file is not plain text (UTF-8)."))
         if not (data.get("text") or "").strip():
             self.add_error(
                 "text",

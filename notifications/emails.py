@@ -147,6 +147,9 @@ def _headers(*, recipient: User, kinds: Sequence[str], ids: Sequence[int]) -> di
         # The same notifications give the same Message-ID, so a resend after a crash between the
         # server's acceptance and our bookkeeping can be recognised by the receiving side.
         "Message-ID": f"<notification.{min(ids)}.{digest}@{host}>",
+        # The notification rows this email carries, so an operator (and the fault soak) can tell
+        # from a message which reminders it delivered, and a resend that groups them differently.
+        "X-Tracker-Notifications": " ".join(map(str, sorted(ids))),
     }
     optional = [kind for kind in kinds if kind in OPTIONAL_KINDS]
     if optional:

@@ -222,6 +222,18 @@ else:
     }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# kombu's Redis transport waits forever on a socket by default: a broker that accepts connections
+# and then stops answering (a stalled server, a network path that drops packets) would hold the
+# web request publishing a task, and a worker, for good. Each socket operation gives up after
+# BROKER_SOCKET_TIMEOUT seconds instead (above the 1 s a worker's BRPOP waits server-side).
+BROKER_SOCKET_TIMEOUT = env_int("BROKER_SOCKET_TIMEOUT", default=3, minimum=1, maximum=60)
+REDIS_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+    # A task not acknowledged within this time is delivered again; no task waits longer than this
+    # (reminders come from the periodic scan, never from far-future ETAs).
+    "visibility_timeout": 3600,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
@@ -234,9 +246,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
-    # A task not acknowledged within this time is delivered again; no task waits longer than this
-    # (reminders come from the periodic scan, never from far-future ETAs).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
+# A web request publishes its tasks after its commit (tracker.queueing): a broker that is down or
+# stalled costs it at most three attempts of BROKER_SOCKET_TIMEOUT seconds each (about 10 s), and
+# then the request answers all the same, the rows left for the periodic retry.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

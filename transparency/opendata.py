@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from imports.cells import row_safe
 from recommendations.models import ActionItem
 
 SCHEMA_VERSION = "1.0"
@@ -223,7 +224,11 @@ def action_items_csv(items: Iterable[ActionItem]) -> bytes:
     for item in items:
         record = item_record(item)
         record["supporting_agencies"] = ";".join(record["supporting_agencies"])
-        writer.writerow(["" if record[f.name] is None else record[f.name] for f in FIELDS])
+        # Titles are typed by people: a cell a spreadsheet would run stays text (one sanitiser
+        # for every CSV and XLSX the tracker writes).
+        writer.writerow(
+            row_safe(["" if record[f.name] is None else record[f.name] for f in FIELDS])
+        )
     # A byte-order mark so that spreadsheet programs read the accents as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

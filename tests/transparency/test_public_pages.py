@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -171,6 +172,27 @@ def test_the_csv_open_data_has_the_same_rows_and_metadata_naming_the_licence(
     assert "Open Government Licence – Canada" in metadata["dc:rights"]  # noqa: RUF001
     assert metadata["schema:version"] == SCHEMA_VERSION
     assert [c["name"] for c in metadata["tableSchema"]["columns"]] == list(rows[0])
+
+
+def test_the_csv_open_data_neutralises_cells_a_spreadsheet_would_run(
+    client: Client, world: PublicWorld
+) -> None:
+    world.item.title_en = '=HYPERLINK("https://evil.example","Open")'
+    world.item.title_fr = "@SUM(1+1)"
+    world.item.save()
+    cache.clear()
+    response = client.get("/public/data/action-items.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    row = next(row for row in rows if row["action_item"] == "PUB-1.1")
+    assert row["action_item_title_en"] == "'" + world.item.title_en
+    assert row["action_item_title_fr"] == "'@SUM(1+1)"
+    assert not [
+        value for row in rows for value in row.values() if value.startswith(("=", "+", "@"))
+    ]
+    # The JSON is not read by a spreadsheet: it keeps the title as typed.
+    document = json.loads(client.get("/public/data/action-items.json").content)
+    titles = {r["action_item"]: r["action_item_title_en"] for r in document["action_items"]}
+    assert titles["PUB-1.1"] == world.item.title_en
 
 
 def test_the_atom_feed_lists_status_changes_of_published_items_in_each_language(
