@@ -205,7 +205,7 @@ def refusal_record_progress(item: ActionItem) -> str:
 
 
 def refusal_assign(item: ActionItem) -> str:
-    return _("Only managers of %(agency)s and coordinators may assign or re-date this item.") % {
+    return _("Only managers of %(agency)s and coordinators may assign this item.") % {
         "agency": item.owner_agency.local_acronym
     }
 

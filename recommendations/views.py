@@ -479,6 +479,9 @@ def action_item_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign the item and set its due date (managers of the owner agency, coordinators)."""
     user = signed_in_user(request)
     item = selectors.action_item_detail(pk=pk)
+    if not policies.can_assign(user, item) and request.POST.get("assign-due_date"):
+        # A re-date by someone who may do neither: the re-date's refusal, as the API says it.
+        policies.require_change_due_date(user, item)
     policies.require_assign(user, item)
     may_confirm = policies.can_confirm_past_due_date(user, item)
     form = AssignForm(request.POST, item=item, user=user, may_confirm_past_due_date=may_confirm)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from pytest_django import Settings as DjangoSettings
 
 from agencies.models import Agency, Membership, User
 from recommendations.models import ActionItem
@@ -110,7 +111,9 @@ def roles(db: None) -> RoleMatrix:
 
 
 @pytest.fixture(autouse=True)
-def evidence_storage_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def evidence_storage_in_tmp(
+    settings: DjangoSettings, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """Evidence files go to a temporary folder, never to the worktree's var/media/."""
     location = tmp_path_factory.mktemp("evidence")
     settings.STORAGES = {

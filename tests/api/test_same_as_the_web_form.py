@@ -231,7 +231,7 @@ def test_a_refused_redate_and_status_change_say_the_policys_words_on_the_web_and
             f"/items/{item.pk}/assign/",
             {"assign-version": item.version, "assign-due_date": new_date, "assign-reason": "x"},
             {"due_date": new_date, "note": "x"},
-            policies.refusal_assign(item),
+            policies.refusal_change_due_date(),
         ),
         (  # a supporting agency may add notes, not change the status
             roles.supporting_staff,
