@@ -282,10 +282,10 @@ def test_someone_elses_upload_is_not_theirs_to_see(client: Client, roles: RoleMa
     assert client.get(job_url).status_code == 403
 
 
-def test_the_upload_obeys_the_status_transition_table(client, roles):
+def test_the_upload_obeys_the_status_transition_table(client: Client, roles: RoleMatrix) -> None:
     """Completing is a submission with evidence; cancelling is a manager's decision with a
     reason: the bulk upload refuses both rows as the item page would, and writes nothing."""
-    cancelled = ActionItemFactory(
+    cancelled = ActionItemFactory.create(
         recommendation=roles.item.recommendation, owner_agency=roles.owner
     )
     client.force_login(roles.staff)
@@ -301,7 +301,9 @@ def test_the_upload_obeys_the_status_transition_table(client, roles):
         assert (item.status, item.version) == (Status.NOT_STARTED, 1)
 
 
-def test_a_manager_cancels_through_the_upload_only_with_a_reason(client, roles):
+def test_a_manager_cancels_through_the_upload_only_with_a_reason(
+    client: Client, roles: RoleMatrix
+) -> None:
     client.force_login(roles.manager)
     book = _download(client)
     _edit(book, roles.item.reference, status="Cancelled")
@@ -316,7 +318,9 @@ def test_a_manager_cancels_through_the_upload_only_with_a_reason(client, roles):
     assert roles.item.status == Status.CANCELLED
 
 
-def test_the_downloaded_status_list_offers_only_what_an_update_may_set(client, roles):
+def test_the_downloaded_status_list_offers_only_what_an_update_may_set(
+    client: Client, roles: RoleMatrix
+) -> None:
     client.force_login(roles.staff)
     sheet = _download(client).worksheets[0]
     [validation] = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
