@@ -132,6 +132,10 @@ def test_the_api_lists_the_creation_first_with_nothing_before(roles: RoleMatrix)
     assert row["author"] == "coordinator"
 
 
+def _last_status_change(item: ActionItem) -> Any:
+    return item.last_status_change  # type: ignore[attr-defined]  # an annotation
+
+
 def _figures(roles: RoleMatrix, now: datetime.datetime) -> dict[str, Any]:
     """Everything a reader of the timeline computes, at ``now``."""
     summary = report_summary(user=roles.coordinator, filters=ReportFilters(), cached=False)
@@ -154,7 +158,7 @@ def _figures(roles: RoleMatrix, now: datetime.datetime) -> dict[str, Any]:
             [i.pk for i in content.due_next.rows],
         ),
         "public": [c.update_id for c in public_status_changes()],
-        "open_data": [(i.pk, i.last_status_change) for i in public_item_rows()],
+        "open_data": [(i.pk, _last_status_change(i)) for i in public_item_rows()],
         "stale": sorted(ActionItem.objects.stale().values_list("pk", flat=True)),
     }
 

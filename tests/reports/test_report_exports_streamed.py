@@ -28,7 +28,7 @@ def test_both_exports_are_streamed_over_http(client: Client, coordinator: User) 
     assert csv_response.streaming
     assert excel_response.streaming
     assert 'filename="progress-report-' in excel_response["Content-Disposition"]
-    chunks = list(csv_response.streaming_content)
+    chunks = list(cast(Any, csv_response).streaming_content)
     assert len(chunks) > 60  # a line at a time, not one string
     assert workbook(body(excel_response)).sheetnames[0] == "Report"
 
