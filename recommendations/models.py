@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency
+from agencies.models import Agency, User
 
 
 class BilingualMixin:
@@ -350,8 +350,21 @@ class ActionItem(BilingualMixin, models.Model):
         return f'"{self.pk}-{self.version}"'
 
 
+# ``status_before`` of an item's creation entry, the first entry of its timeline: there was no
+# status before the item existed (the column is NOT NULL, so "empty" rather than NULL).
+CREATION_STATUS_BEFORE = ""
+
+
+def creation_condition() -> Q:
+    """The creation entries of the timeline, as a SQL condition: every reader that counts
+    changes (status changes, completions, re-dates, notes) leaves them out with ``~``."""
+    return Q(status_before=CREATION_STATUS_BEFORE)
+
+
 class ProgressUpdate(models.Model):
-    """One immutable entry on an item's timeline. Every change to an item writes one."""
+    """One immutable entry on an item's timeline. Every change to an item writes one, and its
+    creation writes the first (``is_creation``: the initial status, percent, due date and
+    assignee as "after", nothing "before")."""
 
     action_item = models.ForeignKey(
         ActionItem, on_delete=models.CASCADE, related_name="updates", verbose_name=_("action item")
@@ -441,17 +454,46 @@ class ProgressUpdate(models.Model):
             Q(born_at__gt=self.created_at) | Q(born_at__isnull=True, created_at__gt=self.created_at)
         ).update(born_at=self.created_at)
 
+    @classmethod
+    def creation_of(
+        cls, item: ActionItem, *, author: User | None, at: datetime.datetime
+    ) -> "ProgressUpdate":
+        """The (unsaved) creation entry of ``item``: what it started with, nothing before."""
+        return cls(
+            action_item=item,
+            author=author,
+            created_at=at,
+            status_before=CREATION_STATUS_BEFORE,
+            status_after=item.status,
+            percent_before=item.percent_complete,
+            percent_after=item.percent_complete,
+            due_date_before=None,
+            due_date_after=item.due_date,
+            assignee_before=None,
+            assignee_after_id=item.assignee_id,
+        )
+
+    @property
+    def is_creation(self) -> bool:
+        """The item's first entry: it was created (by ``author``, at ``created_at``)."""
+        return self.status_before == CREATION_STATUS_BEFORE
+
+    # A creation sets its values rather than changing them: none of these hold for it.
     @property
     def status_changed(self) -> bool:
-        return self.status_before != self.status_after
+        return not self.is_creation and self.status_before != self.status_after
 
     @property
     def due_date_changed(self) -> bool:
-        return self.due_date_after is not None and self.due_date_before != self.due_date_after
+        return (
+            not self.is_creation
+            and self.due_date_after is not None
+            and self.due_date_before != self.due_date_after
+        )
 
     @property
     def assignee_changed(self) -> bool:
-        return self.assignee_before_id != self.assignee_after_id
+        return not self.is_creation and self.assignee_before_id != self.assignee_after_id
 
 
 class PublicationChange(models.Model):

@@ -47,6 +47,7 @@ from recommendations.models import (
     Source,
     Status,
     Theme,
+    creation_condition,
     open_condition,
     progress_average,
     stale_cutoff,
@@ -427,7 +428,12 @@ def _history(
         return []
     closes = Q(status_before__in=OPEN_STATUSES) & Q(status_after__in=CLOSED_STATUSES)
     reopens = Q(status_before__in=CLOSED_STATUSES) & Q(status_after__in=OPEN_STATUSES)
-    completes = Q(status_after=Status.COMPLETED) & ~Q(status_before=Status.COMPLETED)
+    # An item created completed (as a loader may) was not completed that month: it was born so.
+    completes = (
+        Q(status_after=Status.COMPLETED)
+        & ~Q(status_before=Status.COMPLETED)
+        & ~creation_condition()
+    )
     # The same condition as the partial index's, so that PostgreSQL can use it.
     touches_closed = Q(status_before__in=CLOSED_STATUSES) | Q(status_after__in=CLOSED_STATUSES)
     open_delta = Case(
@@ -774,7 +780,9 @@ def report_changes(
     )
 
     def distinct_items(condition: Q) -> Count:
-        return Count("action_item_id", filter=condition, distinct=True)
+        # An item's creation entry sets its status and due date; it completes, re-dates or
+        # blocks nothing (re-dates already need a due date before).
+        return Count("action_item_id", filter=condition & ~creation_condition(), distinct=True)
 
     counts = updates.aggregate(
         completed=distinct_items(

@@ -167,6 +167,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # Dates people read, with « 1er » in French, in every template without a {% load %}.
+            "builtins": ["agencies.templatetags.local_dates"],
         },
     },
 ]
