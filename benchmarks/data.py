@@ -163,11 +163,11 @@ def benchmark_data_generate(
             """
             INSERT INTO recommendations_recommendation (code, source_id, theme_id, title_en,
                 title_fr, description_en, description_fr, source_passage, priority,
-                lead_agency_id, target_date, created_at, updated_at)
+                lead_agency_id, target_date, created_at, updated_at, published)
             SELECT 'B-' || lpad(g::text, 4, '0'), 1, 1 + (g %% %(themes)s),
                 'Recommendation ' || g, 'Recommandation ' || g, '', '', 'A passage.',
                 (ARRAY['critical', 'high', 'medium', 'low'])[1 + g %% 4],
-                1 + (g %% %(agencies)s), current_date + 365, now(), now()
+                1 + (g %% %(agencies)s), current_date + 365, now(), now(), g %% 2 = 0
             FROM generate_series(1, %(recommendations)s) g
             """,
             """

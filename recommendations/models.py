@@ -200,13 +200,17 @@ def stale_condition(now: datetime.datetime | None = None) -> Q:
     return open_condition() & Q(last_progress_at__lt=stale_cutoff(now))
 
 
-def progress_average(path: str = "") -> models.Avg:
+def progress_average(
+    path: str = "", *, percent: str = "percent_complete", status: str = "status"
+) -> models.Avg:
     """Progress of a group of items: the mean percent complete of those not cancelled.
 
     ``path`` reaches the items from the queried model (``"action_items__"`` from a
-    recommendation). Every progress figure (pages, API, reports) is this one expression.
+    recommendation). Every progress figure (pages, API, reports) is this one expression;
+    ``percent`` and ``status`` name other columns holding them (an item's values at a past
+    moment, in ``reports.as_of``).
     """
-    return models.Avg(f"{path}percent_complete", filter=~Q(**{f"{path}status": Status.CANCELLED}))
+    return models.Avg(f"{path}{percent}", filter=~Q(**{f"{path}{status}": Status.CANCELLED}))
 
 
 class ActionItemQuerySet(models.QuerySet["ActionItem"]):
