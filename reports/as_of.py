@@ -44,13 +44,13 @@ from django.utils import timezone
 from recommendations.models import (
     OPEN_STATUSES,
     ActionItem,
+    DaysBetween,
     ProgressUpdate,
     stale_cutoff,
 )
 
 from .selectors import (
     AgencyRow,
-    DaysBetween,
     ReportFilters,
     StatusTally,
     TallyColumns,

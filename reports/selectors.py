@@ -385,6 +385,15 @@ class _Grouping(Func):
 _GROUP_BY_CLAUSE = re.compile(r' GROUP BY ((?:(?:\d+|"[^"]+"\."[^"]+")(?:, )?)+)$')
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    """The database column of ``model``'s field ``name`` (or its primary key, ``pk``)."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise RuntimeError(f"{model.__name__}.{name} is not a column")
+    return column
+
+
 def _grouping_sets_rows(
     items: "QuerySet[ActionItem]",
     groups: Sequence[str],
@@ -426,11 +435,11 @@ def _grouping_sets_rows(
         rolled_up = 1 << (len(groups) - 1 - index)
         joins.append(
             f"LEFT JOIN {quote(group.model._meta.db_table)} {table} ON "
-            f"(tallies.grouping_set & {rolled_up}) = 0 AND {table}.{quote(group.model._meta.pk.column)}"
+            f"(tallies.grouping_set & {rolled_up}) = 0 AND {table}.{quote(_column(group.model, 'pk'))}"
             f" = tallies.key_{index}"
         )
         for alias, path in group.labels.items():
-            column = group.model._meta.get_field(path.removeprefix(group.prefix)).column
+            column = _column(group.model, path.removeprefix(group.prefix))
             columns.append(f"{table}.{quote(column)} AS {quote(f'label_{name}_{alias}')}")
     sql = f"SELECT tallies.*, {', '.join(columns)} FROM ({sql}) tallies {' '.join(joins)}"  # noqa: S608 - model table and column names, quoted
     with connections[items.db].cursor() as cursor:
@@ -476,7 +485,7 @@ def _tally_tables_rows(
         totals = items.order_by().aggregate(**aggregates, **totals_extra)
         for name in groups:
             group = _GROUPS[name]
-            by_group[name] = list(
+            grouped = (
                 items.order_by()
                 .values(group=F(group.key))
                 .annotate(
@@ -484,6 +493,7 @@ def _tally_tables_rows(
                 )
                 .order_by()
             )
+            by_group[name] = [dict(row) for row in grouped]
     for name, rows in by_group.items():
         # Sorted here, the same on every backend (labels are unique per group: acronym, code).
         rows.sort(key=lambda row, sort=_GROUPS[name].sort: tuple(row[part] for part in sort))  # type: ignore[misc]

@@ -11,9 +11,9 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from agencies.models import User
+from recommendations.models import DaysBetween
 from reports.as_of import AS_OF_COLUMNS, items_as_of
 from reports.selectors import (
-    DaysBetween,
     ReportFilters,
     report_items,
     report_tally_tables,
