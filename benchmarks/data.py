@@ -168,7 +168,7 @@ def benchmark_data_generate(
             SELECT 'B-' || lpad(g::text, 4, '0'), 1, 1 + (g %% %(themes)s),
                 'Recommendation ' || g, 'Recommandation ' || g, '', '', 'A passage.',
                 (ARRAY['critical', 'high', 'medium', 'low'])[1 + g %% 4],
-                1 + (g %% %(agencies)s), current_date + 365, now(), now(), false
+                1 + (g %% %(agencies)s), current_date + 365, now(), now(), g %% 2 = 0
             FROM generate_series(1, %(recommendations)s) g
             """,
             """

@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -200,13 +201,50 @@ def stale_condition(now: datetime.datetime | None = None) -> Q:
     return open_condition() & Q(last_progress_at__lt=stale_cutoff(now))
 
 
-def progress_average(path: str = "") -> models.Avg:
+def progress_average(
+    path: str = "", *, percent: str = "percent_complete", status: str = "status"
+) -> models.Avg:
     """Progress of a group of items: the mean percent complete of those not cancelled.
 
     ``path`` reaches the items from the queried model (``"action_items__"`` from a
-    recommendation). Every progress figure (pages, API, reports) is this one expression.
+    recommendation). Every progress figure (pages, API, reports) is this one expression;
+    ``percent`` and ``status`` name other columns holding them (an item's values at a past
+    moment, in ``reports.as_of``).
     """
-    return models.Avg(f"{path}percent_complete", filter=~Q(**{f"{path}status": Status.CANCELLED}))
+    return models.Avg(f"{path}{percent}", filter=~Q(**{f"{path}{status}": Status.CANCELLED}))
+
+
+class DaysBetween(models.Func):
+    """Whole days from ``start`` to ``end`` (two date columns), as an integer, on both backends."""
+
+    output_field = models.IntegerField()
+    arity = 2
+
+    def __init__(self, end: Any, start: Any) -> None:
+        super().__init__(end, start)
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
+        # PostgreSQL: date - date is already an integer number of days.
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
 
 
 class ActionItemQuerySet(models.QuerySet["ActionItem"]):
@@ -316,6 +354,16 @@ class ActionItem(BilingualMixin, models.Model):
                 fields=["last_progress_at", "id"],
                 condition=Q(status__in=OPEN_STATUSES),
                 name="item_open_progress_idx",
+            ),
+            # The report's most-slipped list reads the slipped items in its order (slippage
+            # first), the first 50 from here instead of sorting every slipped item: the
+            # condition is the list's filter (``slipped_condition``), word for word.
+            models.Index(
+                models.OrderBy(DaysBetween("due_date", "original_due_date"), descending=True),
+                "due_date",
+                "id",
+                condition=Q(due_date__gt=models.F("original_due_date")),
+                name="item_most_slipped_idx",
             ),
         ]
 
