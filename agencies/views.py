@@ -27,6 +27,12 @@ from .services import (
 _CHOSEN_LANGUAGE_SESSION_KEY = "chosen_language"
 
 
+def _email_language_notice(language: str) -> str:
+    if language == Language.FRENCH:
+        return _("Emails will now be sent to you in French.")
+    return _("Emails will now be sent to you in English.")
+
+
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switch, which also remembers the choice on a signed-in user's profile.
@@ -40,7 +46,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
         assert isinstance(user, User)
-        user_language_set(user=user, language=language)
+        if user_language_set(user=user, language=language):
+            # The same setting chooses their emails' language: say so, in the language chosen.
+            with translation.override(language):
+                messages.info(request, _email_language_notice(language))
     else:
         request.session[_CHOSEN_LANGUAGE_SESSION_KEY] = language
     return response

@@ -5,7 +5,8 @@ minute: every large table is filled by one statement that PostgreSQL runs withou
 per row. The rows respect the domain's rules, so the reports read them as real data:
 
 - every item's timeline is a chain (each update's ``status_before`` is the previous update's
-  ``status_after``) ending in the item's current status, dated between its creation and its
+  ``status_after``) that starts with its creation entry (authored by a coordinator) and ends in
+  the item's current status, dated between its creation and its
   ``last_progress_at``; completed items are 100 percent and were completed at their last update;
 - statuses, due dates (a year either side of today), slippage and staleness are spread so that
   every figure of the report has something to count.
@@ -167,7 +168,7 @@ def benchmark_data_generate(
             SELECT 'B-' || lpad(g::text, 4, '0'), 1, 1 + (g %% %(themes)s),
                 'Recommendation ' || g, 'Recommandation ' || g, '', '', 'A passage.',
                 (ARRAY['critical', 'high', 'medium', 'low'])[1 + g %% 4],
-                1 + (g %% %(agencies)s), current_date + 365, now(), now(), false
+                1 + (g %% %(agencies)s), current_date + 365, now(), now(), g %% 2 = 0
             FROM generate_series(1, %(recommendations)s) g
             """,
             """
@@ -206,7 +207,7 @@ def benchmark_data_generate(
                 due_date - CASE WHEN r_slip < 0.30 THEN 1 + floor(r_slip / 0.30 * 240)::int
                                 WHEN r_slip < 0.35 THEN -1 - floor((r_slip - 0.30) * 600)::int
                                 ELSE 0 END,
-                1 + %(updates_per_item)s,
+                %(updates_per_item)s,
                 last_progress_at,
                 CASE WHEN status = 'completed' THEN last_progress_at END,
                 created_at,
@@ -244,9 +245,10 @@ def benchmark_data_generate(
                 "updates_per_item": scale.updates_per_item,
             },
         )
-        # Each item's timeline: N updates evenly spaced from its creation to its last progress.
-        # Before the last one the item is in progress (or still not started); the last one
-        # sets its current status, percent and due date.
+        # Each item's timeline: its creation entry (what it started as: not started, 0 percent,
+        # its original due date and assignee; nothing before), then N - 1 updates evenly spaced
+        # from its creation to its last progress. Before the last one the item is in progress
+        # (or still not started); the last one sets its current status, percent and due date.
         step(
             "progress updates",
             """
@@ -254,25 +256,27 @@ def benchmark_data_generate(
                 status_before, status_after, percent_before, percent_after, due_date_before,
                 due_date_after, assignee_before_id, assignee_after_id, note)
             SELECT i.id,
-                coalesce(i.assignee_id, 11 + (i.id %% (%(users)s - 10))),
-                i.created_at + (i.last_progress_at - i.created_at) * k / %(n)s,
-                CASE WHEN k = 1 THEN 'not_started' ELSE middle END,
-                CASE WHEN k = %(n)s THEN i.status ELSE middle END,
-                i.percent_complete * (k - 1) / %(n)s,
-                CASE WHEN k = %(n)s THEN i.percent_complete
-                     ELSE i.percent_complete * k / %(n)s END,
-                i.original_due_date,
-                CASE WHEN k = %(n)s THEN i.due_date ELSE i.original_due_date END,
-                i.assignee_id, i.assignee_id,
-                CASE WHEN k %% 3 = 0 THEN 'Progress noted at the monthly meeting.' ELSE '' END
+                CASE WHEN k = 0 THEN 1 + (i.id %% 10)
+                     ELSE coalesce(i.assignee_id, 11 + (i.id %% (%(users)s - 10))) END,
+                i.created_at + (i.last_progress_at - i.created_at) * k / %(m)s,
+                CASE WHEN k = 0 THEN '' WHEN k = 1 THEN 'not_started' ELSE middle END,
+                CASE WHEN k = %(m)s THEN i.status WHEN k = 0 THEN 'not_started' ELSE middle END,
+                CASE WHEN k = 0 THEN 0 ELSE i.percent_complete * (k - 1) / %(m)s END,
+                CASE WHEN k = %(m)s THEN i.percent_complete
+                     ELSE i.percent_complete * k / %(m)s END,
+                CASE WHEN k = 0 THEN NULL ELSE i.original_due_date END,
+                CASE WHEN k = %(m)s THEN i.due_date ELSE i.original_due_date END,
+                CASE WHEN k = 0 THEN NULL ELSE i.assignee_id END, i.assignee_id,
+                CASE WHEN k > 0 AND k %% 3 = 0 THEN 'Progress noted at the monthly meeting.'
+                     ELSE '' END
             FROM (
                 SELECT a.*, CASE WHEN a.status = 'not_started' THEN 'not_started'
                                  ELSE 'in_progress' END AS middle
                 FROM recommendations_actionitem a
             ) i
-            CROSS JOIN generate_series(1, %(n)s) k
+            CROSS JOIN generate_series(0, %(m)s) k
             """,
-            params={"n": scale.updates_per_item, "users": scale.users},
+            params={"m": scale.updates_per_item - 1, "users": scale.users},
         )
     # What autovacuum would have done by the time anyone reads a report: statistics for the
     # planner and a visibility map, so index-only scans need not visit the table.

@@ -17,10 +17,11 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from agencies.dates import local_date
 from agencies.middleware import LANGUAGE_PARAMETER
 from agencies.models import User
 from recommendations.models import ActionItem, ProgressUpdate, Status
@@ -64,11 +65,7 @@ def unsubscribe_url(*, user_id: int, kinds: Sequence[str]) -> str:
 
 
 def _date(day: datetime.date) -> str:
-    text = formats.date_format(day, "DATE_FORMAT")
-    # French writes the first of a month as an ordinal: « 1er octobre ».
-    if day.day == 1 and translation.get_language() == "fr" and text.startswith("1 "):
-        text = "1er " + text[2:]
-    return text
+    return local_date(day)
 
 
 @dataclass

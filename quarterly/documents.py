@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from agencies.dates import local_date
 from recommendations.models import Status
 from reports.charts import STATUS_COLOURS, Chart, progress_by_theme_chart, status_by_agency_chart
 from reports.selectors import AgencyRow, StatusTally, ThemeRow
@@ -77,7 +78,7 @@ def _signed(value: float | None, decimals: int = 0) -> str:
 
 
 def _date(value: datetime.date | None) -> str:
-    return formats.date_format(value, "DATE_FORMAT") if value else "—"
+    return local_date(value) if value else "—"
 
 
 def _headline_label(key: str) -> str:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Membership, User
 from agencies.selectors import user_roles
-from recommendations.models import ActionItem, ProgressUpdate, Status
+from recommendations.models import ActionItem, ProgressUpdate, Status, creation_condition
 from reports.as_of import FiguresAsOf, items_as_of, report_figures_as_of
 from reports.selectors import ReportFilters, report_items
 
@@ -85,7 +85,7 @@ def quarterly_content(
     in_quarter = Q(created_at__gte=quarter.start) & Q(created_at__lt=end)
     completions = ProgressUpdate.objects.filter(
         in_quarter, action_item=OuterRef("pk"), status_after=Status.COMPLETED
-    ).exclude(status_before=Status.COMPLETED)
+    ).exclude(Q(status_before=Status.COMPLETED) | creation_condition())
     completed = (
         at_end.filter(status_at=Status.COMPLETED)
         .filter(Exists(completions))

@@ -15,7 +15,7 @@ from agencies.models import Agency, Membership, User
 from agencies.services import member_add
 
 from .accountability import services as accountability
-from .models import ActionItem, AssessmentRating, ProgressUpdate, Status
+from .models import ActionItem, AssessmentRating, ProgressUpdate, Status, creation_condition
 from .services import action_item_change
 
 DEMO_PASSWORD = "demo-tracker-2021"  # noqa: S105 - printed in the README on purpose
@@ -88,6 +88,22 @@ STORIES = (
 )
 STORY_WEIGHTS = (1, 6, 2, 3, 1, 2, 1, 1, 1, 1, 1, 1)
 
+# In the demo's story an item was created a week before its history starts.
+CREATED_BEFORE_HISTORY = datetime.timedelta(days=7)
+
+
+def _creation_backdate(item: ActionItem, *, at: datetime.datetime) -> None:
+    """The loader created ``item`` just now; in the demo's story it was created at ``at``. Its
+    creation entry moves there (the one entry the demo rewrites: nobody has seen it yet), with
+    the due date the demo gave it, and its history starts there (``born_at``)."""
+    moved = ProgressUpdate.objects.filter(creation_condition(), action_item=item).update(
+        created_at=at, due_date_after=item.due_date
+    )
+    if not moved:  # an item created before creation entries existed
+        ProgressUpdate.creation_of(item, author=None, at=at).save()
+    ActionItem.objects.filter(pk=item.pk).update(born_at=at)
+    item.born_at = at
+
 
 @transaction.atomic
 def demo_history_create(*, seed: int = 2021, today: datetime.date | None = None) -> int:
@@ -119,6 +135,7 @@ def demo_history_create(*, seed: int = 2021, today: datetime.date | None = None)
         members = members_by_agency.get(item.owner_agency_id, [])
         actor = members[0] if members else coordinator
         start = now - datetime.timedelta(days=rng.randint(60, 200))
+        _creation_backdate(item, at=start - CREATED_BEFORE_HISTORY)
         item.last_progress_at = start
         ActionItem.objects.filter(pk=item.pk).update(last_progress_at=start)
         if members and index % 2 == 0:

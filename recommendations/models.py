@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -8,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency
+from agencies.models import Agency, User
 
 
 class BilingualMixin:
@@ -229,13 +230,50 @@ def discrepancy_condition() -> Q:
     return disagrees | stale_assessment
 
 
-def progress_average(path: str = "") -> models.Avg:
+def progress_average(
+    path: str = "", *, percent: str = "percent_complete", status: str = "status"
+) -> models.Avg:
     """Progress of a group of items: the mean percent complete of those not cancelled.
 
     ``path`` reaches the items from the queried model (``"action_items__"`` from a
-    recommendation). Every progress figure (pages, API, reports) is this one expression.
+    recommendation). Every progress figure (pages, API, reports) is this one expression;
+    ``percent`` and ``status`` name other columns holding them (an item's values at a past
+    moment, in ``reports.as_of``).
     """
-    return models.Avg(f"{path}percent_complete", filter=~Q(**{f"{path}status": Status.CANCELLED}))
+    return models.Avg(f"{path}{percent}", filter=~Q(**{f"{path}{status}": Status.CANCELLED}))
+
+
+class DaysBetween(models.Func):
+    """Whole days from ``start`` to ``end`` (two date columns), as an integer, on both backends."""
+
+    output_field = models.IntegerField()
+    arity = 2
+
+    def __init__(self, end: Any, start: Any) -> None:
+        super().__init__(end, start)
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
+        # PostgreSQL: date - date is already an integer number of days.
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
 
 
 class ActionItemQuerySet(models.QuerySet["ActionItem"]):
@@ -366,6 +404,16 @@ class ActionItem(BilingualMixin, models.Model):
                 condition=Q(status__in=WORKING_STATUSES),
                 name="item_open_progress_idx",
             ),
+            # The report's most-slipped list reads the slipped items in its order (slippage
+            # first), the first 50 from here instead of sorting every slipped item: the
+            # condition is the list's filter (``slipped_condition``), word for word.
+            models.Index(
+                models.OrderBy(DaysBetween("due_date", "original_due_date"), descending=True),
+                "due_date",
+                "id",
+                condition=Q(due_date__gt=models.F("original_due_date")),
+                name="item_most_slipped_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -406,8 +454,21 @@ class ActionItem(BilingualMixin, models.Model):
         return f'"{self.pk}-{self.version}"'
 
 
+# ``status_before`` of an item's creation entry, the first entry of its timeline: there was no
+# status before the item existed (the column is NOT NULL, so "empty" rather than NULL).
+CREATION_STATUS_BEFORE = ""
+
+
+def creation_condition() -> Q:
+    """The creation entries of the timeline, as a SQL condition: every reader that counts
+    changes (status changes, completions, re-dates, notes) leaves them out with ``~``."""
+    return Q(status_before=CREATION_STATUS_BEFORE)
+
+
 class ProgressUpdate(models.Model):
-    """One immutable entry on an item's timeline. Every change to an item writes one."""
+    """One immutable entry on an item's timeline. Every change to an item writes one, and its
+    creation writes the first (``is_creation``: the initial status, percent, due date and
+    assignee as "after", nothing "before")."""
 
     action_item = models.ForeignKey(
         ActionItem, on_delete=models.CASCADE, related_name="updates", verbose_name=_("action item")
@@ -497,17 +558,46 @@ class ProgressUpdate(models.Model):
             Q(born_at__gt=self.created_at) | Q(born_at__isnull=True, created_at__gt=self.created_at)
         ).update(born_at=self.created_at)
 
+    @classmethod
+    def creation_of(
+        cls, item: ActionItem, *, author: User | None, at: datetime.datetime
+    ) -> "ProgressUpdate":
+        """The (unsaved) creation entry of ``item``: what it started with, nothing before."""
+        return cls(
+            action_item=item,
+            author=author,
+            created_at=at,
+            status_before=CREATION_STATUS_BEFORE,
+            status_after=item.status,
+            percent_before=item.percent_complete,
+            percent_after=item.percent_complete,
+            due_date_before=None,
+            due_date_after=item.due_date,
+            assignee_before=None,
+            assignee_after_id=item.assignee_id,
+        )
+
+    @property
+    def is_creation(self) -> bool:
+        """The item's first entry: it was created (by ``author``, at ``created_at``)."""
+        return self.status_before == CREATION_STATUS_BEFORE
+
+    # A creation sets its values rather than changing them: none of these hold for it.
     @property
     def status_changed(self) -> bool:
-        return self.status_before != self.status_after
+        return not self.is_creation and self.status_before != self.status_after
 
     @property
     def due_date_changed(self) -> bool:
-        return self.due_date_after is not None and self.due_date_before != self.due_date_after
+        return (
+            not self.is_creation
+            and self.due_date_after is not None
+            and self.due_date_before != self.due_date_after
+        )
 
     @property
     def assignee_changed(self) -> bool:
-        return self.assignee_before_id != self.assignee_after_id
+        return not self.is_creation and self.assignee_before_id != self.assignee_after_id
 
 
 class PublicationChange(models.Model):

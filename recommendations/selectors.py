@@ -26,6 +26,7 @@ from .models import (
     overdue_condition,
     progress_average,
     stale_condition,
+    stale_cutoff,
 )
 
 
@@ -226,25 +227,66 @@ def _my_work_key(user: User, *parts: object) -> tuple[object, ...]:
 
 def my_work_counts(*, user: User, scope: str, today: datetime.date | None = None) -> dict[str, int]:
     """The numbers at the top of My work, for ``scope``, in one query over the items, or from
-    the exact cache (``caching``): for a coordinator they count all 100,000 items."""
+    the exact cache (``caching``): for a coordinator they count all 100,000 items. A cached
+    count is caught up with the items of the scope that turned stale since (one small query)."""
     if today is None:
-        return caching.versioned(
+
+        def catch_up(
+            counts: dict[str, int], then: datetime.datetime, now: datetime.datetime
+        ) -> dict[str, int]:
+            turned = _turned_stale(
+                ActionItem.objects.filter(_scope_filter(user=user, scope=scope)), then, now
+            )
+            return {**counts, "stale": counts["stale"] + turned} if turned else counts
+
+        return caching.versioned_caught_up(
             "my-work-counts",
             _my_work_key(user, scope),
             lambda now: _my_work_counts(user=user, scope=scope, now=now),
-            stale=True,
+            catch_up,
         )
     return _my_work_counts(user=user, scope=scope, today=today)
 
 
+def _turned_stale(
+    items: QuerySet[ActionItem], then: datetime.datetime, now: datetime.datetime
+) -> int:
+    """How many of ``items`` turned stale after ``then`` and by ``now`` (if nothing was written
+    in between): open, last progress between the two cutoffs."""
+    return (
+        items.order_by()
+        .filter(
+            open_condition(),
+            last_progress_at__gte=stale_cutoff(then),
+            last_progress_at__lt=stale_cutoff(now),
+        )
+        .count()
+    )
+
+
 def my_work_count(*, user: User, filters: MyWorkFilters) -> int:
     """How many items My work lists for ``filters`` (the paginator's count), from the exact
-    cache when it was counted since the last write."""
-    return caching.versioned(
-        "my-work-count",
-        _my_work_key(user, filters),
-        lambda now: my_work_items(user=user, filters=filters, now=now).order_by().count(),
-        stale=filters.stale,
+    cache when it was counted since the last write (with the stale filter: caught up with the
+    matching items that turned stale since, as ``my_work_counts``)."""
+
+    def count(now: datetime.datetime) -> int:
+        return my_work_items(user=user, filters=filters, now=now).order_by().count()
+
+    if not filters.stale:
+        return caching.versioned("my-work-count", _my_work_key(user, filters), count)
+
+    def catch_up(total: int, then: datetime.datetime, now: datetime.datetime) -> int:
+        # Stale at ``now`` and matching every other filter, but not stale yet at ``then``.
+        return (
+            total
+            + my_work_items(user=user, filters=filters, now=now)
+            .order_by()
+            .filter(last_progress_at__gte=stale_cutoff(then))
+            .count()
+        )
+
+    return caching.versioned_caught_up(
+        "my-work-count", _my_work_key(user, filters), count, catch_up
     )
 
 

@@ -493,7 +493,8 @@ def action_item_create(
     sequence: int | None = None,
     confirm_past_due_date: bool = False,
 ) -> ActionItem:
-    """Add an action item to a recommendation, numbered after its last one.
+    """Add an action item to a recommendation, numbered after its last one, and record its
+    creation as the first entry of its timeline (``ProgressUpdate.is_creation``).
 
     A past due date needs ``confirm_past_due_date``: a coordinator's, or the loaders'
     (``actor=None``, the system loading history)."""
@@ -525,6 +526,10 @@ def action_item_create(
         )
         item.full_clean()
         item.save()
+        # The first entry of the timeline, in the same transaction: who created it, when, and
+        # what it started as. Creation is version 1 and sends what it always sent (no
+        # ``action_item_changed``), so nobody is emailed about it.
+        ProgressUpdate.creation_of(item, author=actor, at=item.created_at).save()
         data_version_bump()
         _announce_recommendation_changed(recommendation.pk)
     return item

@@ -14,8 +14,8 @@ and only replaces each column by its value at the moment:
   nothing happened since), else its last update before ``at`` (or its creation).
 
 Owner agency, recommendation and theme are taken as they are now: the timeline does not record
-moves between agencies. Everything is computed by the database: one aggregate for the totals and
-one GROUP BY for each of the agency and theme tables, with correlated subqueries on the
+moves between agencies. Everything is computed by the database, by the report's own tally
+builder (one GROUPING SETS query on PostgreSQL), with correlated subqueries on the
 (action_item, created_at) index.
 """
 
@@ -24,22 +24,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
-    Avg,
     BooleanField,
     Case,
     CharField,
-    Count,
     DateField,
     DateTimeField,
     ExpressionWrapper,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     When,
 )
 from django.db.models.functions import Coalesce, Least
@@ -49,18 +45,19 @@ from recommendations.models import (
     OPEN_STATUSES,
     WORKING_STATUSES,
     ActionItem,
+    DaysBetween,
     ProgressUpdate,
-    Status,
     stale_cutoff,
 )
 
 from .selectors import (
     AgencyRow,
-    DaysBetween,
     ReportFilters,
     StatusTally,
+    TallyColumns,
     ThemeRow,
     report_items,
+    report_tally_tables,
 )
 
 
@@ -137,93 +134,27 @@ def items_as_of(
     )
 
 
-def _aggregates() -> dict[str, Any]:
-    """The report's tally (``selectors._tally_aggregates``) over the values at the moment."""
-    aggregates: dict[str, Any] = {"total": Count("id")}
-    for status in Status.values:
-        aggregates[f"n_{status}"] = Count("id", filter=Q(status_at=status))
-    aggregates["n_overdue"] = Count("id", filter=Q(overdue_at=True))
-    aggregates["n_stale"] = Count("id", filter=Q(stale_at=True))
-    aggregates["n_slipped"] = Count("id", filter=Q(slip_at__gt=0))
-    aggregates["sum_slip_days"] = Coalesce(Sum("slip_at", filter=Q(slip_at__gt=0)), 0)
-    aggregates["progress"] = Avg("percent_at", filter=~Q(status_at=Status.CANCELLED))
-    return aggregates
-
-
-def _tally(row: dict[str, Any]) -> StatusTally:
-    return StatusTally(
-        total=row["total"],
-        counts={status: row[f"n_{status}"] for status in Status.values},
-        overdue=row["n_overdue"],
-        stale=row["n_stale"],
-        slipped=row["n_slipped"],
-        slip_days=int(row["sum_slip_days"] or 0),
-        progress=float(row["progress"]) if row["progress"] is not None else None,
-    )
-
-
-def _grouped_as_of(
-    items: QuerySet[ActionItem], key: str, labels: dict[str, str], order_by: tuple[str, ...]
-) -> QuerySet[ActionItem, Any]:
-    return (
-        items.values(group=F(key))
-        .annotate(**{alias: Min(path) for alias, path in labels.items()}, **_aggregates())
-        .order_by(*order_by)
-    )
+# The item's values at the moment, as ``items_as_of`` annotates them: the report's one tally
+# builder (``selectors.report_tally_tables``) counts them as it counts the current columns.
+AS_OF_COLUMNS = TallyColumns(
+    status="status_at", percent="percent_at", overdue="overdue_at", stale="stale_at", slip="slip_at"
+)
 
 
 def report_figures_as_of(
     *, scope: frozenset[int] | None, at: datetime.datetime, filters: ReportFilters | None = None
 ) -> FiguresAsOf:
-    """The totals, agency rows and theme rows of ``report_summary`` as they stood at ``at``."""
-    items = items_as_of(scope=scope, at=at, filters=filters)
-    totals = _tally(items.aggregate(**_aggregates()))
-    by_agency = [
-        AgencyRow(
-            agency_id=row["group"],
-            acronym=row["acronym"],
-            name_en=row["name_en"],
-            name_fr=row["name_fr"],
-            tally=_tally(row),
-            share_of_all=totals.share(row["total"]),
-        )
-        for row in _grouped_as_of(
-            items,
-            "owner_agency_id",
-            {
-                "acronym": "owner_agency__acronym",
-                "name_en": "owner_agency__name_en",
-                "name_fr": "owner_agency__name_fr",
-            },
-            ("acronym",),
-        )
-    ]
-    by_theme = [
-        ThemeRow(
-            theme_id=row["group"],
-            title_en=row["title_en"],
-            title_fr=row["title_fr"],
-            section=row["section"],
-            tally=_tally(row),
-            share_of_all=totals.share(row["total"]),
-        )
-        for row in _grouped_as_of(
-            items,
-            "recommendation__theme_id",
-            {
-                "title_en": "recommendation__theme__title_en",
-                "title_fr": "recommendation__theme__title_fr",
-                "section": "recommendation__theme__section",
-                "source": "recommendation__theme__source_id",
-                "position": "recommendation__theme__position",
-            },
-            ("source", "position", "group"),
-        )
-    ]
+    """The totals, agency rows and theme rows of ``report_summary`` as they stood at ``at``
+    (one GROUPING SETS query on PostgreSQL, three queries elsewhere)."""
+    tables = report_tally_tables(
+        items_as_of(scope=scope, at=at, filters=filters),
+        columns=AS_OF_COLUMNS,
+        groups=("agency", "theme"),
+    )
     return FiguresAsOf(
         at=at,
         today=timezone.localdate(at - datetime.timedelta(microseconds=1)),
-        totals=totals,
-        by_agency=by_agency,
-        by_theme=by_theme,
+        totals=tables.totals,
+        by_agency=tables.by_agency,
+        by_theme=tables.by_theme,
     )

@@ -8,15 +8,16 @@ stores dates as dates and numbers as numbers, one sheet per breakdown.
 
 import csv
 import datetime
-import io
 import re
-from typing import Any
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from imports.cells import cell_safe, row_safe
 
@@ -56,28 +57,40 @@ def _csv_kinds(columns: list[Column]) -> list[Kind]:
     return kinds
 
 
-def report_csv(document: ReportDocument) -> str:
+class _Line:
+    """A file-like object whose ``write`` hands back what it is given: ``csv.writer`` formats
+    one row and the generator yields it at once (Django's streaming CSV recipe)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def report_csv_lines(document: ReportDocument) -> Iterator[str]:
     """One file, the tables one after the other: a title line, a note line if any, the header,
-    the rows, then a blank line. It starts with the report's title and what it covers."""
-    output = io.StringIO()
+    the rows, then a blank line. It starts with the report's title and what it covers. Written
+    a line at a time (``StreamingHttpResponse``): no copy of the file is built in memory."""
     # The byte-order mark lets spreadsheet programs read the accents of French text.
-    output.write("\ufeff")
-    writer = csv.writer(output, lineterminator="\r\n")
-    writer.writerow([cell_safe(document.title)])
+    yield "\ufeff"
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield writer.writerow([cell_safe(document.title)])
     for label, value in document.metadata():
-        writer.writerow(row_safe([label, value]))
+        yield writer.writerow(row_safe([label, value]))
     for table in document.tables:
-        writer.writerow([])
-        writer.writerow([cell_safe(table.title)])
+        yield writer.writerow([])
+        yield writer.writerow([cell_safe(table.title)])
         if table.note:
-            writer.writerow([cell_safe(table.note)])
-        writer.writerow(row_safe(table.export_header()))
+            yield writer.writerow([cell_safe(table.note)])
+        yield writer.writerow(row_safe(table.export_header()))
         kinds = _csv_kinds(table.columns)
         for row in table.export_rows():
-            writer.writerow(
+            yield writer.writerow(
                 [_csv_value(value, kind) for value, kind in zip(row, kinds, strict=True)]
             )
-    return output.getvalue()
+
+
+def report_csv(document: ReportDocument) -> str:
+    """The whole CSV file as one string (tests and small callers)."""
+    return "".join(report_csv_lines(document))
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
@@ -99,50 +112,72 @@ _NUMBER_FORMATS = {
 }
 
 
-def _write_table(workbook: Workbook, table: ReportTable, taken: set[str]) -> str:
-    """Write ``table`` on a new sheet; return the sheet's name."""
-    sheet = workbook.create_sheet(_sheet_name(table.sheet_name or table.title, taken))
+def _write_table(workbook: Workbook, table: ReportTable, name: str) -> None:
+    """Write ``table`` on a new sheet ``name`` of a write-only workbook.
+
+    Write-only sheets keep no cells in memory (openpyxl streams each row to a temporary file),
+    so column widths and the frozen header are set before the first row, and each cell is
+    styled as it is made."""
+    sheet = workbook.create_sheet(name)
     header = table.export_header()
-    sheet.append(row_safe(header))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    kinds = _csv_kinds(table.columns)
-    for row in table.export_rows():
-        sheet.append(row_safe(list(row)))
-        for cell, kind in zip(sheet[sheet.max_row], kinds, strict=True):
-            number_format = _NUMBER_FORMATS.get(kind)
-            if number_format and cell.value is not None:
-                cell.number_format = number_format
     for index, label in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, len(label) + 2))
-    title: str = sheet.title
-    return title
+    sheet.freeze_panes = "A2"
+    sheet.append([_cell(sheet, value, font=BOLD) for value in row_safe(header)])
+    kinds = _csv_kinds(table.columns)
+    for row in table.export_rows():
+        sheet.append(
+            [
+                _cell(sheet, value, number_format=_NUMBER_FORMATS.get(kind))
+                for value, kind in zip(row_safe(list(row)), kinds, strict=True)
+            ]
+        )
 
 
-def report_xlsx(document: ReportDocument) -> bytes:
-    """A workbook: a first sheet saying what the report covers, then a sheet per table."""
-    workbook = Workbook()
-    cover = workbook.active
-    # A new Workbook starts with one worksheet (never a chart sheet, never none).
-    assert isinstance(cover, Worksheet)
+BOLD = Font(bold=True)
+
+
+def _cell(
+    sheet: Any, value: Any, *, font: Font | None = None, number_format: str | None = None
+) -> Any:
+    """A write-only cell: a plain value unless it needs a style."""
+    if font is None and (number_format is None or value is None):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if number_format is not None and value is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def report_xlsx_file(document: ReportDocument) -> IO[bytes]:
+    """A workbook: a first sheet saying what the report covers, then a sheet per table; written
+    with openpyxl's write-only mode to a temporary file, returned at its start for streaming."""
+    workbook = Workbook(write_only=True)
     taken: set[str] = set()
-    cover.title = _sheet_name(_("Report"), taken)
-    cover.append([cell_safe(document.title)])
-    cover["A1"].font = Font(bold=True, size=14)
+    cover = workbook.create_sheet(_sheet_name(_("Report"), taken))
+    # Sheet names are decided before the tables are written, so the cover can list them
+    # (a write-only sheet is written in order and cannot be revisited).
+    names = [_sheet_name(table.sheet_name or table.title, taken) for table in document.tables]
+    for index, width in (("A", 40), ("B", 40), ("C", 60)):
+        cover.column_dimensions[index].width = width
+    cover.append([_cell(cover, cell_safe(document.title), font=Font(bold=True, size=14))])
     for label, value in document.metadata():
         cover.append(row_safe([label, value]))
     cover.append([])
-    cover.append([_("Table"), _("Sheet"), _("Note")])
-    header_row = cover.max_row
-    for cell in cover[header_row]:
-        cell.font = Font(bold=True)
-    for table in document.tables:
-        sheet_name = _write_table(workbook, table, taken)
-        cover.append(row_safe([table.title, sheet_name, table.note]))
-    cover.column_dimensions["A"].width = 40
-    cover.column_dimensions["B"].width = 40
-    cover.column_dimensions["C"].width = 60
-    output = io.BytesIO()
+    cover.append([_cell(cover, label, font=BOLD) for label in (_("Table"), _("Sheet"), _("Note"))])
+    for table, name in zip(document.tables, names, strict=True):
+        cover.append(row_safe([table.title, name, table.note]))
+    for table, name in zip(document.tables, names, strict=True):
+        _write_table(workbook, table, name)
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
     workbook.save(output)
-    return output.getvalue()
+    output.seek(0)
+    return output
+
+
+def report_xlsx(document: ReportDocument) -> bytes:
+    """The whole workbook as bytes (tests and small callers)."""
+    with report_xlsx_file(document) as output:
+        return output.read()

@@ -9,12 +9,15 @@ the size of the data beyond what the database's aggregates cost.
 
 import dataclasses
 import datetime
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
 from django.db.models import (
     Case,
     Count,
@@ -41,12 +44,14 @@ from recommendations.models import (
     OPEN_STATUSES,
     ActionItem,
     ActionItemQuerySet,
+    DaysBetween,
     Priority,
     ProgressUpdate,
     Recommendation,
     Source,
     Status,
     Theme,
+    creation_condition,
     open_condition,
     progress_average,
     stale_cutoff,
@@ -237,39 +242,6 @@ class ReportSummary:
         return self.history[-1].month if self.history else None
 
 
-class DaysBetween(Func):
-    """Whole days from ``start`` to ``end`` (two date columns), as an integer, on both backends."""
-
-    output_field = IntegerField()
-    arity = 2
-
-    def __init__(self, end: Any, start: Any) -> None:
-        super().__init__(end, start)
-
-    def as_sql(
-        self,
-        compiler: Any,
-        connection: Any,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> Any:
-        # PostgreSQL: date - date is already an integer number of days.
-        return super().as_sql(
-            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context
-        )
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra_context,
-        )
-
-
 def report_items(*, scope: frozenset[int] | None, filters: ReportFilters) -> ActionItemQuerySet:
     """The action items a report covers: the scope, then the filters.
 
@@ -299,37 +271,34 @@ def report_items(*, scope: frozenset[int] | None, filters: ReportFilters) -> Act
     return items
 
 
-def _tally_aggregates() -> dict[str, Any]:
+@dataclass(frozen=True)
+class TallyColumns:
+    """The columns a tally counts: an item's current values (the report), or its values at a
+    past moment (``reports.as_of``). The figures are the same expressions over either."""
+
+    status: str = "status"
+    percent: str = "percent_complete"
+    overdue: str = "overdue"
+    stale: str = "stale"
+    slip: str = "slip_days"
+
+
+CURRENT_COLUMNS = TallyColumns()
+
+
+def _tally_aggregates(columns: TallyColumns = CURRENT_COLUMNS) -> dict[str, Any]:
     """Conditional counts for one group; ``overdue``/``stale`` come from ``with_flags``."""
     aggregates: dict[str, Any] = {"total": Count("id")}
     for status in Status.values:
-        aggregates[f"n_{status}"] = Count("id", filter=Q(status=status))
-    aggregates["n_overdue"] = Count("id", filter=Q(overdue=True))
-    aggregates["n_stale"] = Count("id", filter=Q(stale=True))
-    aggregates["n_slipped"] = Count("id", filter=Q(slip_days__gt=0))
-    aggregates["sum_slip_days"] = Coalesce(Sum("slip_days", filter=Q(slip_days__gt=0)), 0)
-    aggregates["progress"] = progress_average()
-    return aggregates
-
-
-def _grouped(
-    items: ActionItemQuerySet,
-    key: str,
-    labels: dict[str, str],
-    *,
-    order_by: tuple[str, ...],
-) -> "QuerySet[ActionItem, Any]":
-    """The tally of each group of items (one GROUP BY), with the group's labels.
-
-    The rows are grouped by the integer key alone and each label is read with ``Min()`` (one
-    value per group, since it depends on the key): grouping by the text columns too made
-    PostgreSQL sort 100,000 rows of titles on disk instead of hashing 400 groups.
-    """
-    return (
-        items.values(group=F(key))
-        .annotate(**{alias: Min(path) for alias, path in labels.items()}, **_tally_aggregates())
-        .order_by(*order_by)
+        aggregates[f"n_{status}"] = Count("id", filter=Q(**{columns.status: status}))
+    aggregates["n_overdue"] = Count("id", filter=Q(**{columns.overdue: True}))
+    aggregates["n_stale"] = Count("id", filter=Q(**{columns.stale: True}))
+    aggregates["n_slipped"] = Count("id", filter=Q(**{f"{columns.slip}__gt": 0}))
+    aggregates["sum_slip_days"] = Coalesce(
+        Sum(columns.slip, filter=Q(**{f"{columns.slip}__gt": 0})), 0
     )
+    aggregates["progress"] = progress_average(percent=columns.percent, status=columns.status)
+    return aggregates
 
 
 def _tally(row: dict[str, Any]) -> StatusTally:
@@ -341,6 +310,271 @@ def _tally(row: dict[str, Any]) -> StatusTally:
         slipped=row["n_slipped"],
         slip_days=int(row["sum_slip_days"] or 0),
         progress=float(row["progress"]) if row["progress"] is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A breakdown of the report: the items grouped by ``key``, each group with its labels (read
+    with ``Min()``: one value per group, since they depend on the key; grouping by the text
+    columns too made PostgreSQL sort 100,000 rows of titles on disk instead of hashing 400
+    groups), in the order of ``sort`` (labels, then the key)."""
+
+    key: str
+    labels: dict[str, str]
+    sort: tuple[str, ...]
+    # The model the key points at, and the path that reaches it from an item (its labels are
+    # that model's columns: joined to the grouped rows in the GROUPING SETS query).
+    model: type[models.Model]
+    prefix: str
+
+
+_GROUPS: dict[str, _Group] = {
+    "agency": _Group(
+        key="owner_agency_id",
+        labels={
+            "acronym": "owner_agency__acronym",
+            "acronym_fr": "owner_agency__acronym_fr",
+            "name_en": "owner_agency__name_en",
+            "name_fr": "owner_agency__name_fr",
+        },
+        sort=("acronym", "group"),
+        model=Agency,
+        prefix="owner_agency__",
+    ),
+    "theme": _Group(
+        key="recommendation__theme_id",
+        labels={
+            "title_en": "recommendation__theme__title_en",
+            "title_fr": "recommendation__theme__title_fr",
+            "section": "recommendation__theme__section",
+            "source": "recommendation__theme__source_id",
+            "position": "recommendation__theme__position",
+        },
+        sort=("source", "position", "group"),
+        model=Theme,
+        prefix="recommendation__theme__",
+    ),
+    "recommendation": _Group(
+        key="recommendation_id",
+        labels={
+            "code": "recommendation__code",
+            "title_en": "recommendation__title_en",
+            "title_fr": "recommendation__title_fr",
+            "priority": "recommendation__priority",
+            "theme": "recommendation__theme_id",
+        },
+        sort=("code", "group"),
+        model=Recommendation,
+        prefix="recommendation__",
+    ),
+}
+
+
+class _Grouping(Func):
+    """``GROUPING(a, b, c)``: which grouping set a row of a ``GROUPING SETS`` query belongs to
+    (bit ``n - 1 - i`` set when key ``i`` is not grouped). An aggregate in Django's eyes, so
+    that it is not added to the GROUP BY."""
+
+    function = "GROUPING"
+    output_field = IntegerField()
+    contains_aggregate = True
+
+
+# ``... GROUP BY 1, 2, 3`` (PostgreSQL: the select list's positions) or ``"t"."a", ...`` at the
+# very end of the compiled query.
+_GROUP_BY_CLAUSE = re.compile(r' GROUP BY ((?:(?:\d+|"[^"]+"\."[^"]+")(?:, )?)+)$')
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    """The database column of ``model``'s field ``name`` (or its primary key, ``pk``)."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise RuntimeError(f"{model.__name__}.{name} is not a column")
+    return column
+
+
+def _grouping_sets_rows(
+    items: "QuerySet[ActionItem]",
+    groups: Sequence[str],
+    aggregates: dict[str, Any],
+    totals_extra: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """PostgreSQL: the totals and every group's tallies in ONE query, ``GROUP BY GROUPING SETS
+    ((agency), (theme), (recommendation), ())``: one scan of the items instead of four
+    (measured at the brief's scale: one query ~90 ms instead of four ~150 ms).
+
+    Django has no GROUPING SETS: the query is Django's own ``GROUP BY a, b, c`` over the same
+    expressions, with that last clause (checked to be exactly the keys, else this refuses)
+    replaced. The totals' extra figures are read from the () set only (in the other sets they
+    are computed and ignored)."""
+    keys = [_GROUPS[name].key for name in groups]
+    query = (
+        items.order_by()
+        .values(**{f"key_{index}": F(key) for index, key in enumerate(keys)})
+        .annotate(grouping_set=_Grouping(*keys), **aggregates, **totals_extra)
+        .order_by()
+    )
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # an empty scope: no group at all, Django's zeros for the totals
+        return [{**items.none().aggregate(**aggregates, **totals_extra), "grouping_set": -1}]
+    clause = _GROUP_BY_CLAUSE.search(sql)
+    if clause is None or len(clause[1].split(", ")) != len(keys):
+        raise RuntimeError(f"Unexpected GROUP BY in the report's tally query: {sql[-300:]}")
+    sets = ", ".join(f"({column})" for column in clause[1].split(", "))
+    sql = f"{sql[: clause.start()]} GROUP BY GROUPING SETS ({sets}, ())"
+    # The labels are joined to the ~500 grouped rows, not read with Min() over the items in
+    # every set: measured at the brief's scale, Min() of 14 labels in four sets cost more than
+    # the three GROUP BYs it saved (1.6 s against 0.5 s without them, at load 18).
+    quote = connections[items.db].ops.quote_name
+    columns, joins = [], []
+    for index, name in enumerate(groups):
+        group = _GROUPS[name]
+        table = f"label_{index}"
+        rolled_up = 1 << (len(groups) - 1 - index)
+        joins.append(
+            f"LEFT JOIN {quote(group.model._meta.db_table)} {table} ON "
+            f"(tallies.grouping_set & {rolled_up}) = 0 AND {table}.{quote(_column(group.model, 'pk'))}"
+            f" = tallies.key_{index}"
+        )
+        for alias, path in group.labels.items():
+            column = _column(group.model, path.removeprefix(group.prefix))
+            columns.append(f"{table}.{quote(column)} AS {quote(f'label_{name}_{alias}')}")
+    sql = f"SELECT tallies.*, {', '.join(columns)} FROM ({sql}) tallies {' '.join(joins)}"  # noqa: S608 - model table and column names, quoted
+    with connections[items.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _tally_tables_rows(
+    items: "QuerySet[ActionItem]",
+    *,
+    columns: TallyColumns,
+    groups: Sequence[str],
+    totals_extra: dict[str, Any],
+    grouping_sets: bool | None,
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The totals row and each group's rows, as ``{alias: value}`` (the group's key as
+    ``group``), sorted. ``grouping_sets`` None: where the database has them (PostgreSQL);
+    otherwise one aggregate and one GROUP BY per group, the portable way (same figures)."""
+    aggregates = _tally_aggregates(columns)
+    if grouping_sets is None:
+        grouping_sets = connections[items.db].vendor == "postgresql"
+    by_group: dict[str, list[dict[str, Any]]] = {name: [] for name in groups}
+    if grouping_sets:
+        every_key = (1 << len(groups)) - 1
+        totals: dict[str, Any] = {}
+        for row in _grouping_sets_rows(items, groups, aggregates, totals_extra):
+            if row["grouping_set"] in (every_key, -1):
+                totals = row
+                continue
+            # The one key not rolled up is this row's group.
+            index = next(
+                index
+                for index in range(len(groups))
+                if not row["grouping_set"] & (1 << (len(groups) - 1 - index))
+            )
+            name = groups[index]
+            row["group"] = row[f"key_{index}"]
+            for alias in _GROUPS[name].labels:
+                row[alias] = row[f"label_{name}_{alias}"]
+            by_group[name].append(row)
+    else:
+        totals = items.order_by().aggregate(**aggregates, **totals_extra)
+        for name in groups:
+            group = _GROUPS[name]
+            grouped = (
+                items.order_by()
+                .values(group=F(group.key))
+                .annotate(
+                    **{alias: Min(path) for alias, path in group.labels.items()}, **aggregates
+                )
+                .order_by()
+            )
+            by_group[name] = [dict(row) for row in grouped]
+    for name, rows in by_group.items():
+        # Sorted here, the same on every backend (labels are unique per group: acronym, code).
+        rows.sort(key=lambda row, sort=_GROUPS[name].sort: tuple(row[part] for part in sort))  # type: ignore[misc]
+    return totals, by_group
+
+
+@dataclass(frozen=True)
+class TallyTables:
+    """The report's four tallies: the totals, by owner agency, by theme, by recommendation."""
+
+    totals_row: dict[str, Any]  # the totals' aggregate, with ``totals_extra``
+    totals: StatusTally
+    by_agency: list[AgencyRow]
+    by_theme: list[ThemeRow]
+    by_recommendation: list[RecommendationRow]
+
+
+def report_tally_tables(
+    items: "QuerySet[ActionItem]",
+    *,
+    columns: TallyColumns = CURRENT_COLUMNS,
+    groups: Sequence[str] = ("agency", "theme", "recommendation"),
+    totals_extra: dict[str, Any] | None = None,
+    grouping_sets: bool | None = None,
+) -> TallyTables:
+    """The one builder of the report's tallies and their rows, for the report of the present
+    (``report_summary``) and of a past moment (``reports.as_of``), so the two cannot drift
+    apart. ``items`` carries the ``columns``; ``totals_extra`` are more aggregates over all the
+    items (read back from ``totals_row``)."""
+    totals_row, rows = _tally_tables_rows(
+        items,
+        columns=columns,
+        groups=groups,
+        totals_extra=totals_extra or {},
+        grouping_sets=grouping_sets,
+    )
+    totals = _tally(totals_row)
+    by_agency = [
+        AgencyRow(
+            agency_id=row["group"],
+            acronym=row["acronym"],
+            name_en=row["name_en"],
+            name_fr=row["name_fr"],
+            tally=_tally(row),
+            share_of_all=totals.share(row["total"]),
+            acronym_fr=row["acronym_fr"],
+        )
+        for row in rows.get("agency", [])
+    ]
+    by_theme = [
+        ThemeRow(
+            theme_id=row["group"],
+            title_en=row["title_en"],
+            title_fr=row["title_fr"],
+            section=row["section"],
+            tally=_tally(row),
+            share_of_all=totals.share(row["total"]),
+        )
+        for row in rows.get("theme", [])
+    ]
+    themes_by_id = {row.theme_id: row for row in by_theme}
+    by_recommendation = [
+        RecommendationRow(
+            recommendation_id=row["group"],
+            code=row["code"],
+            title_en=row["title_en"],
+            title_fr=row["title_fr"],
+            priority=row["priority"],
+            theme=themes_by_id.get(row["theme"]),
+            tally=_tally(row),
+            share_of_all=totals.share(row["total"]),
+        )
+        for row in rows.get("recommendation", [])
+    ]
+    return TallyTables(
+        totals_row=totals_row,
+        totals=totals,
+        by_agency=by_agency,
+        by_theme=by_theme,
+        by_recommendation=by_recommendation,
     )
 
 
@@ -427,7 +661,12 @@ def _history(
         return []
     closes = Q(status_before__in=OPEN_STATUSES) & Q(status_after__in=CLOSED_STATUSES)
     reopens = Q(status_before__in=CLOSED_STATUSES) & Q(status_after__in=OPEN_STATUSES)
-    completes = Q(status_after=Status.COMPLETED) & ~Q(status_before=Status.COMPLETED)
+    # An item created completed (as a loader may) was not completed that month: it was born so.
+    completes = (
+        Q(status_after=Status.COMPLETED)
+        & ~Q(status_before=Status.COMPLETED)
+        & ~creation_condition()
+    )
     # The same condition as the partial index's, so that PostgreSQL can use it.
     touches_closed = Q(status_before__in=CLOSED_STATUSES) | Q(status_after__in=CLOSED_STATUSES)
     open_delta = Case(
@@ -532,10 +771,37 @@ def report_summary(
 REPORT_CATCH_UP_SECONDS = 15 * 60
 
 
+# What the overdue, stale and most-slipped lists show (page, exports, API), and nothing more:
+# the exports list every row (tens of thousands at the brief's scale), where loading the four
+# joined models' other columns cost more than reading the rows.
+_LISTED_FIELDS = (
+    "id",
+    "sequence",
+    "title_en",
+    "title_fr",
+    "status",
+    "due_date",
+    "original_due_date",
+    "last_progress_at",
+    "recommendation__code",
+    "owner_agency__acronym",
+    "owner_agency__acronym_fr",
+    "owner_agency__name_en",
+    "owner_agency__name_fr",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+def _listed(items: ActionItemQuerySet) -> ActionItemQuerySet:
+    return items.select_related("recommendation", "owner_agency", "assignee").only(*_LISTED_FIELDS)
+
+
 def _stale_list(
     items: ActionItemQuerySet, now: datetime.datetime, limit: int | None = LIST_LIMIT
 ) -> list[ActionItem]:
-    shown = items.select_related("recommendation", "owner_agency", "assignee")
+    shown = _listed(items)
     return list(shown.stale(now).order_by("last_progress_at", "id")[:limit])
 
 
@@ -608,10 +874,12 @@ def _report_summary(
 ) -> ReportSummary:
     """The report, computed.
 
-    Eight queries over the items whatever their number, plus the user's roles (once per
-    request) and, for a user with a scope, the names of its agencies:
-    1. totals by status with overdue, stale and slippage (one aggregate);
-    2. the same counts grouped by owner agency, by theme, by recommendation;
+    Five queries over the items whatever their number on PostgreSQL (eight elsewhere), plus
+    the user's roles (once per request) and, for a user with a scope, the names of its
+    agencies:
+    1. totals by status with overdue, stale and slippage, and the same counts grouped by owner
+       agency, by theme, by recommendation (``report_tally_tables``: one GROUPING SETS query
+       on PostgreSQL, one aggregate and three GROUP BYs elsewhere);
     3. the oldest overdue, the longest stale and the most slipped items (``list_limit`` each;
        the exports ask for every row with ``None``);
     4. completed per month and open at each month's end, from the progress-update history.
@@ -632,87 +900,20 @@ def _report_summary(
         for key, lowest, highest in SLIPPAGE_BANDS
     }
     months = report_history_months(filters=filters, today=today)
-    totals_row = flagged.alias(born=_born()).aggregate(
-        **_tally_aggregates(), **band_counts, **_history_item_counts(months, now)
+    tables = report_tally_tables(
+        flagged.alias(born=_born()),
+        totals_extra={**band_counts, **_history_item_counts(months, now)},
     )
-    totals = _tally(totals_row)
+    totals, totals_row = tables.totals, tables.totals_row
 
-    agency_rows = [
-        AgencyRow(
-            agency_id=row["group"],
-            acronym=row["acronym"],
-            name_en=row["name_en"],
-            name_fr=row["name_fr"],
-            tally=_tally(row),
-            share_of_all=totals.share(row["total"]),
-            acronym_fr=row["acronym_fr"],
-        )
-        for row in _grouped(
-            flagged,
-            "owner_agency_id",
-            {
-                "acronym": "owner_agency__acronym",
-                "acronym_fr": "owner_agency__acronym_fr",
-                "name_en": "owner_agency__name_en",
-                "name_fr": "owner_agency__name_fr",
-            },
-            order_by=("acronym",),
-        )
-    ]
-    theme_rows = [
-        ThemeRow(
-            theme_id=row["group"],
-            title_en=row["title_en"],
-            title_fr=row["title_fr"],
-            section=row["section"],
-            tally=_tally(row),
-            share_of_all=totals.share(row["total"]),
-        )
-        for row in _grouped(
-            flagged,
-            "recommendation__theme_id",
-            {
-                "title_en": "recommendation__theme__title_en",
-                "title_fr": "recommendation__theme__title_fr",
-                "section": "recommendation__theme__section",
-                "source": "recommendation__theme__source_id",
-                "position": "recommendation__theme__position",
-            },
-            order_by=("source", "position", "group"),
-        )
-    ]
-    themes_by_id = {row.theme_id: row for row in theme_rows}
-    recommendation_rows = [
-        RecommendationRow(
-            recommendation_id=row["group"],
-            code=row["code"],
-            title_en=row["title_en"],
-            title_fr=row["title_fr"],
-            priority=row["priority"],
-            theme=themes_by_id.get(row["theme"]),
-            tally=_tally(row),
-            share_of_all=totals.share(row["total"]),
-        )
-        for row in _grouped(
-            flagged,
-            "recommendation_id",
-            {
-                "code": "recommendation__code",
-                "title_en": "recommendation__title_en",
-                "title_fr": "recommendation__title_fr",
-                "priority": "recommendation__priority",
-                "theme": "recommendation__theme_id",
-            },
-            order_by=("code",),
-        )
-    ]
-
-    shown = items.select_related("recommendation", "owner_agency", "assignee")
+    shown = _listed(items)
     overdue = list(shown.overdue(today).order_by("due_date", "id")[:list_limit])
     stale = _stale_list(items, now, list_limit)
     most_slipped = list(
         shown.annotate(slip_days=DaysBetween("due_date", "original_due_date"))
-        .filter(slip_days__gt=0)
+        # Slipped, said as the partial index ``item_most_slipped_idx`` says it, so that
+        # PostgreSQL reads the first rows from it (26 ms -> under 1 ms at 100,000 items).
+        .filter(due_date__gt=F("original_due_date"))
         .order_by("-slip_days", "due_date", "id")[:list_limit]
     )
 
@@ -725,9 +926,9 @@ def _report_summary(
         by_status=[
             (status, totals.count(status), totals.status_share(status)) for status in Status.values
         ],
-        by_agency=agency_rows,
-        by_theme=theme_rows,
-        by_recommendation=recommendation_rows,
+        by_agency=tables.by_agency,
+        by_theme=tables.by_theme,
+        by_recommendation=tables.by_recommendation,
         slippage=_slippage_bands(totals_row, totals),
         most_slipped=ItemList(total=totals.slipped, items=most_slipped),
         overdue=ItemList(total=totals.overdue, items=overdue),
@@ -774,7 +975,9 @@ def report_changes(
     )
 
     def distinct_items(condition: Q) -> Count:
-        return Count("action_item_id", filter=condition, distinct=True)
+        # An item's creation entry sets its status and due date; it completes, re-dates or
+        # blocks nothing (re-dates already need a due date before).
+        return Count("action_item_id", filter=condition & ~creation_condition(), distinct=True)
 
     counts = updates.aggregate(
         completed=distinct_items(

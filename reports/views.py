@@ -1,11 +1,19 @@
 """The reports page and its exports: thin views over ``report_summary`` and ``report_document``."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -131,31 +139,38 @@ def _change_links(report: ReportRequest) -> list[tuple[int, str, bool]]:
 
 def _export(
     request: HttpRequest,
-    write: Callable[[ReportDocument], str | bytes],
+    stream: Callable[[ReportDocument], Iterator[str] | IO[bytes]],
     *,
     content_type: str,
     extension: str,
-) -> HttpResponse:
-    """The report as a file to download, or the filter errors (400)."""
+) -> HttpResponseBase:
+    """The report as a file to download, streamed, or the filter errors (400)."""
     # Every row of every list (the page shows the first LIST_LIMIT of each).
     report = _report_request(request, list_limit=None)
     if report.document is None:
         return _bad_filters(report)
-    response = HttpResponse(write(report.document), content_type=content_type)
+    content = stream(report.document)
     filename = f"progress-report-{timezone.localdate().isoformat()}.{extension}"
+    response: StreamingHttpResponse
+    if isinstance(content, Iterator):
+        response = StreamingHttpResponse(content, content_type=content_type)
+    else:  # a file: sent in blocks, closed (and deleted) when the response is
+        response = FileResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 @login_required
 @require_GET
-def report_export_csv(request: HttpRequest) -> HttpResponse:
+def report_export_csv(request: HttpRequest) -> HttpResponseBase:
     return _export(
-        request, exports.report_csv, content_type="text/csv; charset=utf-8", extension="csv"
+        request, exports.report_csv_lines, content_type="text/csv; charset=utf-8", extension="csv"
     )
 
 
 @login_required
 @require_GET
-def report_export_xlsx(request: HttpRequest) -> HttpResponse:
-    return _export(request, exports.report_xlsx, content_type=exports.XLSX_TYPE, extension="xlsx")
+def report_export_xlsx(request: HttpRequest) -> HttpResponseBase:
+    return _export(
+        request, exports.report_xlsx_file, content_type=exports.XLSX_TYPE, extension="xlsx"
+    )

@@ -168,6 +168,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "recommendations.accountability.context_processors.accountability_counts",
             ],
+            # Dates people read, with « 1er » in French, in every template without a {% load %}.
+            "builtins": ["agencies.templatetags.local_dates"],
         },
     },
 ]

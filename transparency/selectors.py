@@ -21,6 +21,7 @@ from recommendations.models import (
     Recommendation,
     Status,
     Theme,
+    creation_condition,
 )
 
 # The Atom feed and a recommendation's page show at most this many status changes.
@@ -53,8 +54,10 @@ def published_items() -> QuerySet[ActionItem]:
 
 def _status_changes() -> QuerySet[ProgressUpdate]:
     """Timeline entries that changed the status of a published item (dates and statuses only)."""
-    return ProgressUpdate.objects.filter(action_item__recommendation__published=True).exclude(
-        status_before=F("status_after")
+    return (
+        ProgressUpdate.objects.filter(action_item__recommendation__published=True)
+        .exclude(status_before=F("status_after"))
+        .exclude(creation_condition())  # a creation sets a status; it changes none
     )
 
 
@@ -213,6 +216,7 @@ def public_item_rows() -> QuerySet[ActionItem]:
     last_change = Subquery(
         ProgressUpdate.objects.filter(action_item=OuterRef("pk"))
         .exclude(status_before=F("status_after"))
+        .exclude(creation_condition())
         .order_by("-created_at")
         .values("created_at")[:1]
     )

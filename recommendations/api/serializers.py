@@ -289,6 +289,14 @@ class ProgressUpdateSerializer(serializers.ModelSerializer[ProgressUpdate]):
     assignee_after: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
+    is_creation = serializers.BooleanField(
+        read_only=True,
+        help_text=_(
+            'true for the item\'s first entry, its creation: the "after" values are what it '
+            'started with, and the "before" values are null.'
+        ),
+    )
+    status_before = serializers.ChoiceField(choices=Status.choices, read_only=True, allow_null=True)
 
     class Meta:
         model = ProgressUpdate
@@ -297,6 +305,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer[ProgressUpdate]):
             "action_item",
             "author",
             "created_at",
+            "is_creation",
             "status_before",
             "status_after",
             "percent_before",
@@ -308,6 +317,12 @@ class ProgressUpdateSerializer(serializers.ModelSerializer[ProgressUpdate]):
             "note",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: ProgressUpdate) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if instance.is_creation:
+            data["status_before"] = None  # stored empty: the column is NOT NULL
+        return data
 
 
 # Write -----------------------------------------------------------------------------------------

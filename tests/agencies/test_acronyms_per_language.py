@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from agencies.models import Agency
 from recommendations.services import action_item_change
 from tests.conftest import RoleMatrix
+from tests.reports.readers import body
 from tests.ui.helpers import signed_in, text
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_french_report_its_chart_and_exports_show_the_french_acronym(
     page = client.get("/reports/").content.decode()
     assert ">GRC<" in page
     assert ">RCMP<" not in page
-    csv = client.get("/reports/export.csv").content.decode("utf-8-sig")
+    csv = body(client.get("/reports/export.csv")).decode("utf-8-sig")
     assert "GRC" in csv
     assert ",RCMP," not in csv
 

@@ -5,15 +5,25 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from recommendations.models import ActionItem, ProgressUpdate, Recommendation, Source, Theme
+from recommendations.models import (
+    ActionItem,
+    ProgressUpdate,
+    Recommendation,
+    Source,
+    Theme,
+    creation_condition,
+)
 from tests.factories import AgencyFactory
 
 from .helpers import Sheets, new_source_sheets, xlsx
 
 
 def _counts() -> tuple[int, ...]:
-    return tuple(
-        m.objects.count() for m in (Source, Theme, Recommendation, ActionItem, ProgressUpdate)
+    """Sources, themes, recommendations, items and changes recorded (creation entries aside:
+    every created item has one, checked apart)."""
+    return (
+        *(m.objects.count() for m in (Source, Theme, Recommendation, ActionItem)),
+        ProgressUpdate.objects.exclude(creation_condition()).count(),
     )
 
 
@@ -35,6 +45,8 @@ def test_import_creates_everything_and_again_changes_nothing(
     path = _write(tmp_path, new_source_sheets())
     call_command("import_workbook", str(path))
     assert _counts() == (1, 1, 2, 3, 0)
+    # Each imported item's timeline starts with its creation, and importing again adds nothing.
+    assert ProgressUpdate.objects.filter(creation_condition()).count() == 3
     item = ActionItem.objects.get(recommendation__code="RT22-02")
     assert (item.sequence, item.owner_agency.acronym, str(item.due_date)) == (
         1,
@@ -48,6 +60,7 @@ def test_import_creates_everything_and_again_changes_nothing(
     call_command("import_workbook", str(path))
     assert "nothing changed" in capsys.readouterr().out
     assert _counts() == (1, 1, 2, 3, 0)
+    assert ProgressUpdate.objects.filter(creation_condition()).count() == 3
 
 
 def test_dry_run_writes_nothing(
@@ -95,7 +108,9 @@ def test_a_changed_row_updates_its_definition_and_leaves_a_timeline_entry(
     assert str(item.due_date) == "2023-10-31"
     assert str(item.original_due_date) == "2023-09-30"
     assert (item.status, item.percent_complete) == ("in_progress", 40)  # workflow untouched
-    assert item.updates.count() == 2  # definition, re-date
+    entries = list(item.updates.order_by("created_at", "id"))
+    assert [entry.is_creation for entry in entries] == [True, False, False]  # + definition, re-date
+    assert entries[0].due_date_after == item.original_due_date
 
 
 def test_a_csv_file_imports_one_sheet(agencies: None, tmp_path: Path) -> None:

@@ -45,8 +45,18 @@ def test_every_row_is_the_data_files_row() -> None:
             (n, item["title_en"].strip(), item["owner"], item["due_date"])
             for n, item in enumerate(data["action_items"], start=1)
         ]
-    # Created through the services: no timeline entry for a new item, as before.
-    assert ProgressUpdate.objects.count() == 0
+    # Created through the services: each item's timeline holds its creation and nothing else
+    # (loaded by the system: no author; what it starts as: not started, its due date).
+    entries = ProgressUpdate.objects.order_by("action_item_id")
+    assert [e.action_item_id for e in entries] == sorted(
+        ActionItem.objects.values_list("id", flat=True)
+    )
+    assert all(
+        e.is_creation and e.author_id is None and e.status_after == "not_started" for e in entries
+    )
+    assert all(
+        e.due_date_after == e.action_item.due_date for e in entries.select_related("action_item")
+    )
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ import datetime
 import time_machine
 from django.conf import settings
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from recommendations import selectors
 from recommendations.models import ActionItem, Status
@@ -62,3 +63,26 @@ def test_the_recommendations_list_shows_new_progress_at_once(
         for recommendation in theme.recommendations_with_progress  # type: ignore[attr-defined]  # set by prefetch to_attr
     }
     assert progress[roles.item.recommendation_id] == 1
+
+
+def test_the_stale_total_follows_a_stale_crossing_and_is_read_from_the_cache(
+    roles: RoleMatrix, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    stale_after = datetime.timedelta(days=settings.REMINDER_STALE_DAYS)
+    filters = MyWorkFilters(scope=Scope.AGENCY, stale=True)
+    with time_machine.travel(NOON, tick=False) as traveller:
+        item = ActionItemFactory.create(owner_agency=roles.owner, status=Status.IN_PROGRESS)
+        ActionItem.objects.filter(pk=item.pk).update(
+            last_progress_at=NOON - stale_after + datetime.timedelta(hours=1)
+        )
+        first = selectors.my_work_count(user=roles.staff, filters=filters)
+        selectors.my_work_counts(user=roles.staff, scope=Scope.AGENCY)
+        traveller.move_to(NOON + datetime.timedelta(hours=2))
+        # From the cache: the data version and the catch-up's count, not the full count.
+        with django_assert_num_queries(2):
+            later = selectors.my_work_count(user=roles.staff, filters=filters)
+        with django_assert_num_queries(2):
+            counts = selectors.my_work_counts(user=roles.staff, scope=Scope.AGENCY)
+        fresh = selectors._my_work_counts(user=roles.staff, scope=Scope.AGENCY)
+    assert later == first + 1
+    assert counts == fresh

@@ -5,6 +5,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 import openpyxl
 
@@ -128,3 +129,11 @@ COUNT_SHARE = re.compile(r"^(?P<count>[\d,]+)(?: \((?P<share>[\d.]+)%\))?$")
 def plain_number(text: str) -> str:
     """An English page's number as the CSV writes it: no grouping commas."""
     return text.replace(",", "")
+
+
+def body(response: Any) -> bytes:
+    """A response's bytes, whether streamed (the exports) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    content: bytes = response.content
+    return content

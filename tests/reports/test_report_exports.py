@@ -16,6 +16,7 @@ from tests.reports.oracle import OPEN, oracle_items
 from tests.reports.readers import (
     COUNT_SHARE,
     Cell,
+    body,
     csv_sections,
     page_tables,
     plain_number,
@@ -100,8 +101,8 @@ def test_csv_and_excel_hold_exactly_the_tables_of_the_page(
     assert "attachment" in excel_response["Content-Disposition"]
     document = page.context["report"]
     tables = page_tables(page.content.decode())
-    _metadata, sections = csv_sections(csv_response.content)
-    book = workbook(excel_response.content)
+    _metadata, sections = csv_sections(body(csv_response))
+    book = workbook(body(excel_response))
     assert [section.title for section in sections] == [table.title for table in document.tables]
     assert len(book.worksheets) == 1 + len(document.tables)
     for table, section, sheet in zip(document.tables, sections, book.worksheets[1:], strict=True):
@@ -152,8 +153,8 @@ def test_exports_say_which_filters_and_scope_they_cover(client: Client, coordina
     client.force_login(coordinator)
     query = f"?agency={agency.acronym}&priority=high"
 
-    metadata, _sections = csv_sections(client.get(f"/reports/export.csv{query}").content)
-    cover = workbook(client.get(f"/reports/export.xlsx{query}").content).worksheets[0]
+    metadata, _sections = csv_sections(body(client.get(f"/reports/export.csv{query}")))
+    cover = workbook(body(client.get(f"/reports/export.xlsx{query}"))).worksheets[0]
 
     lines = {line[0]: line[1] for line in metadata[1:]}
     assert metadata[0] == ["Progress report"]
@@ -186,8 +187,8 @@ def test_excel_headers_and_sheet_names_are_in_the_users_language(
     coordinator.save(update_fields=["language"])
     client.force_login(coordinator)
 
-    book = workbook(client.get(f"/reports/export.xlsx?priority={Priority.HIGH}").content)
-    _metadata, sections = csv_sections(client.get("/reports/export.csv").content)
+    book = workbook(body(client.get(f"/reports/export.xlsx?priority={Priority.HIGH}")))
+    _metadata, sections = csv_sections(body(client.get("/reports/export.csv")))
 
     assert book.sheetnames[0] == "Rapport"
     assert "Par état" in book.sheetnames
@@ -215,8 +216,8 @@ def test_a_title_that_looks_like_a_formula_stays_text_in_both_exports(
     ActionItemFactory.create(recommendation=recommendation)
     client.force_login(coordinator)
 
-    _metadata, sections = csv_sections(client.get("/reports/export.csv").content)
-    book = workbook(client.get("/reports/export.xlsx").content)
+    _metadata, sections = csv_sections(body(client.get("/reports/export.csv")))
+    book = workbook(body(client.get("/reports/export.xlsx")))
 
     by_recommendation = next(s for s in sections if s.title == "Progress by recommendation")
     assert by_recommendation.rows[0][1] == "'" + recommendation.title_en

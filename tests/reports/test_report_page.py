@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
@@ -255,10 +256,16 @@ def test_the_report_is_rendered_in_the_users_language(
 # progress updates, one count of the newly overdue): two queries more than the exports. The
 # exports list every row (list_limit=None), which the cache does not hold: no version read.
 # The page's filter form lists the source documents (one query) since the source became a filter.
+# On PostgreSQL the totals and the three breakdowns are one GROUPING SETS query instead of four
+# (``report_tally_tables``); elsewhere the portable path runs the four.
+TALLY_QUERIES = 1 if connection.vendor == "postgresql" else 4
 # A coordinator's page also counts the verification queue and the extension requests for the
 # navigation (two queries); a manager's does not.
 NAV_COUNTS = 2
-EXPECTED_QUERIES = {"page": 18 + NAV_COUNTS, "csv": 11, "excel": 11, "api": 12}
+EXPECTED_QUERIES = {
+    what: count - 4 + TALLY_QUERIES
+    for what, count in {"page": 18 + NAV_COUNTS, "csv": 11, "excel": 11, "api": 12}.items()
+}
 
 
 @pytest.mark.parametrize("what", list(URLS))

@@ -155,6 +155,24 @@ def test_switching_language_is_remembered_on_the_profile(client: Client, roles: 
     assert "Mon travail" in text(client.get("/"))
 
 
+def test_the_header_switch_says_the_emails_change_language_only_when_they_do(
+    client: Client, roles: RoleMatrix
+) -> None:
+    client = signed_in(client, roles.staff)  # English
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    page = text(client.get("/"))
+    assert "Vos courriels vous seront désormais envoyés en français." in page
+    assert "Emails will now" not in page
+    assert "désormais" not in text(client.get("/"))  # shown once
+    # Already French: nothing to say.
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    assert "désormais" not in text(client.get("/"))
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = text(client.get("/"))
+    assert "Emails will now be sent to you in English." in page
+    assert User.objects.get(pk=roles.staff.pk).language == "en"
+
+
 def test_a_language_chosen_before_signing_in_is_kept(client: Client, roles: RoleMatrix) -> None:
     client.post(reverse("set_language"), {"language": "fr", "next": reverse("login")})
     assert "Se connecter" in text(client.get(reverse("login")))

@@ -15,6 +15,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from agencies.models import Agency
 from notifications import emails
+from recommendations.models import ActionItem
 from recommendations.services import action_item_change
 from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
@@ -145,3 +146,37 @@ def test_a_french_email_writes_the_first_of_the_month_as_1er() -> None:
         assert _date(dt.date(2026, 10, 2)) == "2 octobre 2026"
     with translation.override("en"):
         assert "1er" not in _date(dt.date(2026, 10, 1))
+
+
+def test_french_pages_and_emails_write_the_first_of_the_month_as_1er(
+    client: Client,
+    french: RoleMatrix,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """One helper (``agencies.dates.local_date``) for templates (the ``long_date`` filter) and
+    the emails' sentences: the item page and the assignment email both say « 1er octobre »."""
+    first = datetime.date(timezone.localdate().year + 1, 10, 1)
+    item = french.item
+    ActionItem.objects.filter(pk=item.pk).update(due_date=first, original_due_date=first)
+    item.refresh_from_db()
+    client.force_login(french.manager)
+    page = words(client.get(f"/items/{item.pk}/").content.decode())
+    assert f"1er octobre {first.year}" in page
+    assert f" 1 octobre {first.year}" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        action_item_change(
+            item=item, actor=french.manager, expected_version=item.version, assignee=french.staff
+        )
+    (message,) = [m for m in mail.outbox if french.staff.email in m.to]
+    assert isinstance(message, EmailMultiAlternatives)
+    (html, _type) = message.alternatives[0]
+    assert isinstance(html, str)
+    for text in (str(message.body), words(html)):
+        assert f"1er octobre {first.year}" in text
+        assert f" 1 octobre {first.year}" not in text
+    # English is untouched.
+    french.manager.language = "en"
+    french.manager.save(update_fields=["language"])
+    english = words(client.get(f"/items/{item.pk}/").content.decode())
+    assert "1er" not in english
+    assert "Oct" in english
