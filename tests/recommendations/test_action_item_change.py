@@ -104,7 +104,7 @@ def test_staff_cannot_reassign_or_redate_managers_assign_and_coordinators_redate
         )
     old_due = roles.item.due_date
     new_due = old_due + datetime.timedelta(days=30)
-    with pytest.raises(PermissionDenied, match="request an extension"):
+    with translation.override("en"), pytest.raises(PermissionDenied, match="request an extension"):
         action_item_change(
             item=roles.item, actor=roles.manager, expected_version=1, due_date=new_due, note="x"
         )

@@ -26,7 +26,7 @@ from recommendations.models import ActionItem, ProgressUpdate, Status, creation_
 from reports.as_of import report_figures_as_of
 from reports.selectors import ReportFilters, report_changes, report_summary
 from tests.conftest import RoleMatrix
-from tests.factories import ActionItemFactory
+from tests.factories import ActionItemFactory, complete_through_verification
 from tests.ui.helpers import days_from_today, signed_in, text
 from transparency.selectors import public_item_rows, public_status_changes
 
@@ -182,8 +182,8 @@ def test_no_report_feed_or_flag_counts_the_creation_entries(roles: RoleMatrix) -
         at = born + datetime.timedelta(days=10)
         if story in ("completed", "done"):
             with time_machine.travel(at, tick=False):
-                services.action_item_change(
-                    item=item, actor=roles.staff, expected_version=1, status=Status.COMPLETED
+                complete_through_verification(
+                    item, submitter=roles.staff, verifier=roles.coordinator
                 )
         elif story == "blocked":
             with time_machine.travel(at, tick=False):
