@@ -124,7 +124,9 @@ def _claim(*, recipient_id: int, now: datetime.datetime) -> list[Notification]:
     return list(
         Notification.objects.filter(claim_token=token, state=Notification.State.SENDING)
         .select_related(
-            "action_item__recommendation", "action_item__owner_agency", "action_item__assignee"
+            "action_item__recommendation__lead_agency",
+            "action_item__owner_agency",
+            "action_item__assignee",
         )
         .order_by("id")
     )
