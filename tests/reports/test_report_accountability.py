@@ -287,3 +287,37 @@ def test_the_accountability_figures_cost_the_same_queries_at_two_sizes(
     with CaptureQueriesContext(connection) as queries:
         accountability_figures(items=items, today=timezone.localdate(now), list_limit=10)
     assert len(queries) == 6, [q["sql"][:80] for q in queries]
+
+
+def test_the_api_the_page_and_the_exports_give_the_accountability_figures(
+    client: Any, coordinator: User
+) -> None:
+    now = timezone.now()
+    dataset_create(seed=11, items=40, now=now)
+    accountability_create(seed=11, now=now)
+    expected = recount(None, timezone.localdate(now))
+    client.force_login(coordinator)
+
+    data = client.get("/api/v1/reports/summary/").json()["accountability"]
+    for name in ("reported_complete", "verified_complete", "extensions_pending", "days_granted"):
+        assert data[name] == expected[name], name
+    assert data["awaiting_decisions"] == (
+        expected["submissions_waiting"] + expected["extensions_pending"]
+    )
+    assert [row["item"]["id"] for row in data["waiting_longest"]] == expected["waiting_first"]
+
+    page = client.get("/reports/").content.decode()
+    assert 'id="accountability"' in page
+    assert 'href="/verification/"' in page
+    assert 'href="/extensions/?status=pending"' in page
+    assert "Submissions awaiting verification" in page
+
+    csv = client.get("/reports/export.csv").content.decode("utf-8-sig")
+    assert "Verification and extensions" in csv
+    assert f"Days granted by approved extensions,{expected['days_granted']}" in csv
+
+    coordinator.language = "fr"
+    coordinator.save(update_fields=["language"])
+    french = client.get("/reports/").content.decode()
+    assert "Vérification et prolongations" in french
+    assert "Soumissions en attente de vérification" in french
