@@ -135,7 +135,7 @@ def _audience(event: str, record_id: int) -> tuple[int, set[int], str] | None:
             recipients = agency_manager_ids(submission.action_item.owner_agency_id)
             if submission.submitted_by_id is not None:
                 recipients.add(submission.submitted_by_id)
-            recipients.discard(submission.decided_by_id)  # type: ignore[arg-type]
+            recipients.discard(submission.decided_by_id)
         return submission.action_item_id, recipients, submission_period(submission.pk)
     request = (
         ExtensionRequest.objects.select_related("action_item__recommendation")
@@ -150,9 +150,10 @@ def _audience(event: str, record_id: int) -> tuple[int, set[int], str] | None:
             lead_agency_id=item.recommendation.lead_agency_id,
             owner_agency_id=item.owner_agency_id,
         ) - {request.requested_by_id}
-    else:
+    elif request.requested_by_id is not None:
         recipients = {request.requested_by_id} - {request.decided_by_id}
-    recipients.discard(None)  # type: ignore[arg-type]
+    else:
+        recipients = set()
     return item.pk, recipients, extension_period(request.pk)
 
 

@@ -59,7 +59,7 @@ def _records(
         if request_ids
         else {}
     )
-    return submissions, requests  # type: ignore[return-value]
+    return submissions, requests
 
 
 def _name(user: User | None) -> str:

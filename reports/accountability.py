@@ -203,7 +203,7 @@ def accountability_figures(
 
     granted_days = DateDays(F("proposed_due_date"), F("current_due_date"))
     by_agency: dict[int, dict[str, Any]] = {}
-    for row in (
+    for extension_row in (
         ExtensionRequest.objects.filter(action_item__in=item_ids)
         .values(agency=F("action_item__owner_agency_id"))
         .annotate(
@@ -215,12 +215,12 @@ def accountability_figures(
         )
         .order_by("agency")
     ):
-        by_agency.setdefault(row["agency"], {}).update(
-            extensions_requested=row["requested"],
-            extensions_approved=row["approved"],
-            extensions_rejected=row["rejected"],
-            extensions_pending=row["pending"],
-            days_granted=row["days"],
+        by_agency.setdefault(extension_row["agency"], {}).update(
+            extensions_requested=extension_row["requested"],
+            extensions_approved=extension_row["approved"],
+            extensions_rejected=extension_row["rejected"],
+            extensions_pending=extension_row["pending"],
+            days_granted=extension_row["days"],
         )
 
     # Per item: how often the due date changed, and how many days approved extensions added.
@@ -264,7 +264,7 @@ def accountability_figures(
         otherwise=Count("pk", filter=~Q(other_days=0)),
     )
 
-    for row in (
+    for agency_row in (
         items.order_by()
         .values(agency=F("owner_agency_id"))
         .annotate(
@@ -276,12 +276,12 @@ def accountability_figures(
         )
         .order_by("agency")
     ):
-        by_agency.setdefault(row["agency"], {}).update(
-            acronym=row["acronym"],
-            acronym_fr=row["acronym_fr"] or "",
-            reported_complete=row["reported"],
-            verified_complete=row["verified"],
-            discrepancies=row["discrepancies"],
+        by_agency.setdefault(agency_row["agency"], {}).update(
+            acronym=agency_row["acronym"],
+            acronym_fr=agency_row["acronym_fr"] or "",
+            reported_complete=agency_row["reported"],
+            verified_complete=agency_row["verified"],
+            discrepancies=agency_row["discrepancies"],
         )
     agency_rows = sorted(
         (

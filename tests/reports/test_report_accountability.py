@@ -35,7 +35,10 @@ def accountability_create(*, seed: int, now: datetime.datetime) -> None:
     rng = random.Random(seed)
     people = list(User.objects.values_list("pk", flat=True))
     items = list(ActionItem.objects.all())
-    submissions, requests, updates, statuses = [], [], [], []
+    submissions: list[Submission] = []
+    requests: list[ExtensionRequest] = []
+    updates: list[ProgressUpdate] = []
+    statuses: list[tuple[int, str]] = []
     for item in items:
         # Submissions: a few decided ones, maybe one waiting at the end.
         moment = now - datetime.timedelta(days=rng.uniform(20, 300))
@@ -67,7 +70,7 @@ def accountability_create(*, seed: int, now: datetime.datetime) -> None:
         due = item.original_due_date
         for n in range(rng.choice((0, 0, 1, 2, 3))):
             proposed = due + datetime.timedelta(days=rng.randint(1, 90))
-            status = (
+            status: str = (
                 ExtensionStatus.PENDING
                 if n == 0 and rng.random() < 0.3
                 else rng.choice([ExtensionStatus.APPROVED, ExtensionStatus.REJECTED])
@@ -191,7 +194,11 @@ def recount(scope: set[int] | None, today: datetime.date) -> dict[str, Any]:
         (s for s in submissions if s.decision == SubmissionDecision.PENDING),
         key=lambda s: (s.submitted_at, s.pk),
     )
-    durations = [(s.decided_at - s.submitted_at).total_seconds() / 86400 for s in decided]
+    durations = [
+        (s.decided_at - s.submitted_at).total_seconds() / 86400
+        for s in decided
+        if s.decided_at is not None
+    ]
     return {
         "reported_complete": sum(r["reported_complete"] for r in by_agency.values()),
         "verified_complete": sum(r["verified_complete"] for r in by_agency.values()),
