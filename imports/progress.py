@@ -96,7 +96,14 @@ def progress_workbook(user: User, output: Any) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "B2"
     status_letter = get_column_letter(1 + [c.key for c in COLUMNS].index("status"))
-    labels = ",".join(_status_label(s) for s in Status.values)
+    # The statuses a progress update can set (policies.STATUS_TRANSITIONS): completing is a
+    # submission with evidence, on the item's page or through the API, never a cell.
+    settable = {
+        after
+        for (_before, after), rule in policies.STATUS_TRANSITIONS.items()
+        if rule.via == policies.Via.CHANGE
+    }
+    labels = ",".join(_status_label(s) for s in Status.values if s in settable)
     if len(labels) < 255:  # Excel's limit on an inline list
         validation = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=False)
         validation.add(f"{status_letter}2:{status_letter}100000")

@@ -244,7 +244,7 @@ def demo_history_create(*, seed: int = 2021, today: datetime.date | None = None)
                 at=finish,
             )
             written += 1
-        if story in ("progress", "blocked", "slipped"):
+        if story not in ("untouched", "stale", "completed"):
             # A recent check-in: most open items were updated in the last month.
             item.refresh_from_db()
             recent = now - datetime.timedelta(days=rng.randint(1, 25), hours=rng.randint(0, 8))

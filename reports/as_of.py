@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from recommendations.models import (
     OPEN_STATUSES,
+    WORKING_STATUSES,
     ActionItem,
     ProgressUpdate,
     Status,
@@ -123,11 +124,14 @@ def items_as_of(
         )
     )
     open_at = Q(status_at__in=OPEN_STATUSES)
+    # Overdue and stale apply to work in the agency's hands, not to an item awaiting
+    # verification (models.overdue_condition, stale_condition).
+    working_at = Q(status_at__in=WORKING_STATUSES)
     return items.annotate(
         open_at=ExpressionWrapper(open_at, output_field=BooleanField()),
-        overdue_at=ExpressionWrapper(open_at & Q(due_at__lt=today), output_field=BooleanField()),
+        overdue_at=ExpressionWrapper(working_at & Q(due_at__lt=today), output_field=BooleanField()),
         stale_at=ExpressionWrapper(
-            open_at & Q(progress_at__lt=stale_cutoff(at)), output_field=BooleanField()
+            working_at & Q(progress_at__lt=stale_cutoff(at)), output_field=BooleanField()
         ),
         slip_at=DaysBetween("due_at", "original_due_date"),
     )

@@ -89,3 +89,48 @@ class ActionItemFactory(factory.django.DjangoModelFactory[ActionItem]):
     owner_agency = factory.SelfAttribute("recommendation.lead_agency")
     due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
     original_due_date = factory.SelfAttribute("due_date")
+
+
+def verifier_create(username: str = "verifier") -> User:
+    """A coordinator of the secretariat, to verify what the tests submit."""
+    secretariat = AgencyFactory.create(acronym="PSC", name_en="Public Safety Canada")
+    membership = MembershipFactory.create(
+        user=UserFactory.create(username=username),
+        agency=secretariat,
+        role=Membership.Role.COORDINATOR,
+    )
+    return membership.user
+
+
+def complete_through_verification(
+    item: ActionItem,
+    *,
+    submitter: User,
+    verifier: User | None = None,
+    at: datetime.datetime | None = None,
+    notify: bool = True,
+) -> ActionItem:
+    """Complete ``item`` the only way there is: submitted with evidence (a link) by
+    ``submitter``, then accepted by ``verifier`` (another coordinator by default)."""
+    from recommendations.accountability import services as accountability
+
+    accountability.submission_create(
+        item=item,
+        actor=submitter,
+        expected_version=None,
+        note="Done; the report is published.",
+        links=["https://www.publicsafety.gc.ca/report"],
+        at=at,
+        notify=notify,
+    )
+    item.refresh_from_db()
+    accountability.verification_decide(
+        item=item,
+        actor=verifier or verifier_create(),
+        expected_version=None,
+        decision=accountability.ACCEPT,
+        at=at,
+        notify=notify,
+    )
+    item.refresh_from_db()
+    return item

@@ -359,7 +359,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded and produced files (the archived quarterly reports), through Django's storage.
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Evidence files: never under a public URL (base_url None); served by a view that checks
     # who may see the item. Any Django storage backend can replace it (S3, Azure...).

@@ -1,4 +1,5 @@
 import os
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
@@ -13,7 +14,10 @@ def _refuse_without_collected_static_files() -> None:
     # writes; without it every page would be a bare 500. Better not to start, saying why.
     from django.conf import settings
 
-    if settings.DEBUG or "Manifest" not in settings.STORAGES["staticfiles"]["BACKEND"]:
+    # The stubs type STORAGES from its value, whose storages' OPTIONS (the evidence storage's)
+    # make the entries ``object`` in some runs and not others: read it with the declared type.
+    storages: dict[str, dict[str, Any]] = getattr(settings, "STORAGES")  # noqa: B009 - typed read
+    if settings.DEBUG or "Manifest" not in storages["staticfiles"]["BACKEND"]:
         return
     manifest = settings.STATIC_ROOT / "staticfiles.json"
     if not manifest.exists():

@@ -62,7 +62,7 @@ def _item(pk: int) -> ActionItem:
 # Serializers -------------------------------------------------------------------------------------
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(serializers.ModelSerializer[Evidence]):
     download_url = serializers.SerializerMethodField()
     withdrawn = serializers.BooleanField(source="is_withdrawn", read_only=True)
 
@@ -87,7 +87,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         )
 
 
-class SubmissionSerializer(serializers.ModelSerializer):
+class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     action_item: serializers.PrimaryKeyRelatedField[ActionItem] = (
         serializers.PrimaryKeyRelatedField(read_only=True)
     )
@@ -116,7 +116,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
         ]
 
 
-class SubmissionCreateSerializer(serializers.Serializer):
+class SubmissionCreateSerializer(serializers.Serializer[dict[str, Any]]):
     note = serializers.CharField(max_length=NOTE_MAX_LENGTH, allow_blank=True)
     evidence = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True), required=False, default=list
@@ -133,7 +133,7 @@ class VerificationSerializer(StrictInputSerializer):
     )
 
 
-class ExtensionRequestSerializer(serializers.ModelSerializer):
+class ExtensionRequestSerializer(serializers.ModelSerializer[ExtensionRequest]):
     action_item: serializers.PrimaryKeyRelatedField[ActionItem] = (
         serializers.PrimaryKeyRelatedField(read_only=True)
     )
@@ -171,7 +171,7 @@ class ExtensionDecisionSerializer(StrictInputSerializer):
     reason = JsonStringField(max_length=NOTE_MAX_LENGTH, allow_blank=True)
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
     action_item: serializers.PrimaryKeyRelatedField[ActionItem] = (
         serializers.PrimaryKeyRelatedField(read_only=True)
     )
@@ -212,7 +212,7 @@ class AssessmentCreateSerializer(StrictInputSerializer):
         responses={201: SubmissionSerializer, **errors(400, 403, 404, 412, 415, 428)},
     ),
 )
-class SubmissionsView(TrackerApiMixin, generics.GenericAPIView):
+class SubmissionsView(TrackerApiMixin, generics.GenericAPIView[Submission]):
     permission_classes = [IsTrackerMember]
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = SubmissionSerializer
@@ -274,7 +274,7 @@ class SubmissionsView(TrackerApiMixin, generics.GenericAPIView):
         responses={200: SubmissionSerializer, **errors(400, 403, 404, 409, 412, 415, 428)},
     ),
 )
-class VerificationView(TrackerApiMixin, generics.GenericAPIView):
+class VerificationView(TrackerApiMixin, generics.GenericAPIView[ActionItem]):
     permission_classes = [IsTrackerMember]
     serializer_class = VerificationSerializer
     filter_backends: list[type] = []
@@ -317,7 +317,7 @@ class VerificationView(TrackerApiMixin, generics.GenericAPIView):
         responses={201: ExtensionRequestSerializer, **errors(400, 403, 404, 415)},
     ),
 )
-class ItemExtensionRequestsView(TrackerApiMixin, generics.GenericAPIView):
+class ItemExtensionRequestsView(TrackerApiMixin, generics.GenericAPIView[ExtensionRequest]):
     permission_classes = [IsTrackerMember]
     serializer_class = ExtensionRequestSerializer
     filter_backends: list[type] = []
@@ -370,7 +370,10 @@ class ExtensionRequestFilter(ApiFilterSet):
     ),
 )
 class ExtensionRequestViewSet(
-    TrackerApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    TrackerApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[ExtensionRequest],
 ):
     serializer_class = ExtensionRequestSerializer
     permission_classes = [IsTrackerMember]
@@ -393,7 +396,7 @@ class ExtensionRequestViewSet(
         responses={200: ExtensionRequestSerializer, **errors(400, 403, 404, 409, 415)},
     ),
 )
-class ExtensionDecisionView(TrackerApiMixin, generics.GenericAPIView):
+class ExtensionDecisionView(TrackerApiMixin, generics.GenericAPIView[ExtensionRequest]):
     permission_classes = [IsTrackerMember]
     serializer_class = ExtensionDecisionSerializer
     filter_backends: list[type] = []
@@ -426,7 +429,7 @@ class ExtensionDecisionView(TrackerApiMixin, generics.GenericAPIView):
         responses={201: AssessmentSerializer, **errors(400, 403, 404, 415)},
     ),
 )
-class AssessmentsView(TrackerApiMixin, generics.GenericAPIView):
+class AssessmentsView(TrackerApiMixin, generics.GenericAPIView[Assessment]):
     permission_classes = [IsTrackerMember]
     serializer_class = AssessmentSerializer
     filter_backends: list[type] = []

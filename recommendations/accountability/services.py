@@ -132,13 +132,13 @@ def _required_text(value: str, *, field: str, message: str) -> str:
 
 @dataclass(frozen=True)
 class CheckedFile:
-    upload: UploadedFile
+    upload: UploadedFile[bytes]
     name: str
     content_type: str
     size: int
 
 
-def _check_files(files: Sequence[UploadedFile]) -> list[CheckedFile]:
+def _check_files(files: Sequence[UploadedFile[bytes]]) -> list[CheckedFile]:
     if len(files) > MAX_FILES:
         raise ValidationError(
             {"evidence": _("Attach at most %(count)d files.") % {"count": MAX_FILES}}
@@ -200,7 +200,7 @@ def submission_create(
     actor: User,
     expected_version: int | None,
     note: str,
-    files: Sequence[UploadedFile] = (),
+    files: Sequence[UploadedFile[bytes]] = (),
     links: Iterable[str] = (),
     at: datetime.datetime | None = None,
     notify: bool = True,

@@ -180,7 +180,9 @@ def item_accountability_panel(request: HttpRequest, item: ActionItem) -> SafeStr
     return render_to_string("recommendations/_accountability_panel.html", context, request=request)
 
 
-def _back(item: ActionItem, message: str | None = None, request: HttpRequest | None = None) -> Any:
+def _back(
+    item: ActionItem, message: str | None = None, request: HttpRequest | None = None
+) -> HttpResponseRedirect:
     if message and request is not None:
         messages.success(request, message)
     return HttpResponseRedirect(reverse("recommendations:item", args=[item.pk]) + "#accountability")

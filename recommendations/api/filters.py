@@ -123,7 +123,7 @@ class ActionItemFilter(ApiFilterSet):
 
     def filter_discrepancy(
         self, queryset: QuerySet[ActionItem], name: str, value: bool
-    ) -> QuerySet:
+    ) -> QuerySet[ActionItem]:
         discrepancy = discrepancy_condition()
         return queryset.filter(discrepancy) if value else queryset.exclude(discrepancy)
 

@@ -1,5 +1,6 @@
 import io
 import zipfile
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -21,5 +22,5 @@ def docx(name: str = "minutes.docx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/octet-stream")
 
 
-def stored_files(location) -> list:
+def stored_files(location: Path) -> list[Path]:
     return [path for path in location.rglob("*") if path.is_file()]

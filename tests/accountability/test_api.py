@@ -2,32 +2,43 @@
 
 import datetime
 import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from agencies.models import User
 from recommendations.accountability.models import ExtensionRequest, Submission
 from recommendations.models import ActionItem, Status
 from tests.accountability.conftest import pdf, stored_files
-from tests.api.conftest import item_url
+from tests.api.conftest import ClientFor, item_url
+from tests.conftest import RoleMatrix
+
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
 
 
-def submissions_url(pk):
+def submissions_url(pk: int) -> str:
     return f"/api/v1/action-items/{pk}/submissions/"
 
 
-def verification_url(pk):
+def verification_url(pk: int) -> str:
     return f"/api/v1/action-items/{pk}/verification/"
 
 
-def post_submission(client, item, *, etag=None, **data):
+def post_submission(
+    client: APIClient, item: ActionItem, *, etag: str | None = None, **data: Any
+) -> "_MonkeyPatchedResponse":
     body = {"note": "Done, see the report.", "evidence": [pdf()], **data}
-    headers = {"HTTP_IF_MATCH": etag} if etag else {}
+    headers: dict[str, Any] = {"HTTP_IF_MATCH": etag} if etag else {}
     return client.post(submissions_url(item.pk), body, format="multipart", **headers)
 
 
-def test_submitting_with_a_file_over_the_api_then_verifying(roles, client_for):
+def test_submitting_with_a_file_over_the_api_then_verifying(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     staff = client_for(roles.staff)
     response = post_submission(staff, roles.item, etag=roles.item.etag, links=["https://x.ca/r"])
     assert response.status_code == 201, response.json()
@@ -59,7 +70,7 @@ def test_submitting_with_a_file_over_the_api_then_verifying(roles, client_for):
     assert after["verification"]["decided_by"] == "coordinator"
 
 
-def test_submission_checks_come_in_the_apis_order(roles, client_for):
+def test_submission_checks_come_in_the_apis_order(roles: RoleMatrix, client_for: ClientFor) -> None:
     item = roles.item
     assert post_submission(APIClient(), item, etag=item.etag).status_code in {401, 403}
     assert post_submission(client_for(roles.staff), ActionItem(pk=999999)).status_code == 404
@@ -73,8 +84,8 @@ def test_submission_checks_come_in_the_apis_order(roles, client_for):
 
 
 def test_a_disguised_file_is_a_400_and_nothing_is_stored(
-    roles, client_for, evidence_storage_in_tmp
-):
+    roles: RoleMatrix, client_for: ClientFor, evidence_storage_in_tmp: Path
+) -> None:
     response = post_submission(
         client_for(roles.staff),
         roles.item,
@@ -86,7 +97,7 @@ def test_a_disguised_file_is_a_400_and_nothing_is_stored(
     assert stored_files(evidence_storage_in_tmp) == []
 
 
-def test_verifying_your_own_submission_is_a_403(roles, client_for):
+def test_verifying_your_own_submission_is_a_403(roles: RoleMatrix, client_for: ClientFor) -> None:
     coordinator = client_for(roles.coordinator)
     submitted = post_submission(coordinator, roles.item, etag=roles.item.etag)
     response = coordinator.post(
@@ -99,7 +110,7 @@ def test_verifying_your_own_submission_is_a_403(roles, client_for):
     assert "another coordinator" in response.json()["detail"]
 
 
-def test_returning_without_a_reason_is_a_400(roles, client_for):
+def test_returning_without_a_reason_is_a_400(roles: RoleMatrix, client_for: ClientFor) -> None:
     submitted = post_submission(client_for(roles.staff), roles.item, etag=roles.item.etag)
     response = client_for(roles.coordinator).post(
         verification_url(roles.item.pk),
@@ -111,7 +122,9 @@ def test_returning_without_a_reason_is_a_400(roles, client_for):
     assert "reason" in response.json()
 
 
-def test_extension_request_approval_moves_the_due_date_and_keeps_the_original(roles, client_for):
+def test_extension_request_approval_moves_the_due_date_and_keeps_the_original(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     original = roles.item.due_date
     proposed = original + datetime.timedelta(days=45)
     staff = client_for(roles.staff)
@@ -153,7 +166,7 @@ def test_extension_request_approval_moves_the_due_date_and_keeps_the_original(ro
     assert again.status_code == 409
 
 
-def test_extension_refusals(roles, client_for):
+def test_extension_refusals(roles: RoleMatrix, client_for: ClientFor) -> None:
     url = f"/api/v1/action-items/{roles.item.pk}/extension-requests/"
     same_day = client_for(roles.staff).post(
         url,
@@ -183,7 +196,9 @@ def test_extension_refusals(roles, client_for):
     assert not ExtensionRequest.objects.exists()
 
 
-def test_a_requester_cannot_decide_their_own_request(roles, client_for):
+def test_a_requester_cannot_decide_their_own_request(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     from recommendations.accountability import services
 
     request = services.extension_request_create(
@@ -196,7 +211,7 @@ def test_a_requester_cannot_decide_their_own_request(roles, client_for):
     from agencies.models import Membership
     from tests.factories import MembershipFactory
 
-    MembershipFactory(
+    MembershipFactory.create(
         user=roles.staff, agency=roles.coordinator.memberships.get().agency,
         role=Membership.Role.COORDINATOR,
     )  # fmt: skip
@@ -209,7 +224,9 @@ def test_a_requester_cannot_decide_their_own_request(roles, client_for):
     assert "someone else" in response.json()["detail"]
 
 
-def test_an_off_track_assessment_of_an_item_in_progress_is_a_discrepancy(roles, client_for):
+def test_an_off_track_assessment_of_an_item_in_progress_is_a_discrepancy(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     ActionItem.objects.filter(pk=roles.item.pk).update(status=Status.IN_PROGRESS)
     coordinator = client_for(roles.coordinator)
     refused = client_for(roles.manager).post(
@@ -238,7 +255,9 @@ def test_an_off_track_assessment_of_an_item_in_progress_is_a_discrepancy(roles, 
     assert not coordinator.get("/api/v1/action-items/", {"discrepancy": "true"}).json()["results"]
 
 
-def test_an_assessment_older_than_the_self_report_by_90_days_is_out_of_date(roles):
+def test_an_assessment_older_than_the_self_report_by_90_days_is_out_of_date(
+    roles: RoleMatrix,
+) -> None:
     from recommendations.accountability import services
     from recommendations.models import ActionItem as Item
 
@@ -251,11 +270,11 @@ def test_an_assessment_older_than_the_self_report_by_90_days_is_out_of_date(role
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_verifiers_at_once_record_exactly_one_decision(roles):
+def test_two_verifiers_at_once_record_exactly_one_decision(roles: RoleMatrix) -> None:
     from recommendations.accountability import services
     from tests.factories import MembershipFactory
 
-    second = MembershipFactory(
+    second = MembershipFactory.create(
         agency=roles.coordinator.memberships.get().agency, role="coordinator"
     ).user
     services.submission_create(
@@ -264,7 +283,7 @@ def test_two_verifiers_at_once_record_exactly_one_decision(roles):
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
-    def verify(user, decision):
+    def verify(user: User, decision: str) -> None:
         try:
             item = ActionItem.objects.select_related("recommendation", "owner_agency").get(
                 pk=roles.item.pk

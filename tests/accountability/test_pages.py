@@ -2,16 +2,21 @@
 
 import datetime
 
+from django.test import Client
+
 from recommendations.accountability.models import ExtensionRequest, Submission
 from recommendations.models import ActionItem, Status
 from tests.accountability.conftest import pdf
+from tests.conftest import RoleMatrix
 
 
-def item_url(item):
+def item_url(item: ActionItem) -> str:
     return f"/items/{item.pk}/"
 
 
-def test_staff_submit_with_a_file_and_a_coordinator_verifies_from_the_item_page(client, roles):
+def test_staff_submit_with_a_file_and_a_coordinator_verifies_from_the_item_page(
+    client: Client, roles: RoleMatrix
+) -> None:
     client.force_login(roles.staff)
     page = client.get(item_url(roles.item)).content.decode()
     assert "Submit for verification" in page
@@ -41,7 +46,9 @@ def test_staff_submit_with_a_file_and_a_coordinator_verifies_from_the_item_page(
     assert roles.item.status == Status.COMPLETED
 
 
-def test_a_refused_submission_shows_the_reason_and_writes_nothing(client, roles):
+def test_a_refused_submission_shows_the_reason_and_writes_nothing(
+    client: Client, roles: RoleMatrix
+) -> None:
     client.force_login(roles.staff)
     response = client.post(
         f"/items/{roles.item.pk}/submit/",
@@ -52,7 +59,9 @@ def test_a_refused_submission_shows_the_reason_and_writes_nothing(client, roles)
     assert not Submission.objects.exists()
 
 
-def test_another_agency_gets_no_forms_and_a_403_when_posting(client, roles):
+def test_another_agency_gets_no_forms_and_a_403_when_posting(
+    client: Client, roles: RoleMatrix
+) -> None:
     client.force_login(roles.unrelated_staff)
     page = client.get(item_url(roles.item)).content.decode()
     assert "Submit for verification</button>" not in page
@@ -68,7 +77,7 @@ def test_another_agency_gets_no_forms_and_a_403_when_posting(client, roles):
     assert not ExtensionRequest.objects.exists()
 
 
-def test_request_then_reject_an_extension_from_the_pages(client, roles):
+def test_request_then_reject_an_extension_from_the_pages(client: Client, roles: RoleMatrix) -> None:
     client.force_login(roles.manager)
     proposed = roles.item.due_date + datetime.timedelta(days=20)
     response = client.post(
@@ -89,7 +98,7 @@ def test_request_then_reject_an_extension_from_the_pages(client, roles):
     assert ActionItem.objects.get(pk=roles.item.pk).due_date == roles.item.due_date
 
 
-def test_an_assessment_shows_the_discrepancy_badge(client, roles):
+def test_an_assessment_shows_the_discrepancy_badge(client: Client, roles: RoleMatrix) -> None:
     ActionItem.objects.filter(pk=roles.item.pk).update(status=Status.IN_PROGRESS)
     client.force_login(roles.coordinator)
     response = client.post(
@@ -102,7 +111,9 @@ def test_an_assessment_shows_the_discrepancy_badge(client, roles):
     assert "Nothing delivered." in page
 
 
-def test_staff_do_not_see_the_queue_links_and_may_not_open_the_verification_queue(client, roles):
+def test_staff_do_not_see_the_queue_links_and_may_not_open_the_verification_queue(
+    client: Client, roles: RoleMatrix
+) -> None:
     client.force_login(roles.staff)
     assert "Verification queue" not in client.get("/").content.decode()
     assert client.get("/verification/").status_code == 403

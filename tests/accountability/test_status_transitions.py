@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from recommendations.models import ActionItem, ProgressUpdate, Status
 from recommendations.policies import STATUS_TRANSITIONS, Via
 from recommendations.services import action_item_change
-from tests.api.conftest import item_url
+from tests.api.conftest import ClientFor, item_url
+from tests.conftest import RoleMatrix
 
 ALL_PAIRS = [pair for pair in itertools.permutations(Status.values, 2)]
 FORBIDDEN_BY_A_CHANGE = [
@@ -26,7 +27,9 @@ def _at(item: ActionItem, status: str) -> ActionItem:
 
 
 @pytest.mark.parametrize(("before", "after"), FORBIDDEN_BY_A_CHANGE)
-def test_a_progress_update_cannot_make_a_forbidden_transition(roles, before, after):
+def test_a_progress_update_cannot_make_a_forbidden_transition(
+    roles: RoleMatrix, before: str, after: str
+) -> None:
     item = _at(roles.item, before)
     with pytest.raises(ValidationError) as raised:
         action_item_change(
@@ -44,8 +47,8 @@ def test_a_progress_update_cannot_make_a_forbidden_transition(roles, before, aft
 
 @pytest.mark.parametrize(("before", "after"), FORBIDDEN_BY_A_CHANGE)
 def test_the_api_refuses_a_forbidden_transition_with_400_and_writes_nothing(
-    roles, client_for, before, after
-):
+    roles: RoleMatrix, client_for: ClientFor, before: str, after: str
+) -> None:
     item = _at(roles.item, before)
     response = client_for(roles.coordinator).patch(
         item_url(item.pk),
@@ -60,7 +63,9 @@ def test_the_api_refuses_a_forbidden_transition_with_400_and_writes_nothing(
 
 
 @pytest.mark.parametrize("before", [Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED])
-def test_staff_cannot_cancel_but_their_manager_can_with_a_reason(roles, before):
+def test_staff_cannot_cancel_but_their_manager_can_with_a_reason(
+    roles: RoleMatrix, before: str
+) -> None:
     item = _at(roles.item, before)
     with pytest.raises(PermissionDenied, match="cancel or reopen"):
         action_item_change(
@@ -81,7 +86,9 @@ def test_staff_cannot_cancel_but_their_manager_can_with_a_reason(roles, before):
     assert change.update.note == "Superseded by the 2024 plan."
 
 
-def test_reopening_a_completed_item_is_a_managers_decision_with_a_reason(roles, client_for):
+def test_reopening_a_completed_item_is_a_managers_decision_with_a_reason(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
     item = _at(roles.item, Status.COMPLETED)
     staff = client_for(roles.staff).patch(
         item_url(item.pk),
@@ -106,7 +113,7 @@ def test_reopening_a_completed_item_is_a_managers_decision_with_a_reason(roles, 
     assert reopened.json()["percent_complete"] == 100
 
 
-def test_every_transition_in_the_table_names_a_rule_and_a_path():
+def test_every_transition_in_the_table_names_a_rule_and_a_path() -> None:
     for (before, after), rule in STATUS_TRANSITIONS.items():
         assert before in Status.values
         assert after in Status.values

@@ -1,19 +1,25 @@
 """Completion on evidence: submit with files or links, then a verifier accepts or returns."""
 
+from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from pytest_django import Settings as DjangoSettings
 
+from agencies.models import User
 from recommendations.accountability import services
 from recommendations.accountability.models import Evidence, Submission, SubmissionDecision
 from recommendations.models import ActionItem, ProgressUpdate, Status
 from tests.accountability.conftest import docx, pdf, stored_files
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 
 
-def submit(roles, actor=None, **kwargs):
+def submit(roles: RoleMatrix, actor: User | None = None, **kwargs: Any) -> Submission:
     roles.item.refresh_from_db()
     values = {"note": "Done: the report is published.", "files": [pdf()], **kwargs}
     return services.submission_create(
@@ -24,7 +30,7 @@ def submit(roles, actor=None, **kwargs):
     )
 
 
-def decide(roles, actor, decision, reason=""):
+def decide(roles: RoleMatrix, actor: User, decision: str, reason: str = "") -> Submission:
     roles.item.refresh_from_db()
     return services.verification_decide(
         item=roles.item,
@@ -36,8 +42,8 @@ def decide(roles, actor, decision, reason=""):
 
 
 def test_a_submission_makes_the_item_await_verification_with_its_evidence_stored_by_generated_name(
-    roles, evidence_storage_in_tmp
-):
+    roles: RoleMatrix, evidence_storage_in_tmp: Path
+) -> None:
     submission = submit(roles, files=[pdf("Final report.pdf"), docx()], links=["https://x.ca/r"])
     roles.item.refresh_from_db()
     assert roles.item.status == Status.AWAITING_VERIFICATION
@@ -62,8 +68,8 @@ def test_a_submission_makes_the_item_await_verification_with_its_evidence_stored
     ],
 )
 def test_a_wrong_or_disguised_file_is_refused_and_nothing_is_written(
-    roles, evidence_storage_in_tmp, upload, message
-):
+    roles: RoleMatrix, evidence_storage_in_tmp: Path, upload: SimpleUploadedFile, message: str
+) -> None:
     with pytest.raises(ValidationError, match=message):
         submit(roles, files=[upload])
     assert not Submission.objects.exists()
@@ -71,7 +77,9 @@ def test_a_wrong_or_disguised_file_is_refused_and_nothing_is_written(
     assert stored_files(evidence_storage_in_tmp) == []
 
 
-def test_an_oversized_file_is_refused(roles, settings, evidence_storage_in_tmp):
+def test_an_oversized_file_is_refused(
+    roles: RoleMatrix, settings: DjangoSettings, evidence_storage_in_tmp: Path
+) -> None:
     settings.EVIDENCE_MAX_BYTES = 20
     with pytest.raises(ValidationError, match="at most 20"):
         submit(roles)
@@ -79,7 +87,7 @@ def test_an_oversized_file_is_refused(roles, settings, evidence_storage_in_tmp):
     assert stored_files(evidence_storage_in_tmp) == []
 
 
-def test_a_submission_needs_a_closing_note_and_some_evidence(roles):
+def test_a_submission_needs_a_closing_note_and_some_evidence(roles: RoleMatrix) -> None:
     with pytest.raises(ValidationError, match="closing note"):
         submit(roles, note="   ")
     with pytest.raises(ValidationError, match="at least one file"):
@@ -89,17 +97,19 @@ def test_a_submission_needs_a_closing_note_and_some_evidence(roles):
     assert not Submission.objects.exists()
 
 
-def test_another_agency_cannot_submit_the_item(roles):
+def test_another_agency_cannot_submit_the_item(roles: RoleMatrix) -> None:
     with pytest.raises(PermissionDenied):
         submit(roles, actor=roles.unrelated_staff)
     with pytest.raises(PermissionDenied):
         submit(roles, actor=roles.supporting_staff)
 
 
-def test_an_upload_interrupted_halfway_leaves_no_row_and_no_file(roles, evidence_storage_in_tmp):
+def test_an_upload_interrupted_halfway_leaves_no_row_and_no_file(
+    roles: RoleMatrix, evidence_storage_in_tmp: Path
+) -> None:
     original = Evidence.objects.bulk_create
 
-    def fail_after_storing(*args, **kwargs):
+    def fail_after_storing(*args: object, **kwargs: object) -> None:
         raise ConnectionResetError("client went away")
 
     with (
@@ -116,7 +126,7 @@ def test_an_upload_interrupted_halfway_leaves_no_row_and_no_file(roles, evidence
     assert stored_files(evidence_storage_in_tmp) == []
 
 
-def test_accepting_completes_the_item_at_100_percent_with_who_and_when(roles):
+def test_accepting_completes_the_item_at_100_percent_with_who_and_when(roles: RoleMatrix) -> None:
     submit(roles)
     submission = decide(roles, roles.coordinator, services.ACCEPT)
     roles.item.refresh_from_db()
@@ -126,7 +136,7 @@ def test_accepting_completes_the_item_at_100_percent_with_who_and_when(roles):
     assert submission.decided_at is not None
 
 
-def test_returning_needs_a_reason_and_puts_the_item_back_at_its_percent(roles):
+def test_returning_needs_a_reason_and_puts_the_item_back_at_its_percent(roles: RoleMatrix) -> None:
     from recommendations.services import action_item_change
 
     action_item_change(
@@ -145,7 +155,7 @@ def test_returning_needs_a_reason_and_puts_the_item_back_at_its_percent(roles):
     assert submission.decision_reason == "One region only."
 
 
-def test_nobody_verifies_their_own_submission(roles):
+def test_nobody_verifies_their_own_submission(roles: RoleMatrix) -> None:
     submit(roles, actor=roles.coordinator)
     with pytest.raises(PermissionDenied, match="another coordinator"):
         decide(roles, roles.coordinator, services.ACCEPT)
@@ -154,13 +164,13 @@ def test_nobody_verifies_their_own_submission(roles):
 
 
 @pytest.mark.parametrize("actor", ["staff", "manager", "supporting_staff"])
-def test_only_coordinators_verify(roles, actor):
+def test_only_coordinators_verify(roles: RoleMatrix, actor: str) -> None:
     submit(roles)
     with pytest.raises(PermissionDenied, match="Only coordinators"):
         decide(roles, roles.by_name(actor), services.ACCEPT)
 
 
-def test_a_second_decision_on_a_decided_submission_is_refused(roles):
+def test_a_second_decision_on_a_decided_submission_is_refused(roles: RoleMatrix) -> None:
     submit(roles)
     stale = ActionItem.objects.get(pk=roles.item.pk)
     decide(roles, roles.coordinator, services.ACCEPT)
@@ -175,14 +185,14 @@ def test_a_second_decision_on_a_decided_submission_is_refused(roles):
     assert Submission.objects.get().decision == SubmissionDecision.ACCEPTED
 
 
-def test_the_data_migration_marks_completed_items_verified_by_the_system(db):
+def test_the_data_migration_marks_completed_items_verified_by_the_system(db: None) -> None:
     from importlib import import_module
 
     migration = import_module(
         "recommendations.migrations.0007_completed_items_verified_by_the_system"
     )
-    done = ActionItemFactory(status=Status.COMPLETED, percent_complete=100)
-    ActionItemFactory(status=Status.IN_PROGRESS)
+    done = ActionItemFactory.create(status=Status.COMPLETED, percent_complete=100)
+    ActionItemFactory.create(status=Status.IN_PROGRESS)
     migration.mark_completed_items_verified(apps, None)
     migration.mark_completed_items_verified(apps, None)  # a second run changes nothing
     (submission,) = Submission.objects.all()

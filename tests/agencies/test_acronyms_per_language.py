@@ -1,8 +1,6 @@
 """Each agency has an acronym per language: French readers see GRC, ASFC, CANAFE on pages,
 emails, charts and exports; the English acronym stays the identifier of the API and commands."""
 
-import datetime
-
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -60,7 +58,6 @@ def test_a_french_email_names_the_agency_by_its_french_acronym(
             actor=french.manager,
             expected_version=french.item.version,
             assignee=french.staff,
-            due_date=french.item.due_date + datetime.timedelta(days=1),
             note="Nouveau plan",
         )
     (message,) = mail.outbox

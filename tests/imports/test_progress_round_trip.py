@@ -147,7 +147,11 @@ def test_rows_the_rules_refuse_are_listed_with_the_reason(client, roles):
     _edit(book, roles.item.reference, percent=150)
     _edit(book, other.reference, status="Done-ish")
     services.action_item_change(
-        item=closed, actor=roles.manager, expected_version=closed.version, status="cancelled"
+        item=closed,
+        actor=roles.manager,
+        expected_version=closed.version,
+        status="cancelled",
+        note="Dropped at the review.",
     )
     closed.refresh_from_db()
     sheet = book.worksheets[0]
@@ -242,3 +246,44 @@ def test_someone_elses_upload_is_not_theirs_to_see(client, roles):
     job_url = _upload(client, _download(client))
     client.force_login(roles.manager)
     assert client.get(job_url).status_code == 403
+
+
+def test_the_upload_obeys_the_status_transition_table(client, roles):
+    """Completing is a submission with evidence; cancelling is a manager's decision with a
+    reason: the bulk upload refuses both rows as the item page would, and writes nothing."""
+    cancelled = ActionItemFactory(
+        recommendation=roles.item.recommendation, owner_agency=roles.owner
+    )
+    client.force_login(roles.staff)
+    book = _download(client)
+    _edit(book, roles.item.reference, status="Completed", note="All done")
+    _edit(book, cancelled.reference, status="Cancelled", note="Not needed")
+    plan = client.get(_upload(client, book)).context["plan"]
+    refused = {row.reference: " ".join(row.messages) for row in plan.of("refused")}
+    assert "submit it for verification" in refused[roles.item.reference]
+    assert "managers of RCMP and coordinators may cancel" in refused[cancelled.reference]
+    for item in (roles.item, cancelled):
+        item.refresh_from_db()
+        assert (item.status, item.version) == (Status.NOT_STARTED, 1)
+
+
+def test_a_manager_cancels_through_the_upload_only_with_a_reason(client, roles):
+    client.force_login(roles.manager)
+    book = _download(client)
+    _edit(book, roles.item.reference, status="Cancelled")
+    [refused] = client.get(_upload(client, book)).context["plan"].of("refused")
+    assert "needs a reason" in " ".join(refused.messages)
+    book = _download(client)
+    _edit(book, roles.item.reference, status="Cancelled", note="Superseded by the new plan")
+    job_url = _upload(client, book)
+    assert client.get(job_url).context["plan"].counts()["change"] == 1
+    client.post(job_url)
+    roles.item.refresh_from_db()
+    assert roles.item.status == Status.CANCELLED
+
+
+def test_the_downloaded_status_list_offers_only_what_an_update_may_set(client, roles):
+    client.force_login(roles.staff)
+    sheet = _download(client).worksheets[0]
+    [validation] = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
+    assert validation.formula1 == '"Not started,In progress,Blocked,Cancelled"'

@@ -3,6 +3,7 @@
 import datetime
 
 import time_machine
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from notifications import planning as services
 from notifications.models import Notification
@@ -18,7 +19,7 @@ def _kinds_for(item: ActionItem) -> set[str]:
 
 
 def test_no_reminder_for_an_item_awaiting_verification(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     item = world.item(due="2026-04-01", assignee=world.alice)
     ActionItem.objects.filter(pk=item.pk).update(status=Status.AWAITING_VERIFICATION)
@@ -32,7 +33,7 @@ def test_no_reminder_for_an_item_awaiting_verification(
 
 
 def test_no_overdue_reminder_or_escalation_while_an_extension_request_waits(
-    world: World, django_capture_on_commit_callbacks: object
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     waiting = world.item(due="2026-04-01", assignee=world.alice)
     ExtensionRequest.objects.create(

@@ -21,6 +21,7 @@ from tests.factories import (
     MembershipFactory,
     RecommendationFactory,
     UserFactory,
+    complete_through_verification,
 )
 
 
@@ -126,11 +127,17 @@ def quarter_world(db: None) -> QuarterWorld:
                 item=item, actor=actor, expected_version=item.version, **values
             )
 
-    change(done, "2026-08-15", rcmp_staff, status=Status.COMPLETED, note="Done with the analysts")
+    def complete(item: ActionItem, when: str) -> None:
+        # Completed the only way there is: submitted by the agency, accepted by a coordinator.
+        item.refresh_from_db()
+        with time_machine.travel(at(when), tick=False):
+            complete_through_verification(item, submitter=rcmp_staff, verifier=coordinator)
+
+    complete(done, "2026-08-15")
     change(
         redated,
         "2026-09-01",
-        rcmp_manager,
+        coordinator,
         due_date=datetime.date(2026, 12, 15),
         note="Waiting for the minister's office",
     )
@@ -138,7 +145,7 @@ def quarter_world(db: None) -> QuarterWorld:
     change(due_next, "2026-09-10", coordinator, status=Status.IN_PROGRESS, percent_complete=30)
     # After the quarter: none of this may change the quarter's figures.
     change(blocked, "2026-10-20", coordinator, status=Status.IN_PROGRESS)
-    change(redated, "2026-11-02", rcmp_staff, status=Status.COMPLETED)
+    complete(redated, "2026-11-02")
     for item in (done, redated, blocked, due_next):
         item.refresh_from_db()
     return QuarterWorld(

@@ -11,7 +11,7 @@ from recommendations import selectors
 from recommendations.models import ActionItem, Status
 from recommendations.selectors import MyWorkFilters, Scope
 from tests.conftest import RoleMatrix
-from tests.factories import ActionItemFactory
+from tests.factories import ActionItemFactory, complete_through_verification
 from tests.ui.helpers import record
 
 NOON = datetime.datetime(2026, 3, 17, 16, tzinfo=datetime.UTC)  # noon in Toronto
@@ -54,7 +54,7 @@ def test_the_recommendations_list_shows_new_progress_at_once(
 ) -> None:
     client.force_login(roles.staff)
     assert client.get("/recommendations/").status_code == 200
-    record(roles.item, roles.staff, status=Status.COMPLETED)
+    complete_through_verification(roles.item, submitter=roles.staff, verifier=roles.coordinator)
     themes = selectors.themes_with_recommendations()
     progress = {
         recommendation.pk: recommendation.completed_count

@@ -370,7 +370,7 @@ def test_the_timeline_shows_only_the_fields_an_entry_changed(
     ).item
     action_item_change(
         item=item,
-        actor=roles.manager,
+        actor=roles.coordinator,
         expected_version=item.version,
         due_date=item.due_date + dt.timedelta(days=10),
         note="Later",

@@ -15,7 +15,7 @@ from recommendations.models import ActionItem, Status
 from recommendations.services import action_item_change
 from reports.selectors import ReportFilters, report_changes
 from tests.conftest import RoleMatrix
-from tests.factories import ActionItemFactory
+from tests.factories import ActionItemFactory, complete_through_verification
 from tests.reports.conftest import member_of
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +41,12 @@ def history(roles: RoleMatrix) -> RoleMatrix:
         ActionItemFactory.create(recommendation=recommendation, owner_agency=roles.owner)
         for _ in range(4)
     )
-    change(done, roles.manager, at=days_ago(2), status=Status.COMPLETED)
+    complete_through_verification(
+        done, submitter=roles.manager, verifier=roles.coordinator, at=days_ago(2), notify=False
+    )
     change(
         redated,
-        roles.manager,
+        roles.coordinator,
         at=days_ago(3),
         due_date=redated.due_date + datetime.timedelta(days=20),
         note="Waiting for the regulation",
@@ -63,8 +65,10 @@ def history(roles: RoleMatrix) -> RoleMatrix:
 def test_what_changed_counts_each_kind_of_change_in_the_period(history: RoleMatrix) -> None:
     week = report_changes(user=history.manager, filters=ReportFilters(), days=7)
     month = report_changes(user=history.manager, filters=ReportFilters(), days=30)
-    assert (week.completed, week.redated, week.newly_blocked, week.notes) == (1, 1, 1, 1)
-    assert (month.completed, month.redated, month.newly_blocked, month.notes) == (1, 1, 2, 2)
+    # The completed item's submission and verification carry notes (the closing note, the
+    # verifier's): two notes more than the re-date's.
+    assert (week.completed, week.redated, week.newly_blocked, week.notes) == (1, 1, 1, 3)
+    assert (month.completed, month.redated, month.newly_blocked, month.notes) == (1, 1, 2, 4)
     assert week.newly_overdue == month.newly_overdue == 1
 
 

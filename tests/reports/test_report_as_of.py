@@ -14,6 +14,7 @@ from recommendations.models import ProgressUpdate, Status
 from reports.as_of import report_figures_as_of
 from reports.selectors import ReportFilters, StatusTally, report_summary
 from tests.conftest import RoleMatrix
+from tests.factories import complete_through_verification
 from tests.reports.conftest import member_of
 from tests.reports.datasets import dataset_create
 from tests.reports.oracle import oracle_items, oracle_tallies
@@ -120,10 +121,10 @@ def test_a_past_quarter_gives_the_same_figures_after_later_changes(roles: RoleMa
         item=item,
         actor=roles.coordinator,
         expected_version=item.version,
-        status=Status.COMPLETED,
         due_date=item.due_date + datetime.timedelta(days=40),
-        note="Re-dated and done",
+        note="Re-dated",
     )
+    complete_through_verification(item, submitter=roles.staff, verifier=roles.coordinator)
     after = report_figures_as_of(scope=None, at=end)
     _same(after.totals, before.totals, "unchanged past")
     assert report_figures_as_of(scope=None, at=timezone.now()).totals.count(Status.COMPLETED) == 1

@@ -11,9 +11,8 @@ from pytest_django import DjangoAssertNumQueries
 
 from agencies.models import Agency, User
 from recommendations.models import ActionItem, Status
-from recommendations.services import action_item_change
 from reports.selectors import ReportFilters, report_summary
-from tests.factories import ActionItemFactory
+from tests.factories import ActionItemFactory, complete_through_verification
 
 from .datasets import dataset_create
 
@@ -53,9 +52,7 @@ def test_a_write_changes_the_cached_report_at_once(coordinator: User) -> None:
         item = ActionItemFactory.create(status=Status.IN_PROGRESS, percent_complete=40)
         before = _figures(coordinator)
 
-        action_item_change(
-            item=item, actor=coordinator, expected_version=item.version, status=Status.COMPLETED
-        )
+        complete_through_verification(item, submitter=coordinator)
 
         after = _figures(coordinator)
     assert before[1] == 0

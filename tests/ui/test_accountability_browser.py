@@ -2,13 +2,18 @@
 reject; assess and see the discrepancy badge; axe on the new pages."""
 
 import datetime
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import Browser, Page
+from pytest_django.live_server_helper import LiveServer
 
 from recommendations.accountability.models import ExtensionRequest, Submission
 from recommendations.models import ActionItem, Status
 from tests.accountability.conftest import PDF_BYTES
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 from tests.ui.test_browser import axe_violations, browser, item_path, new_page, page, sign_in
 
@@ -17,14 +22,14 @@ __all__ = ["browser", "page"]  # fixtures shared with the other browser tests
 
 
 @pytest.fixture
-def two_pages(browser, live_server):  # type: ignore[no-untyped-def]
+def two_pages(browser: Browser, live_server: LiveServer) -> Iterator[list[Page]]:
     pages = [new_page(browser, live_server), new_page(browser, live_server)]
     yield pages
     for opened in pages:
         opened.context.close()
 
 
-def submit_with_a_file(page, item: ActionItem, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def submit_with_a_file(page: Page, item: ActionItem, tmp_path: Path) -> None:
     report = tmp_path / "final-report.pdf"
     report.write_bytes(PDF_BYTES)
     page.goto(item_path(item))
@@ -35,10 +40,12 @@ def submit_with_a_file(page, item: ActionItem, tmp_path) -> None:  # type: ignor
 
 
 def test_staff_submit_with_a_file_and_a_coordinator_verifies_one_and_returns_another(
-    two_pages, roles, tmp_path
-):
+    two_pages: list[Page], roles: RoleMatrix, tmp_path: Path
+) -> None:
     staff_page, coordinator_page = two_pages
-    other = ActionItemFactory(recommendation=roles.item.recommendation, owner_agency=roles.owner)
+    other = ActionItemFactory.create(
+        recommendation=roles.item.recommendation, owner_agency=roles.owner
+    )
     sign_in(staff_page, roles.staff)
     submit_with_a_file(staff_page, roles.item, tmp_path)
     submit_with_a_file(staff_page, other, tmp_path)
@@ -72,10 +79,12 @@ def test_staff_submit_with_a_file_and_a_coordinator_verifies_one_and_returns_ano
 
 
 def test_a_manager_requests_extensions_and_a_coordinator_approves_one_and_rejects_another(
-    two_pages, roles
-):
+    two_pages: list[Page], roles: RoleMatrix
+) -> None:
     manager_page, coordinator_page = two_pages
-    other = ActionItemFactory(recommendation=roles.item.recommendation, owner_agency=roles.owner)
+    other = ActionItemFactory.create(
+        recommendation=roles.item.recommendation, owner_agency=roles.owner
+    )
     sign_in(manager_page, roles.manager)
     for item in (roles.item, other):
         manager_page.goto(item_path(item))
@@ -102,7 +111,9 @@ def test_a_manager_requests_extensions_and_a_coordinator_approves_one_and_reject
     assert approved.original_due_date == roles.item.original_due_date
 
 
-def test_a_coordinator_assesses_and_sees_the_discrepancy_badge(page, roles):
+def test_a_coordinator_assesses_and_sees_the_discrepancy_badge(
+    page: Page, roles: RoleMatrix
+) -> None:
     ActionItem.objects.filter(pk=roles.item.pk).update(status=Status.IN_PROGRESS)
     sign_in(page, roles.coordinator)
     page.goto(item_path(roles.item))
@@ -112,3 +123,33 @@ def test_a_coordinator_assesses_and_sees_the_discrepancy_badge(page, roles):
     assert "Your assessment was recorded." in page.content()
     assert page.locator(".flag--discrepancy").inner_text() == "Discrepancy"
     assert axe_violations(page) == ""
+
+
+def test_in_french_staff_submit_with_a_file_and_a_coordinator_verifies(
+    two_pages: list[Page], roles: RoleMatrix, tmp_path: Path
+) -> None:
+    staff_page, coordinator_page = two_pages
+    for person in (roles.staff, roles.coordinator):
+        person.language = "fr"
+        person.save()
+    report = tmp_path / "rapport-final.pdf"
+    report.write_bytes(PDF_BYTES)
+    sign_in(staff_page, roles.staff)
+    staff_page.goto(item_path(roles.item))
+    assert staff_page.get_attribute("html", "lang") == "fr"
+    staff_page.get_by_label("Note de clôture").fill("Le rapport est publié.")
+    staff_page.get_by_label("Pièces justificatives").set_input_files(str(report))
+    staff_page.get_by_role("button", name="Soumettre à la vérification").click()
+    assert "La mesure a été soumise à la vérification." in staff_page.content()
+    assert axe_violations(staff_page) == ""
+
+    sign_in(coordinator_page, roles.coordinator)
+    coordinator_page.goto(reverse("recommendations:verification_queue"))
+    assert coordinator_page.get_attribute("html", "lang") == "fr"
+    assert axe_violations(coordinator_page) == ""
+    coordinator_page.goto(item_path(roles.item))
+    coordinator_page.get_by_label("Accepter").check()
+    coordinator_page.get_by_role("button", name="Consigner la décision").click()
+    assert "L\u2019achèvement de la mesure est vérifié." in coordinator_page.content()
+    assert axe_violations(coordinator_page) == ""
+    assert ActionItem.objects.get(pk=roles.item.pk).status == Status.COMPLETED

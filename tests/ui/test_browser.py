@@ -237,7 +237,7 @@ def test_axe_finds_no_violations_on_the_coordinators_forms_and_filters(
 def test_back_then_record_update_again_records_it_once(page: Page, roles: RoleMatrix) -> None:
     sign_in(page, roles.staff)
     page.goto(item_path(roles.item))
-    page.get_by_label("Note").fill("Sent once, please.")
+    page.get_by_label("Note", exact=True).fill("Sent once, please.")
     page.get_by_role("button", name="Record update").click()
     assert page.get_by_role("status").inner_text().strip() == "Your update was recorded."
 
