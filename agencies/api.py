@@ -4,10 +4,17 @@ It lives here rather than in ``agencies`` because it asks ``recommendations.poli
 place for permission rules), and ``agencies`` imports nothing from ``recommendations``.
 """
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import authenticate
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Exists,
+    Model,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -182,6 +189,18 @@ class PersonFilter(ApiFilterSet):
 
 # Views -----------------------------------------------------------------------------------------
 
+_M = TypeVar("_M", bound=Model)
+
+
+class MembersReadOnlyViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[_M]):
+    """A list and detail that every member of an agency may read, filtered and searched, each row
+    found by a text key (``lookup_field``: an acronym, a username, a code). Agencies, people and
+    recommendations are read this way."""
+
+    permission_classes = [IsTrackerMember]
+    filter_backends = [DjangoFilterBackend, ApiSearchFilter]
+    lookup_value_regex = LOOKUP_TEXT
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -192,14 +211,11 @@ class PersonFilter(ApiFilterSet):
         summary=_("Read an agency"), responses={200: AgencySerializer, **errors(403, 404)}
     ),
 )
-class AgencyViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[Agency]):
+class AgencyViewSet(MembersReadOnlyViewSet[Agency]):
     serializer_class = AgencySerializer
-    permission_classes = [IsTrackerMember]
-    filter_backends = [DjangoFilterBackend, ApiSearchFilter]
     filterset_class = AgencyFilter
     search_fields = ["acronym", "name_en", "name_fr"]
     lookup_field = "acronym"
-    lookup_value_regex = LOOKUP_TEXT
 
     def get_queryset(self) -> QuerySet[Agency]:
         return agency_list()
@@ -218,14 +234,11 @@ class AgencyViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[Agency]):
         summary=_("Read a person"), responses={200: PersonSerializer, **errors(403, 404)}
     ),
 )
-class UserViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[User]):
+class UserViewSet(MembersReadOnlyViewSet[User]):
     serializer_class = PersonSerializer
-    permission_classes = [IsTrackerMember]
-    filter_backends = [DjangoFilterBackend, ApiSearchFilter]
     filterset_class = PersonFilter
     search_fields = ["username", "first_name", "last_name"]
     lookup_field = "username"
-    lookup_value_regex = LOOKUP_TEXT
 
     def get_queryset(self) -> QuerySet[User]:
         return user_directory()

@@ -9,6 +9,20 @@ from django.utils import translation
 LANGUAGE_PARAMETER = "lang"
 
 
+def language_cookie_set(response: HttpResponse, language: str) -> None:
+    """Remember ``language`` in Django's language cookie (its settings), for the next visit."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
 class UserLanguageMiddleware:
     """A signed-in user sees the language saved on their profile, on every device.
 
@@ -33,14 +47,5 @@ class UserLanguageMiddleware:
         translation.activate(from_link)
         request.LANGUAGE_CODE = from_link
         response = self.get_response(request)
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            from_link,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        language_cookie_set(response, from_link)
         return response

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,6 +13,7 @@ from django.views.i18n import set_language as django_set_language
 from . import throttling
 from .auth import signed_in_user
 from .forms import AuthenticationForm, PasswordResetForm, ProfileForm
+from .middleware import language_cookie_set
 from .models import Language, User
 from .selectors import user_api_tokens, user_memberships
 from .services import (
@@ -25,19 +25,6 @@ from .services import (
 
 # Where an anonymous visitor's explicit choice waits until they sign in.
 _CHOSEN_LANGUAGE_SESSION_KEY = "chosen_language"
-
-
-def _remember_language(response: HttpResponse, language: str) -> None:
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
 
 
 @require_POST
@@ -80,7 +67,7 @@ class LoginView(auth_views.LoginView):
         if chosen in Language.values:
             user_language_set(user=user, language=chosen)
         # The cookie keeps the sign-in page in this language after signing out.
-        _remember_language(response, user.language)
+        language_cookie_set(response, user.language)
         return response
 
 
@@ -124,7 +111,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         translation.activate(user.language)
         messages.success(request, _("Your profile was saved."))
         response = redirect("profile")
-        _remember_language(response, user.language)
+        language_cookie_set(response, user.language)
         return response
     memberships = user_memberships(user=user)
     return render(

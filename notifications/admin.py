@@ -73,7 +73,17 @@ class NotificationPreferenceAdmin(admin.ModelAdmin[NotificationPreference]):
 
 @admin.register(Watch)
 class WatchAdmin(admin.ModelAdmin[Watch]):
+    """Who watches what, to read. Watching is each person's own choice, made on the item's page
+    through ``preferences.watch_toggle`` (and its policy, ``can_watch``): an administrator cannot
+    make someone watch an item, and so receive its emails, behind that rule."""
+
     list_display = ("user", "action_item", "watching", "updated_at")
     list_filter = ("watching",)
     search_fields = ("user__username",)
     raw_id_fields = ("user", "action_item")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

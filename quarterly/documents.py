@@ -12,7 +12,9 @@ saves the Word document or prints the HTML page (it prints cleanly).
 
 import datetime
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
 from django.utils import formats, translation
@@ -23,6 +25,10 @@ from reports.charts import STATUS_COLOURS, Chart, progress_by_theme_chart, statu
 from reports.selectors import AgencyRow, StatusTally, ThemeRow
 
 from .selectors import Headline, Listing, QuarterlyContent, days_overdue
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as PlotFigure
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,16 @@ def _truncation(listing: Listing) -> str:
     }
 
 
+def _png(figure: "PlotFigure", axes: "Axes") -> bytes:
+    """The chart without its top and right frame, as PNG."""
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
 def _png_agencies(rows: list[AgencyRow]) -> bytes:
     from matplotlib.figure import Figure as PlotFigure
 
@@ -180,12 +196,7 @@ def _png_agencies(rows: list[AgencyRow]) -> bytes:
         left = [a + b for a, b in zip(left, counts, strict=True)]
     axes.set_xlabel(_("Action items"))
     axes.legend(loc="lower right", fontsize="small", frameon=False)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return _png(figure, axes)
 
 
 def _png_themes(rows: list[ThemeRow]) -> bytes:
@@ -199,12 +210,7 @@ def _png_themes(rows: list[ThemeRow]) -> bytes:
     axes.barh(labels, [row.tally.progress or 0 for row in measured][::-1], color="#1f4e8c")
     axes.set_xlim(0, 100)
     axes.set_xlabel(_("Mean progress (%)"))
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return _png(figure, axes)
 
 
 def outline_build(content: QuarterlyContent, language: str) -> Outline:
@@ -248,118 +254,52 @@ def outline_build(content: QuarterlyContent, language: str) -> Outline:
                 ),
                 tables=[_theme_table(content.figures.by_theme)],
             ),
-            Section(
+            _listing_section(
                 "completed",
                 _("Completed this quarter"),
-                paragraphs=[_truncation(content.completed)]
-                if content.completed.is_truncated
-                else [],
-                tables=[
-                    Table(
-                        caption=_("Action items completed during the quarter (%(count)s)")
-                        % {"count": _number(content.completed.total)},
-                        headers=[_("Item"), _("Title"), _("Owner agency"), _("Completed on")],
-                        rows=[
-                            [
-                                item.reference,
-                                item.title,
-                                item.owner_agency.acronym,
-                                _date(item.completed_on.date() if item.completed_on else None),
-                            ]
-                            for item in content.completed.rows
-                        ],
-                    )
+                content.completed,
+                caption=_("Action items completed during the quarter (%(count)s)"),
+                headers=[_("Item"), _("Title"), _("Owner agency"), _("Completed on")],
+                cells=lambda item: [
+                    item.reference,
+                    item.title,
+                    item.owner_agency.acronym,
+                    _date(item.completed_on.date() if item.completed_on else None),
                 ],
             ),
-            Section(
+            _listing_section(
                 "overdue",
                 _("Overdue and blocked"),
-                paragraphs=[_truncation(content.overdue_or_blocked)]
-                if content.overdue_or_blocked.is_truncated
-                else [],
-                tables=[
-                    Table(
-                        caption=_(
-                            "Action items overdue or blocked at the end of the quarter (%(count)s)"
-                        )
-                        % {"count": _number(content.overdue_or_blocked.total)},
-                        headers=[
-                            _("Item"),
-                            _("Title"),
-                            _("Owner agency"),
-                            _("Status"),
-                            _("Due date"),
-                            _("Days overdue"),
-                        ],
-                        rows=[
-                            [
-                                item.reference,
-                                item.title,
-                                item.owner_agency.acronym,
-                                _status_label(item.status_at),
-                                _date(item.due_at),
-                                _number(days_overdue(item, last_day)),
-                            ]
-                            for item in content.overdue_or_blocked.rows
-                        ],
-                    )
-                ],
+                content.overdue_or_blocked,
+                caption=_("Action items overdue or blocked at the end of the quarter (%(count)s)"),
+                headers=[*_item_headers(), _("Days overdue")],
+                cells=lambda item: [*_item_cells(item), _number(days_overdue(item, last_day))],
             ),
-            Section(
+            _listing_section(
                 "redated",
                 _("Re-dated this quarter"),
-                paragraphs=[_truncation(content.redated)] if content.redated.is_truncated else [],
-                tables=[
-                    Table(
-                        caption=_(
-                            "Due dates changed during the quarter, with the reasons given (%(count)s)"
-                        )
-                        % {"count": _number(content.redated.total)},
-                        headers=[_("Item"), _("Title"), _("From"), _("To"), _("Reason"), _("Date")],
-                        rows=[
-                            [
-                                update.action_item.reference,
-                                update.action_item.title,
-                                _date(update.due_date_before),
-                                _date(update.due_date_after),
-                                update.note or "—",
-                                _date(update.created_at.date()),
-                            ]
-                            for update in content.redated.rows
-                        ],
-                    )
+                content.redated,
+                caption=_(
+                    "Due dates changed during the quarter, with the reasons given (%(count)s)"
+                ),
+                headers=[_("Item"), _("Title"), _("From"), _("To"), _("Reason"), _("Date")],
+                cells=lambda update: [
+                    update.action_item.reference,
+                    update.action_item.title,
+                    _date(update.due_date_before),
+                    _date(update.due_date_after),
+                    update.note or "—",
+                    _date(update.created_at.date()),
                 ],
             ),
-            Section(
+            _listing_section(
                 "due_next",
                 _("Due next quarter"),
-                paragraphs=[_truncation(content.due_next)] if content.due_next.is_truncated else [],
-                tables=[
-                    Table(
-                        caption=_("Open action items due in %(quarter)s (%(count)s)")
-                        % {
-                            "quarter": quarter.next().label,
-                            "count": _number(content.due_next.total),
-                        },
-                        headers=[
-                            _("Item"),
-                            _("Title"),
-                            _("Owner agency"),
-                            _("Status"),
-                            _("Due date"),
-                        ],
-                        rows=[
-                            [
-                                item.reference,
-                                item.title,
-                                item.owner_agency.acronym,
-                                _status_label(item.status_at),
-                                _date(item.due_at),
-                            ]
-                            for item in content.due_next.rows
-                        ],
-                    )
-                ],
+                content.due_next,
+                caption=_("Open action items due in %(quarter)s (%(count)s)"),
+                caption_values={"quarter": quarter.next().label},
+                headers=_item_headers(),
+                cells=_item_cells,
             ),
         ]
         return Outline(
@@ -373,6 +313,48 @@ def outline_build(content: QuarterlyContent, language: str) -> Outline:
             ],
             sections=sections,
         )
+
+
+def _listing_section(
+    key: str,
+    heading: str,
+    listing: Listing,
+    *,
+    caption: str,
+    headers: list[str],
+    cells: Callable[[Any], list[str]],
+    caption_values: dict[str, str] | None = None,
+) -> Section:
+    """A section listing rows of ``listing``: its table (the caption counts every row, ``cells``
+    writes one), and a sentence saying so when only the first rows are listed."""
+    truncation = _truncation(listing)
+    return Section(
+        key,
+        heading,
+        paragraphs=[truncation] if truncation else [],
+        tables=[
+            Table(
+                caption=caption % {**(caption_values or {}), "count": _number(listing.total)},
+                headers=headers,
+                rows=[cells(row) for row in listing.rows],
+            )
+        ],
+    )
+
+
+def _item_headers() -> list[str]:
+    return [_("Item"), _("Title"), _("Owner agency"), _("Status"), _("Due date")]
+
+
+def _item_cells(item: Any) -> list[str]:
+    """An item as it stood at the quarter's end: reference, title, owner, status, due date."""
+    return [
+        item.reference,
+        item.title,
+        item.owner_agency.acronym,
+        _status_label(item.status_at),
+        _date(item.due_at),
+    ]
 
 
 def _status_label(value: str) -> str:

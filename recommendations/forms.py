@@ -6,9 +6,11 @@ help texts and errors to their fields with ``aria-describedby`` and sets ``aria-
 
 import datetime
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -45,13 +47,45 @@ class TrackerFormMixin:
     def add_service_errors(self, error: Any) -> None:
         """Put a service's ValidationError on the fields it names, the rest above the form."""
         form: forms.BaseForm = self  # type: ignore[assignment]
-        if hasattr(error, "error_dict"):
-            renamed: dict[str, str] = getattr(self, "service_field_names", {})
-            for name, messages in error.message_dict.items():
-                name = renamed.get(name, name)
-                form.add_error(name if name in form.fields else None, messages)
-        else:
-            form.add_error(None, error)
+        service_errors_add(form, error, renamed=getattr(self, "service_field_names", {}))
+
+
+def service_errors_add(
+    form: forms.BaseForm, error: ValidationError, *, renamed: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's ValidationError on the fields of ``form`` it names (``renamed`` maps a
+    service's name to the form's), the rest above the form. The web forms and the admin's."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        name = (renamed or {}).get(name, name)
+        form.add_error(name if name in form.fields else None, messages)
+
+
+# What recommendation_create and recommendation_update take, from the web form and the admin.
+RECOMMENDATION_SERVICE_FIELDS = (
+    "code",
+    "theme",
+    "title_en",
+    "title_fr",
+    "description_en",
+    "description_fr",
+    "source_passage",
+    "priority",
+    "lead_agency",
+    "supporting_agencies",
+    "target_date",
+)
+
+
+def updated_at_version(raw: str | None) -> datetime.datetime | None:
+    """A recommendation form's hidden ``version`` (the ``updated_at`` it was read at), or None
+    when it is missing or not a moment (then the service does not compare versions)."""
+    try:
+        return datetime.datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
 
 
 class AgencyChoiceField(forms.ModelChoiceField[Agency]):
@@ -419,11 +453,7 @@ class RecommendationForm(TrackerFormMixin, forms.ModelForm[Recommendation]):
         pass
 
     def expected_updated_at(self) -> datetime.datetime | None:
-        raw = self.cleaned_data.get("version") or ""
-        try:
-            return datetime.datetime.fromisoformat(raw) if raw else None
-        except ValueError:
-            return None
+        return updated_at_version(self.cleaned_data.get("version"))
 
 
 class ActionItemForm(TrackerFormMixin, forms.ModelForm[ActionItem]):

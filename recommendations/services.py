@@ -545,10 +545,12 @@ def _normalise_space(text: str) -> str:
     return " ".join(text.split())
 
 
-def _validate_recommendation(
+def recommendation_validate(
     *, recommendation: Recommendation, supporting_agencies: Iterable[Agency]
 ) -> None:
-    """Model validation plus the rules that span fields, with one message per field."""
+    """Model validation plus the rules that span fields, with one message per field: what
+    ``recommendation_create`` and ``recommendation_update`` check before writing. Forms that show
+    the rules on their fields (the admin) call it on their unsaved candidate first."""
     errors: dict[str, list[str]] = {}
     try:
         recommendation.full_clean()
@@ -601,7 +603,7 @@ def recommendation_create(
         lead_agency=lead_agency,
         target_date=target_date,
     )
-    _validate_recommendation(recommendation=recommendation, supporting_agencies=supporting)
+    recommendation_validate(recommendation=recommendation, supporting_agencies=supporting)
     with transaction.atomic():
         recommendation.save()
         recommendation.supporting_agencies.set(supporting)
@@ -650,7 +652,7 @@ def recommendation_update(
     }
     candidate = Recommendation(pk=recommendation.pk, **values)
     candidate._state.adding = False  # an existing row: uniqueness excludes itself
-    _validate_recommendation(recommendation=candidate, supporting_agencies=supporting)
+    recommendation_validate(recommendation=candidate, supporting_agencies=supporting)
     with transaction.atomic():
         rows = Recommendation.objects.filter(pk=recommendation.pk)
         if expected_updated_at is not None:

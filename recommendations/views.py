@@ -22,6 +22,7 @@ from agencies.models import User
 
 from . import hooks, policies, selectors, services
 from .forms import (
+    RECOMMENDATION_SERVICE_FIELDS,
     ActionItemCreateForm,
     ActionItemEditForm,
     AssignForm,
@@ -183,23 +184,7 @@ def recommendation_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _recommendation_values(form: RecommendationForm) -> dict[str, Any]:
-    data = form.cleaned_data
-    return {
-        name: data[name]
-        for name in (
-            "code",
-            "theme",
-            "title_en",
-            "title_fr",
-            "description_en",
-            "description_fr",
-            "source_passage",
-            "priority",
-            "lead_agency",
-            "supporting_agencies",
-            "target_date",
-        )
-    }
+    return {name: form.cleaned_data[name] for name in RECOMMENDATION_SERVICE_FIELDS}
 
 
 @tracker_member_required

@@ -4,7 +4,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -19,6 +19,9 @@ from tests.factories import (
     RecommendationFactory,
     UserFactory,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -131,7 +134,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
+def chromium() -> Iterator["Browser"]:
     """Debian's chromium driven by Playwright, one per test module: every browser test uses it.
     Skips on a developer's machine without chromium, fails in CI (``require_server``)."""
     require_server(

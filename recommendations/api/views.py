@@ -27,12 +27,13 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.serializers import Serializer
 
+from agencies.api import MembersReadOnlyViewSet
 from agencies.models import User
 from apis.filters import ApiSearchFilter
 from recommendations import policies, selectors, services
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation
 
-from .base import LOOKUP_TEXT, TrackerApiMixin, signed_in_user
+from .base import TrackerApiMixin, signed_in_user
 from .exceptions import PreconditionRequired
 from .filters import ActionItemFilter, ProgressUpdateFilter, RecommendationFilter
 from .permissions import ActionItemPermission, IsTrackerMember, ProgressUpdatePermission
@@ -130,14 +131,11 @@ class CreateConflict(exceptions.APIException):
         responses={200: RecommendationSerializer, **errors(400, 403, 404, 415)},
     ),
 )
-class RecommendationViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[Recommendation]):
+class RecommendationViewSet(MembersReadOnlyViewSet[Recommendation]):
     serializer_class = RecommendationSerializer
-    permission_classes = [IsTrackerMember]
-    filter_backends = [DjangoFilterBackend, ApiSearchFilter]
     filterset_class = RecommendationFilter
     search_fields = ["code", "title_en", "title_fr"]
     lookup_field = "code"
-    lookup_value_regex = LOOKUP_TEXT
 
     def get_queryset(self) -> QuerySet[Recommendation]:
         return selectors.recommendation_list_with_progress().prefetch_related("supporting_agencies")

@@ -215,3 +215,44 @@ def test_a_redate_with_a_reason_leaves_the_same_update_by_the_web_form_and_the_a
     api_update = ProgressUpdate.objects.values(*TRACE).get(action_item=by_api)
     assert web_update == api_update
     assert web_update["due_date_after"].isoformat() == new_date
+
+
+def test_a_refused_redate_and_status_change_say_the_policys_words_on_the_web_and_in_the_api(
+    roles: RoleMatrix, client_for: ClientFor
+) -> None:
+    """One message per rule: the web's 403 page and the API's 403 carry the policy's refusal."""
+    from recommendations import policies
+
+    item = roles.item
+    new_date = (item.due_date + datetime.timedelta(days=30)).isoformat()
+    cases = [
+        (  # staff of the owner agency may not re-date
+            roles.staff,
+            f"/items/{item.pk}/assign/",
+            {"assign-version": item.version, "assign-due_date": new_date, "assign-reason": "x"},
+            {"due_date": new_date, "note": "x"},
+            policies.refusal_assign(item),
+        ),
+        (  # a supporting agency may add notes, not change the status
+            roles.supporting_staff,
+            f"/items/{item.pk}/progress/",
+            {
+                "progress-version": item.version,
+                "progress-status": "blocked",
+                "progress-percent_complete": 10,
+                "progress-note": "x",
+            },
+            {"status": "blocked"},
+            policies.refusal_record_progress(item),
+        ),
+    ]
+    for user, path, form, body, message in cases:
+        page = web_client(user).post(path, form)
+        response = client_for(user).patch(
+            item_url(item.pk), body, format="json", HTTP_IF_MATCH=item.etag
+        )
+        assert (page.status_code, response.status_code) == (403, 403)
+        assert response.json()["detail"] == message
+        assert message in " ".join(page.content.decode().replace("&#x27;", "'").split())
+    assert not ProgressUpdate.objects.exists()
+    assert ActionItem.objects.get(pk=item.pk).version == item.version

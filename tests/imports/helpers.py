@@ -1,9 +1,9 @@
 """Workbooks built in memory for the import tests."""
 
 import io
-from typing import Any
+from typing import TypeAlias
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from imports.sources import SHEETS
 
@@ -12,9 +12,14 @@ SOURCE_TEXT = (
     "Northern communities need more resources for interdiction."
 )
 
+# A sheet as rows of cell values, the way a person types them: text, whole numbers, blanks.
+Cell: TypeAlias = str | int | None
+Sheets: TypeAlias = dict[str, list[list[Cell]]]
 
-def xlsx(sheets: dict[str, list[list[Any]]], *, hidden: tuple[str, ...] = ()) -> bytes:
+
+def xlsx(sheets: Sheets, *, hidden: tuple[str, ...] = ()) -> bytes:
     workbook = Workbook()
+    assert workbook.active is not None  # a new workbook has one empty sheet
     workbook.remove(workbook.active)
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
@@ -27,12 +32,13 @@ def xlsx(sheets: dict[str, list[list[Any]]], *, hidden: tuple[str, ...] = ()) ->
     return output.getvalue()
 
 
-def headers(kind: str, language: str = "both") -> list[str]:
+def headers(kind: str, language: str = "both") -> list[Cell]:
+    """The header row of a sheet of the template, as a row of cells."""
     spec = next(s for s in SHEETS if s.kind == kind)
     return [{"both": c.header, "en": c.en, "fr": c.fr}[language] for c in spec.columns]
 
 
-def new_source_sheets(language: str = "both") -> dict[str, list[list[Any]]]:
+def new_source_sheets(language: str = "both") -> Sheets:
     """A complete import: one source, one theme, two recommendations, three items."""
     names = (
         ("Sources", "Themes", "Recommendations", "Action items")
@@ -122,7 +128,3 @@ def new_source_sheets(language: str = "both") -> dict[str, list[list[Any]]]:
             ],
         ],
     }
-
-
-def read_back(data: bytes) -> Any:
-    return load_workbook(io.BytesIO(data))

@@ -9,16 +9,19 @@ from rest_framework.test import APIClient
 from imports.progress import workbook_bytes
 from recommendations import services
 from recommendations.models import Recommendation
+from tests.conftest import RoleMatrix
 
 from .helpers import new_source_sheets, xlsx
 
 
 @pytest.fixture
-def api(roles) -> APIClient:
+def api(roles: RoleMatrix) -> APIClient:
     return APIClient()
 
 
-def test_a_coordinator_previews_then_confirms_a_source_workbook(api, roles):
+def test_a_coordinator_previews_then_confirms_a_source_workbook(
+    api: APIClient, roles: RoleMatrix
+) -> None:
     api.force_authenticate(roles.coordinator)
     response = api.post(
         "/api/v1/imports/sources/",
@@ -37,7 +40,7 @@ def test_a_coordinator_previews_then_confirms_a_source_workbook(api, roles):
     assert api.get(f"/api/v1/imports/{body['id']}/").json()["state"] == "done"
 
 
-def test_problems_come_back_per_row_and_column(api, roles):
+def test_problems_come_back_per_row_and_column(api: APIClient, roles: RoleMatrix) -> None:
     api.force_authenticate(roles.coordinator)
     sheets = new_source_sheets()
     sheets["Recommendations"][1][9] = "XYZ"
@@ -53,7 +56,7 @@ def test_problems_come_back_per_row_and_column(api, roles):
     assert api.post(f"/api/v1/imports/{body['id']}/confirm/").status_code == 400
 
 
-def test_a_file_that_is_not_a_workbook_is_a_400(api, roles):
+def test_a_file_that_is_not_a_workbook_is_a_400(api: APIClient, roles: RoleMatrix) -> None:
     api.force_authenticate(roles.coordinator)
     response = api.post(
         "/api/v1/imports/sources/", {"file": io.BytesIO(b"hello")}, format="multipart"
@@ -62,7 +65,9 @@ def test_a_file_that_is_not_a_workbook_is_a_400(api, roles):
     assert "file" in response.json()
 
 
-def test_staff_may_not_import_sources_but_may_upload_progress(api, roles):
+def test_staff_may_not_import_sources_but_may_upload_progress(
+    api: APIClient, roles: RoleMatrix
+) -> None:
     api.force_authenticate(roles.staff)
     response = api.post(
         "/api/v1/imports/sources/",
@@ -88,7 +93,7 @@ def test_staff_may_not_import_sources_but_may_upload_progress(api, roles):
     assert roles.item.percent_complete == 0
 
 
-def test_someone_elses_upload_is_a_404(api, roles):
+def test_someone_elses_upload_is_a_404(api: APIClient, roles: RoleMatrix) -> None:
     api.force_authenticate(roles.staff)
     body = api.post(
         "/api/v1/imports/progress/",

@@ -2,14 +2,15 @@
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
-from agencies.models import Membership
+from agencies.models import Membership, User
 from recommendations.models import Recommendation, Source
 from tests.factories import AgencyFactory, MembershipFactory, UserFactory
 
@@ -45,17 +46,21 @@ CASES = {
 
 
 @pytest.fixture
-def coordinator(db: None):
-    AgencyFactory(acronym="CBSA")
-    AgencyFactory(acronym="RCMP")
-    return MembershipFactory(
-        user=UserFactory(), agency=AgencyFactory(acronym="PSC"), role=Membership.Role.COORDINATOR
+def coordinator(db: None) -> User:
+    AgencyFactory.create(acronym="CBSA")
+    AgencyFactory.create(acronym="RCMP")
+    return MembershipFactory.create(
+        user=UserFactory.create(),
+        agency=AgencyFactory.create(acronym="PSC"),
+        role=Membership.Role.COORDINATOR,
     ).user
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 @override_settings(IMPORT_MAX_UNCOMPRESSED_BYTES=2 * 1024 * 1024)
-def test_the_command_refuses_the_file_and_writes_nothing(case, coordinator, tmp_path, capsys):
+def test_the_command_refuses_the_file_and_writes_nothing(
+    case: str, coordinator: User, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     name, data, message = CASES[case]
     path = tmp_path / name
     path.write_bytes(data)
@@ -69,7 +74,9 @@ def test_the_command_refuses_the_file_and_writes_nothing(case, coordinator, tmp_
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 @override_settings(IMPORT_MAX_UNCOMPRESSED_BYTES=2 * 1024 * 1024)
-def test_the_page_refuses_the_file_with_a_clear_message(case, client, coordinator):
+def test_the_page_refuses_the_file_with_a_clear_message(
+    case: str, client: Client, coordinator: User
+) -> None:
     name, data, message = CASES[case]
     client.force_login(coordinator)
     response = client.post(
@@ -86,7 +93,7 @@ def test_the_page_refuses_the_file_with_a_clear_message(case, client, coordinato
 
 
 @override_settings(IMPORT_MAX_BYTES=1024)
-def test_a_file_over_the_size_limit_is_refused(client, coordinator):
+def test_a_file_over_the_size_limit_is_refused(client: Client, coordinator: User) -> None:
     client.force_login(coordinator)
     response = client.post(
         reverse("imports:source_workbook"),
@@ -97,7 +104,9 @@ def test_a_file_over_the_size_limit_is_refused(client, coordinator):
 
 
 @override_settings(IMPORT_MAX_ROWS=3)
-def test_a_file_over_the_row_limit_is_refused(coordinator, tmp_path, capsys):
+def test_a_file_over_the_row_limit_is_refused(
+    coordinator: User, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "many.xlsx"
     sheets = new_source_sheets()
     sheets["Action items"].extend(sheets["Action items"][1:] * 3)

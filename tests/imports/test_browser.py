@@ -1,14 +1,17 @@
 """The spreadsheet round trip in chromium: download, upload, preview, apply, the progress bar."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
 from openpyxl import load_workbook
+from playwright.sync_api import Page
 
 from imports import services, tasks
 from imports.models import ImportJob
 from recommendations.models import ActionItem
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 from tests.ui.test_browser import browser, page, sign_in  # noqa: F401 - fixtures
 
@@ -17,12 +20,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 @override_settings(IMPORT_INLINE_ROWS=1)
 def test_download_edit_upload_preview_and_watch_the_progress_bar(
-    page,  # noqa: F811 - the fixture imported above
-    roles,
-    monkeypatch,
-    tmp_path,
-):
-    second = ActionItemFactory(recommendation=roles.item.recommendation, owner_agency=roles.owner)
+    page: Page,  # noqa: F811 - the fixture imported above
+    roles: RoleMatrix,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    second = ActionItemFactory.create(
+        recommendation=roles.item.recommendation, owner_agency=roles.owner
+    )
     queued: list[int] = []
     # The worker is this test: the task is recorded, not run, so the page shows it queued.
     monkeypatch.setattr(tasks.progress_job_apply_task, "delay", queued.append)

@@ -2,35 +2,40 @@
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.http import FileResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from agencies.services import api_token_create
 from imports.cells import cell_safe
 from recommendations import services
+from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory, RecommendationFactory, SourceFactory
 
 FORMULAS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR"]
 
 
-def _body(response) -> bytes:
-    return b"".join(response.streaming_content)
+def _body(response: HttpResponseBase) -> bytes:
+    assert isinstance(response, StreamingHttpResponse)
+    return b"".join(response)
 
 
-def _csv(response) -> list[list[str]]:
+def _csv(response: HttpResponseBase) -> list[list[str]]:
     return list(csv.reader(io.StringIO(_body(response).decode("utf-8-sig"))))
 
 
-def _xlsx(response) -> list[list]:
+def _xlsx(response: HttpResponseBase) -> list[list[Any]]:
     sheet = load_workbook(io.BytesIO(_body(response))).worksheets[0]
     return [[cell.value for cell in row] for row in sheet.iter_rows()]
 
 
-def test_the_sanitiser_quotes_what_a_spreadsheet_would_run():
+def test_the_sanitiser_quotes_what_a_spreadsheet_would_run() -> None:
     for value in FORMULAS:
         assert cell_safe(value) == "'" + value
     assert cell_safe("Plain title") == "Plain title"
@@ -38,7 +43,9 @@ def test_the_sanitiser_quotes_what_a_spreadsheet_would_run():
 
 
 @pytest.mark.parametrize("kind", ["recommendations", "action-items", "timeline"])
-def test_every_export_neutralises_formulas_in_csv_and_xlsx(client, roles, kind):
+def test_every_export_neutralises_formulas_in_csv_and_xlsx(
+    client: Client, roles: RoleMatrix, kind: str
+) -> None:
     recommendation = roles.item.recommendation
     recommendation.title_en = FORMULAS[0]
     recommendation.save()
@@ -60,7 +67,9 @@ def test_every_export_neutralises_formulas_in_csv_and_xlsx(client, roles, kind):
         assert any(value.startswith("'") for value in cells)
 
 
-def test_the_progress_download_and_the_report_neutralise_formulas_too(client, roles):
+def test_the_progress_download_and_the_report_neutralise_formulas_too(
+    client: Client, roles: RoleMatrix
+) -> None:
     roles.item.title_en = '=HYPERLINK("http://evil")'
     roles.item.save()
     client.force_login(roles.staff)
@@ -70,8 +79,10 @@ def test_the_progress_download_and_the_report_neutralise_formulas_too(client, ro
     assert book.worksheets[0]["C2"].data_type == "s"
 
 
-def test_the_items_export_is_streamed_filtered_and_carries_the_flags(client, roles):
-    other = ActionItemFactory(owner_agency=roles.unrelated)
+def test_the_items_export_is_streamed_filtered_and_carries_the_flags(
+    client: Client, roles: RoleMatrix
+) -> None:
+    other = ActionItemFactory.create(owner_agency=roles.unrelated)
     client.force_login(roles.staff)
     response = client.get("/spreadsheets/exports/action-items.csv?agency=RCMP")
     assert isinstance(response, StreamingHttpResponse)
@@ -86,10 +97,10 @@ def test_the_items_export_is_streamed_filtered_and_carries_the_flags(client, rol
     assert [row[0] for row in _xlsx(xlsx)[1:]] == [roles.item.reference]
 
 
-def test_source_is_a_dimension_of_exports_and_the_api(client, roles):
-    source = SourceFactory(key="rt-2022")
-    new = ActionItemFactory(
-        recommendation=RecommendationFactory(source=source, theme__source=source)
+def test_source_is_a_dimension_of_exports_and_the_api(client: Client, roles: RoleMatrix) -> None:
+    source = SourceFactory.create(key="rt-2022")
+    new = ActionItemFactory.create(
+        recommendation=RecommendationFactory.create(source=source, theme__source=source)
     )
     client.force_login(roles.staff)
     rows = _csv(client.get("/spreadsheets/exports/action-items.csv?source=rt-2022"))
@@ -112,7 +123,7 @@ def test_source_is_a_dimension_of_exports_and_the_api(client, roles):
     assert client.get("/api/v1/reports/summary/").json()["totals"]["total"] == 2
 
 
-def test_bad_filters_are_a_clear_400(client, roles):
+def test_bad_filters_are_a_clear_400(client: Client, roles: RoleMatrix) -> None:
     client.force_login(roles.staff)
     response = client.get("/spreadsheets/exports/action-items.csv?due_after=tomorrow")
     assert response.status_code == 400
@@ -120,14 +131,14 @@ def test_bad_filters_are_a_clear_400(client, roles):
     assert client.get("/spreadsheets/exports/nothing.csv").status_code == 400
 
 
-def test_an_outsider_cannot_export(client, roles):
+def test_an_outsider_cannot_export(client: Client, roles: RoleMatrix) -> None:
     client.force_login(roles.outsider)
     assert client.get("/spreadsheets/exports/action-items.csv").status_code == 403
     client.logout()
     assert client.get("/spreadsheets/exports/action-items.csv").status_code == 302
 
 
-def test_the_api_export_is_the_pages_export(client, roles):
+def test_the_api_export_is_the_pages_export(client: Client, roles: RoleMatrix) -> None:
     _row, token = api_token_create(user=roles.staff)
     client.force_login(roles.staff)
     page = _body(client.get("/spreadsheets/exports/timeline.csv"))
@@ -142,7 +153,9 @@ def test_the_api_export_is_the_pages_export(client, roles):
 
 
 @pytest.mark.parametrize("kind", ["recommendations", "action-items", "timeline"])
-def test_an_export_costs_the_same_queries_for_more_rows(client, roles, kind):
+def test_an_export_costs_the_same_queries_for_more_rows(
+    client: Client, roles: RoleMatrix, kind: str
+) -> None:
     client.force_login(roles.staff)
 
     def queries() -> int:
@@ -153,7 +166,9 @@ def test_an_export_costs_the_same_queries_for_more_rows(client, roles, kind):
 
     few = queries()
     for _ in range(5):
-        item = ActionItemFactory(recommendation=RecommendationFactory(), owner_agency=roles.owner)
+        item = ActionItemFactory.create(
+            recommendation=RecommendationFactory.create(), owner_agency=roles.owner
+        )
         services.action_item_change(
             item=item, actor=roles.staff, expected_version=item.version, percent_complete=10
         )

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation, Source, Theme
 from tests.factories import AgencyFactory
 
-from .helpers import new_source_sheets, xlsx
+from .helpers import Sheets, new_source_sheets, xlsx
 
 
 def _counts() -> tuple[int, ...]:
@@ -20,16 +20,18 @@ def _counts() -> tuple[int, ...]:
 @pytest.fixture
 def agencies(db: None) -> None:
     for acronym in ("CBSA", "RCMP", "HC"):
-        AgencyFactory(acronym=acronym)
+        AgencyFactory.create(acronym=acronym)
 
 
-def _write(tmp_path: Path, sheets: dict, name: str = "import.xlsx") -> Path:
+def _write(tmp_path: Path, sheets: Sheets, name: str = "import.xlsx") -> Path:
     path = tmp_path / name
     path.write_bytes(xlsx(sheets))
     return path
 
 
-def test_import_creates_everything_and_again_changes_nothing(agencies, tmp_path, capsys):
+def test_import_creates_everything_and_again_changes_nothing(
+    agencies: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write(tmp_path, new_source_sheets())
     call_command("import_workbook", str(path))
     assert _counts() == (1, 1, 2, 3, 0)
@@ -48,7 +50,9 @@ def test_import_creates_everything_and_again_changes_nothing(agencies, tmp_path,
     assert _counts() == (1, 1, 2, 3, 0)
 
 
-def test_dry_run_writes_nothing(agencies, tmp_path, capsys):
+def test_dry_run_writes_nothing(
+    agencies: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write(tmp_path, new_source_sheets())
     call_command("import_workbook", str(path), "--dry-run")
     out = capsys.readouterr().out
@@ -56,13 +60,15 @@ def test_dry_run_writes_nothing(agencies, tmp_path, capsys):
     assert _counts() == (0, 0, 0, 0, 0)
 
 
-def test_french_headers_and_sheet_names_import_the_same(agencies, tmp_path):
+def test_french_headers_and_sheet_names_import_the_same(agencies: None, tmp_path: Path) -> None:
     call_command("import_workbook", str(_write(tmp_path, new_source_sheets("fr"))))
     assert _counts() == (1, 1, 2, 3, 0)
     assert Recommendation.objects.get(code="RT22-02").priority == "medium"
 
 
-def test_one_refused_row_writes_nothing_and_exits_1_listing_it(agencies, tmp_path, capsys):
+def test_one_refused_row_writes_nothing_and_exits_1_listing_it(
+    agencies: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sheets = new_source_sheets()
     sheets["Action items"][3][6] = "NOPE"
     with pytest.raises(SystemExit) as exit_info:
@@ -74,7 +80,9 @@ def test_one_refused_row_writes_nothing_and_exits_1_listing_it(agencies, tmp_pat
     assert _counts() == (0, 0, 0, 0, 0)
 
 
-def test_a_changed_row_updates_its_definition_and_leaves_a_timeline_entry(agencies, tmp_path):
+def test_a_changed_row_updates_its_definition_and_leaves_a_timeline_entry(
+    agencies: None, tmp_path: Path
+) -> None:
     call_command("import_workbook", str(_write(tmp_path, new_source_sheets())))
     item = ActionItem.objects.get(recommendation__code="RT22-01", sequence=2)
     ActionItem.objects.filter(pk=item.pk).update(status="in_progress", percent_complete=40)
@@ -90,7 +98,7 @@ def test_a_changed_row_updates_its_definition_and_leaves_a_timeline_entry(agenci
     assert item.updates.count() == 2  # definition, re-date
 
 
-def test_a_csv_file_imports_one_sheet(agencies, tmp_path):
+def test_a_csv_file_imports_one_sheet(agencies: None, tmp_path: Path) -> None:
     call_command("import_workbook", str(_write(tmp_path, new_source_sheets())))
     csv_path = tmp_path / "items.csv"
     csv_path.write_text(
@@ -105,7 +113,9 @@ def test_a_csv_file_imports_one_sheet(agencies, tmp_path):
     )
 
 
-def test_the_services_rules_are_checked_in_the_preview(agencies, tmp_path, capsys):
+def test_the_services_rules_are_checked_in_the_preview(
+    agencies: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sheets = new_source_sheets()
     sheets["Recommendations"][1][0] = "not a code"
     sheets["Action items"][3][7] = "1999-01-01"

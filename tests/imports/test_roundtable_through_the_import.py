@@ -11,7 +11,7 @@ DATA = yaml.safe_load(ROUNDTABLE_2021.read_text(encoding="utf-8"))
 
 
 @pytest.mark.django_db
-def test_every_row_is_the_data_files_row():
+def test_every_row_is_the_data_files_row() -> None:
     call_command("load_roundtable")
     source = Source.objects.get()
     assert (source.key, source.title_en, source.title_fr, source.publisher_fr) == (
@@ -50,9 +50,9 @@ def test_every_row_is_the_data_files_row():
 
 
 @pytest.mark.django_db
-def test_a_redate_people_made_survives_loading_again():
+def test_a_redate_people_made_survives_loading_again() -> None:
     call_command("load_roundtable")
-    item = ActionItem.objects.order_by("id").first()
+    item = ActionItem.objects.order_by("id")[0]
     moved = item.due_date.replace(year=item.due_date.year + 1)
     ActionItem.objects.filter(pk=item.pk).update(due_date=moved)
     call_command("load_roundtable")

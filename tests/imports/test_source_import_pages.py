@@ -1,30 +1,37 @@
 """A coordinator adds a source, downloads the template, fills it, previews and confirms."""
 
 import io
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from agencies.models import Membership
+from agencies.models import Membership, User
 from recommendations.models import ActionItem, Recommendation, Source
 from tests.factories import AgencyFactory, MembershipFactory, UserFactory
 
 from .helpers import SOURCE_TEXT, headers, new_source_sheets, xlsx
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 
 @pytest.fixture
-def coordinator(db: None):
+def coordinator(db: None) -> User:
     for acronym in ("CBSA", "RCMP"):
-        AgencyFactory(acronym=acronym)
-    psc = AgencyFactory(acronym="PSC")
-    return MembershipFactory(
-        user=UserFactory(username="coord"), agency=psc, role=Membership.Role.COORDINATOR
+        AgencyFactory.create(acronym=acronym)
+    psc = AgencyFactory.create(acronym="PSC")
+    return MembershipFactory.create(
+        user=UserFactory.create(username="coord"), agency=psc, role=Membership.Role.COORDINATOR
     ).user
 
 
-def _upload(client, data: bytes, name: str = "import.xlsx", **extra):
+def _upload(
+    client: Client, data: bytes, name: str = "import.xlsx", **extra: object
+) -> "_MonkeyPatchedWSGIResponse":
     return client.post(
         reverse("imports:source_workbook"),
         {"file": SimpleUploadedFile(name, data), **extra},
@@ -32,7 +39,9 @@ def _upload(client, data: bytes, name: str = "import.xlsx", **extra):
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_template_filled_previewed_and_confirmed(client, coordinator, language):
+def test_template_filled_previewed_and_confirmed(
+    client: Client, coordinator: User, language: str
+) -> None:
     coordinator.language = language
     coordinator.save()
     client.force_login(coordinator)
@@ -95,7 +104,9 @@ def test_template_filled_previewed_and_confirmed(client, coordinator, language):
     )
 
 
-def test_preview_lists_each_problem_by_row_and_column_and_writes_nothing(client, coordinator):
+def test_preview_lists_each_problem_by_row_and_column_and_writes_nothing(
+    client: Client, coordinator: User
+) -> None:
     client.force_login(coordinator)
     sheets = new_source_sheets()
     recommendations = sheets["Recommendations"]
@@ -121,7 +132,7 @@ def test_preview_lists_each_problem_by_row_and_column_and_writes_nothing(client,
     assert Recommendation.objects.count() == 0
 
 
-def test_a_hidden_sheet_is_refused(client, coordinator):
+def test_a_hidden_sheet_is_refused(client: Client, coordinator: User) -> None:
     client.force_login(coordinator)
     sheets = new_source_sheets()
     sheets["Secret"] = [["x"]]
@@ -129,9 +140,9 @@ def test_a_hidden_sheet_is_refused(client, coordinator):
     assert any("hidden" in p.message for p in response.context["plan"].problems)
 
 
-def test_only_coordinators_may_import(client, db):
-    rcmp = AgencyFactory(acronym="RCMP")
-    staff = MembershipFactory(agency=rcmp, role=Membership.Role.STAFF).user
+def test_only_coordinators_may_import(client: Client, db: None) -> None:
+    rcmp = AgencyFactory.create(acronym="RCMP")
+    staff = MembershipFactory.create(agency=rcmp, role=Membership.Role.STAFF).user
     client.force_login(staff)
     assert client.get(reverse("imports:source_workbook")).status_code == 403
     assert _upload(client, xlsx(new_source_sheets())).status_code == 403

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
-from notifications.models import Notification
+from notifications.models import Notification, Watch
 from tests.factories import UserFactory
 from tests.notifications.conftest import World
 
@@ -54,3 +54,22 @@ def test_the_admin_pages_of_preferences_and_watches_open(admin_client_: Client) 
         assert (
             admin_client_.get(reverse(f"admin:notifications_{name}_changelist")).status_code == 200
         )
+
+
+def test_the_admin_shows_watches_but_cannot_make_someone_watch_an_item(
+    admin_client_: Client, world: World
+) -> None:
+    item = world.item(due="2026-04-20", assignee=world.alice)
+    outsider = UserFactory.create(username="outsider")  # a member of no agency: can_watch refuses
+    Watch.objects.create(user=world.alice, action_item=item, watching=False)
+    assert admin_client_.get(reverse("admin:notifications_watch_changelist")).status_code == 200
+    add = reverse("admin:notifications_watch_add")
+    assert admin_client_.get(add).status_code == 403
+    refused = admin_client_.post(
+        add, {"user": outsider.pk, "action_item": item.pk, "watching": "on"}
+    )
+    assert refused.status_code == 403
+    [watch] = Watch.objects.all()
+    change = reverse("admin:notifications_watch_change", args=[watch.pk])
+    admin_client_.post(change, {"user": world.alice.pk, "action_item": item.pk, "watching": "on"})
+    assert list(Watch.objects.values_list("user__username", "watching")) == [("alice", False)]

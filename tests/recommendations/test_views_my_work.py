@@ -1,4 +1,5 @@
 import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -10,12 +11,15 @@ from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory, RecommendationFactory, ThemeFactory
 from tests.ui.helpers import days_from_today, make_overdue, record, signed_in, text
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 pytestmark = pytest.mark.django_db
 
 HOME = "/"
 
 
-def titles_in_order(response) -> list[str]:  # type: ignore[no-untyped-def]
+def titles_in_order(response: "_MonkeyPatchedWSGIResponse") -> list[str]:
     return [item.title for item in response.context["page"].object_list]
 
 

@@ -3,7 +3,7 @@
 import datetime
 import html as html_lib
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.test import Client
 from django.utils import timezone
@@ -11,6 +11,9 @@ from django.utils import timezone
 from agencies.models import User
 from recommendations.models import ActionItem
 from recommendations.services import action_item_change
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 
 def signed_in(client: Client, user: User) -> Client:
@@ -35,7 +38,7 @@ def record(item: ActionItem, actor: User, **changes: Any) -> ActionItem:
     return action_item_change(item=item, actor=actor, expected_version=item.version, **changes).item
 
 
-def text(response) -> str:  # type: ignore[no-untyped-def]
+def text(response: "_MonkeyPatchedWSGIResponse") -> str:
     """The response's HTML reduced to its words, for readable assertions."""
     html = response.content.decode()
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)

@@ -4,6 +4,8 @@ Without chromium these tests skip on a developer's machine and fail in CI (``req
 """
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -21,18 +23,19 @@ PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
 
 
 @pytest.fixture(scope="module")
-def browser(chromium: Browser):  # type: ignore[no-untyped-def]
+def browser(chromium: Browser) -> Browser:
     return chromium
 
 
-def new_page(browser: Browser, live_server: LiveServer, **options):  # type: ignore[no-untyped-def]
+def new_page(browser: Browser, live_server: LiveServer, **options: Any) -> Page:
+    """A page on the live server; ``options`` are Playwright's ``new_context`` keywords."""
     context = browser.new_context(base_url=live_server.url, locale="en-CA", **options)
     context.set_default_timeout(10_000)
     return context.new_page()
 
 
 @pytest.fixture
-def page(browser: Browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     page = new_page(browser, live_server)
     yield page
     page.context.close()
