@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import User
+from recommendations.models import WORKING_STATUSES
 from tracker.queueing import enqueue_on_commit
 
 from . import emails, rules, selectors
@@ -124,18 +125,28 @@ def _claim(*, recipient_id: int, now: datetime.datetime) -> list[Notification]:
     return list(
         Notification.objects.filter(claim_token=token, state=Notification.State.SENDING)
         .select_related(
-            "action_item__recommendation", "action_item__owner_agency", "action_item__assignee"
+            "action_item__recommendation__lead_agency",
+            "action_item__owner_agency",
+            "action_item__assignee",
         )
         .order_by("id")
     )
 
 
 def _still_wanted(notification: Notification, preference: NotificationPreference | None) -> bool:
-    """A reminder about an item closed since, or a kind turned off since, is not sent."""
+    """A reminder about an item closed or submitted since, or a kind turned off since, is not
+    sent."""
     if preference is not None and not preference.receives(notification.kind):
         return False
     item = notification.action_item
-    return not (notification.kind in REMINDER_KINDS and item is not None and not item.is_open)
+    # Reminders apply while the agency works on the item: not once it is closed, nor while it
+    # awaits verification (the pause of ActionItemQuerySet.being_worked_on, planned before the
+    # submission and sent after it).
+    return not (
+        notification.kind in REMINDER_KINDS
+        and item is not None
+        and item.status not in WORKING_STATUSES
+    )
 
 
 def _mark(ids: Sequence[int], **values: object) -> None:

@@ -217,6 +217,13 @@ def emails_for_recipient(
     )
     prepared: list[Prepared] = []
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        # Submissions, verification decisions, extension requests and decisions, and the reminders
+        # of decisions waiting: their own module (imported here, since it builds on this one).
+        from .accountability_emails import accountability_emails
+
+        prepared.extend(
+            accountability_emails(recipient=recipient, notifications=notifications, today=today)
+        )
         reminders = [n for n in notifications if n.kind in REMINDER_KINDS]
         if reminders:
             prepared.append(

@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import User
-from recommendations.models import ActionItem
+from recommendations.models import ActionItem, ProgressUpdate
 from tracker.queueing import enqueue_on_commit
 
 from . import selectors
+from .accountability import covered_by_accountability_email
 from .models import Notification, NotificationKind
 
 
@@ -35,7 +36,24 @@ def item_changed_notify(
         planned.append((item.assignee_id, NotificationKind.ASSIGNED))
         audience_ids.add(item.assignee_id)
     if "status" in changed:
-        for watcher_id in sorted(selectors.item_watcher_ids(item) - {actor_id} - audience_ids):
+        # A submission or a verification decision has its own email to the people concerned;
+        # they are not told twice.
+        covered: set[int] = set()
+        update = (
+            ProgressUpdate.objects.filter(pk=progress_update_id)
+            .values_list("status_before", "status_after")
+            .first()
+        )
+        if update is not None:
+            covered = covered_by_accountability_email(
+                item_id=item.pk,
+                owner_agency_id=item.owner_agency_id,
+                status_before=update[0],
+                status_after=update[1],
+            )
+        for watcher_id in sorted(
+            selectors.item_watcher_ids(item) - {actor_id} - audience_ids - covered
+        ):
             planned.append((watcher_id, NotificationKind.STATUS_CHANGED))
     if not planned:
         return 0

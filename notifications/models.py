@@ -25,6 +25,13 @@ class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assignment")
     STATUS_CHANGED = "status_changed", _("Status change of a watched item")
     QUARTERLY_REPORT = "quarterly_report", _("Quarterly report")
+    # Accountability (recommendations.accountability): events, then reminders of what waits.
+    SUBMITTED = "submitted", _("Item submitted for verification")
+    VERIFICATION_DECIDED = "verify_decided", _("Verification decision")
+    EXTENSION_REQUESTED = "ext_requested", _("Extension requested")
+    EXTENSION_DECIDED = "ext_decided", _("Extension decision")
+    VERIFICATION_WAITING = "verify_waiting", _("Submissions waiting for verification")
+    EXTENSION_WAITING = "ext_waiting", _("Extension requests waiting for a decision")
 
 
 # Kinds a user may turn off; escalations and assignments always go out.
@@ -35,7 +42,24 @@ OPTIONAL_KINDS = (
     NotificationKind.DIGEST,
     NotificationKind.STATUS_CHANGED,
     NotificationKind.QUARTERLY_REPORT,
+    NotificationKind.SUBMITTED,
+    NotificationKind.EXTENSION_REQUESTED,
+    NotificationKind.VERIFICATION_WAITING,
+    NotificationKind.EXTENSION_WAITING,
 )
+# A decision on someone's own submission or request always reaches them (like an assignment):
+# VERIFICATION_DECIDED and EXTENSION_DECIDED are not optional.
+# Accountability events, recorded when the event is committed (``notifications.accountability``);
+# their period names the record: "submission:12", "extension:7".
+ACCOUNTABILITY_EVENT_KINDS = (
+    NotificationKind.SUBMITTED,
+    NotificationKind.VERIFICATION_DECIDED,
+    NotificationKind.EXTENSION_REQUESTED,
+    NotificationKind.EXTENSION_DECIDED,
+)
+# Reminders of decisions waiting, produced by the scan; one email per recipient and run lists
+# them. Their period names the record and the repeat: "submission:12:1".
+WAITING_KINDS = (NotificationKind.VERIFICATION_WAITING, NotificationKind.EXTENSION_WAITING)
 # Kinds that the scan produces and that are grouped into one email per recipient and run.
 REMINDER_KINDS = (
     NotificationKind.DUE_SOON,
@@ -188,6 +212,15 @@ class NotificationPreference(models.Model):
     digest = models.BooleanField(_("weekly digest"), default=True)
     status_changed = models.BooleanField(_("status changes of items I watch"), default=True)
     quarterly_report = models.BooleanField(_("quarterly reports"), default=True)
+    # Field names are the kinds' values: ``receives`` reads them by kind.
+    submitted = models.BooleanField(_("items submitted for verification"), default=True)
+    ext_requested = models.BooleanField(_("extension requests to decide"), default=True)
+    verify_waiting = models.BooleanField(
+        _("reminders of submissions waiting for verification"), default=True
+    )
+    ext_waiting = models.BooleanField(
+        _("reminders of extension requests waiting for a decision"), default=True
+    )
     digest_weekday = models.PositiveSmallIntegerField(
         _("digest day"), choices=Weekday.choices, default=Weekday.MONDAY
     )

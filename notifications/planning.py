@@ -67,6 +67,18 @@ def _item_rules(
     def last_progress_on(item: dict[str, Any]) -> datetime.date:
         return timezone.localtime(item["last_progress_at"]).date()
 
+    def verifiers(submission: dict[str, Any]) -> Iterable[int]:
+        return audience.verifiers(except_id=submission["actor_id"])
+
+    def deciders(request: dict[str, Any]) -> Iterable[int]:
+        return audience.extension_deciders(
+            lead_agency_id=request["lead_agency_id"],
+            owner_agency_id=request["owner_agency_id"],
+            except_id=request["actor_id"],
+        )
+
+    verification_days = max(1, settings.REMINDER_VERIFICATION_WAITING_DAYS)
+    extension_days = max(1, settings.REMINDER_EXTENSION_WAITING_DAYS)
     repeat_days = max(1, settings.REMINDER_OVERDUE_REPEAT_DAYS)
     stale_days = max(1, settings.REMINDER_STALE_DAYS)
     window_end = rules.due_soon_window_end(calendar, today)
@@ -97,6 +109,28 @@ def _item_rules(
             lambda: selectors.stale_candidates(today=today, stale_days=stale_days),
             lambda item: rules.stale_occurrence(last_progress_on(item), today),
             workers,
+        ),
+        # Decisions waiting: the "item" is a submission or an extension request (with its item's
+        # id and due date), the audience those who may decide it.
+        _ItemRule(
+            NotificationKind.VERIFICATION_WAITING,
+            lambda: selectors.waiting_submission_candidates(
+                today=today, waiting_days=verification_days
+            ),
+            lambda row: rules.waiting_occurrence(
+                "submission", row["record_id"], row["since"], today, verification_days
+            ),
+            verifiers,
+        ),
+        _ItemRule(
+            NotificationKind.EXTENSION_WAITING,
+            lambda: selectors.waiting_extension_candidates(
+                today=today, waiting_days=extension_days
+            ),
+            lambda row: rules.waiting_occurrence(
+                "extension", row["record_id"], row["since"], today, extension_days
+            ),
+            deciders,
         ),
     ]
 

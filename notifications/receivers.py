@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from . import immediate
+from . import accountability, immediate
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +29,11 @@ def on_action_item_changed(
         )
     except Exception:
         logger.exception("Could not record the notifications of item %s", action_item_id)
+
+
+def on_accountability_event(sender: Any, *, kind: str, record_id: int, **kwargs: Any) -> None:
+    # Sent after commit, like the item signal: a failure is logged, never the user's error page.
+    try:
+        accountability.accountability_event_notify(event=kind, record_id=record_id)
+    except Exception:
+        logger.exception("Could not record the notifications of %s %s", kind, record_id)

@@ -154,3 +154,20 @@ def digest_occurrence(weekday: int, today: datetime.date) -> Occurrence | None:
         period=f"{year}-W{week:02d}",
         period_start=today - datetime.timedelta(days=today.weekday() - weekday),
     )
+
+
+def waiting_occurrence(
+    prefix: str, record_id: int, since: datetime.date, today: datetime.date, days: int
+) -> Occurrence | None:
+    """A decision waiting for more than ``days`` (a submission for its verifier, an extension
+    request for its decider): the day after the threshold, then every ``days`` while it waits.
+    Submitted on the 1st with 10 days: reminded on the 12th, the 22nd, ..."""
+    days = max(1, days)
+    elapsed = (today - since).days
+    if elapsed <= days:
+        return None
+    count = (elapsed - 1) // days
+    return Occurrence(
+        period=f"{prefix}:{record_id}:{count}",
+        period_start=since + datetime.timedelta(days=count * days + 1),
+    )

@@ -73,6 +73,20 @@ class Audience:
             return [assignee_id]
         return self.staff_of.get(agency_id) or self.managers_of.get(agency_id) or []
 
+    def verifiers(self, *, except_id: int | None) -> list[int]:
+        """Who may verify a submission (the coordinators), but not its submitter."""
+        return [uid for uid in self.coordinators if uid != except_id]
+
+    def extension_deciders(
+        self, *, lead_agency_id: int, owner_agency_id: int, except_id: int | None
+    ) -> list[int]:
+        """Coordinators, and the lead agency's managers when the lead is not the owner (the rule
+        of ``accountability.policies.can_decide_extension``), but not the requester."""
+        deciders = list(self.coordinators)
+        if lead_agency_id != owner_agency_id:
+            deciders += [u for u in self.managers_of.get(lead_agency_id, []) if u not in deciders]
+        return [uid for uid in deciders if uid != except_id]
+
     def escalation_targets(self, agency_id: int) -> list[int]:
         """The owner agency's managers; the coordinators when the agency has none."""
         return self.managers_of.get(agency_id) or self.coordinators
@@ -176,6 +190,88 @@ def stale_candidates(*, today: datetime.date, stale_days: int) -> Iterable[dict[
         .values(*CANDIDATE_FIELDS)
     )
     return rows
+
+
+def _waiting_already(kind: str, since: datetime.date) -> Exists:
+    return Exists(
+        Notification.objects.filter(
+            action_item=OuterRef("action_item_id"), kind=kind, period_start__gt=since
+        ).exclude(state=Notification.State.CANCELLED)
+    )
+
+
+def waiting_submission_candidates(
+    *, today: datetime.date, waiting_days: int
+) -> Iterable[dict[str, Any]]:
+    """Submissions waiting for a verifier for more than ``waiting_days``, not reminded of in that
+    time (which only narrows the query: the rule is ``rules.waiting_occurrence``). One query."""
+    from recommendations.accountability.models import Submission, SubmissionDecision
+
+    rows = (
+        Submission.objects.filter(
+            decision=SubmissionDecision.PENDING,
+            submitted_at__lt=_start_of_day(today - datetime.timedelta(days=waiting_days)),
+        )
+        .exclude(
+            _waiting_already(
+                NotificationKind.VERIFICATION_WAITING,
+                today - datetime.timedelta(days=waiting_days),
+            )
+        )
+        .values("pk", "action_item_id", "action_item__due_date", "submitted_at", "submitted_by_id")
+        .order_by("submitted_at", "pk")
+    )
+    return [
+        {
+            "id": row["action_item_id"],
+            "due_date": row["action_item__due_date"],
+            "record_id": row["pk"],
+            "since": timezone.localtime(row["submitted_at"]).date(),
+            "actor_id": row["submitted_by_id"],
+        }
+        for row in rows
+    ]
+
+
+def waiting_extension_candidates(
+    *, today: datetime.date, waiting_days: int
+) -> Iterable[dict[str, Any]]:
+    """Extension requests waiting for a decision for more than ``waiting_days``. One query."""
+    from recommendations.accountability.models import ExtensionRequest, ExtensionStatus
+
+    rows = (
+        ExtensionRequest.objects.filter(
+            status=ExtensionStatus.PENDING,
+            requested_at__lt=_start_of_day(today - datetime.timedelta(days=waiting_days)),
+        )
+        .exclude(
+            _waiting_already(
+                NotificationKind.EXTENSION_WAITING, today - datetime.timedelta(days=waiting_days)
+            )
+        )
+        .values(
+            "pk",
+            "action_item_id",
+            "action_item__due_date",
+            "action_item__owner_agency_id",
+            "action_item__recommendation__lead_agency_id",
+            "requested_at",
+            "requested_by_id",
+        )
+        .order_by("requested_at", "pk")
+    )
+    return [
+        {
+            "id": row["action_item_id"],
+            "due_date": row["action_item__due_date"],
+            "owner_agency_id": row["action_item__owner_agency_id"],
+            "lead_agency_id": row["action_item__recommendation__lead_agency_id"],
+            "record_id": row["pk"],
+            "since": timezone.localtime(row["requested_at"]).date(),
+            "actor_id": row["requested_by_id"],
+        }
+        for row in rows
+    ]
 
 
 def existing_notification_keys(

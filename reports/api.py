@@ -158,6 +158,59 @@ class FiltersField(serializers.Field[ReportFilters, Any, dict[str, Any], Any]):
         }
 
 
+class AgencyAccountabilitySerializer(serializers.Serializer[Any]):
+    acronym = serializers.CharField()
+    reported_complete = serializers.IntegerField(help_text="Items awaiting verification.")
+    verified_complete = serializers.IntegerField(help_text="Items completed (verified).")
+    extensions_requested = serializers.IntegerField()
+    extensions_approved = serializers.IntegerField()
+    extensions_rejected = serializers.IntegerField()
+    extensions_pending = serializers.IntegerField()
+    days_granted = serializers.IntegerField(help_text="Days added by approved extensions.")
+    discrepancies = serializers.IntegerField()
+
+
+class WaitingSubmissionSerializer(serializers.Serializer[Any]):
+    item = ListedItemSerializer()
+    submitted_at = serializers.DateTimeField()
+    days_waiting = serializers.IntegerField()
+
+
+class AccountabilitySerializer(serializers.Serializer[Any]):
+    """Verification, extensions and discrepancies. Every "completed" figure of the report is
+    verified complete; ``reported_complete`` is the items awaiting verification."""
+
+    reported_complete = serializers.IntegerField(help_text="Items awaiting verification.")
+    verified_complete = serializers.IntegerField(help_text="Items completed (verified).")
+    submissions_decided = serializers.IntegerField()
+    median_days_to_decision = serializers.FloatField(
+        allow_null=True, help_text="Median days from submission to decision (one decimal)."
+    )
+    submissions_waiting = serializers.IntegerField()
+    waiting_longest = WaitingSubmissionSerializer(
+        many=True, help_text="The submissions waiting longest, oldest first (at most 10)."
+    )
+    extensions_requested = serializers.IntegerField()
+    extensions_approved = serializers.IntegerField()
+    extensions_rejected = serializers.IntegerField()
+    extensions_pending = serializers.IntegerField()
+    days_granted = serializers.IntegerField(help_text="Days added by approved extensions.")
+    redated_more_than_once = serializers.IntegerField(
+        help_text="Items whose due date changed more than once."
+    )
+    slip_days_extensions = serializers.IntegerField(
+        help_text="Slippage (current against original due date) from approved extensions, days."
+    )
+    slip_days_other = serializers.IntegerField(help_text="Slippage from other changes, days.")
+    slipped_by_extensions = serializers.IntegerField()
+    slipped_otherwise = serializers.IntegerField()
+    discrepancies = serializers.IntegerField()
+    awaiting_decisions = serializers.IntegerField(
+        help_text="Submissions and extension requests waiting for a decision."
+    )
+    by_agency = AgencyAccountabilitySerializer(many=True)
+
+
 class ReportSummarySerializer(serializers.Serializer[Any]):
     generated_at = serializers.DateTimeField()
     today = serializers.DateField()
@@ -174,6 +227,7 @@ class ReportSummarySerializer(serializers.Serializer[Any]):
     stale = ItemListSerializer()
     most_slipped = ItemListSerializer()
     history = MonthPointSerializer(many=True)
+    accountability = AccountabilitySerializer()
 
 
 _FILTER_PARAMETERS = [

@@ -57,6 +57,11 @@ from recommendations.models import (
     stale_cutoff,
 )
 from reports import policies
+from reports.accountability import (
+    WAITING_LIST_LIMIT,
+    AccountabilityFigures,
+    accountability_figures,
+)
 
 # How many rows the overdue, stale and most-slipped lists show; their totals are always exact.
 LIST_LIMIT = 50
@@ -232,6 +237,9 @@ class ReportSummary:
     overdue: ItemList
     stale: ItemList
     history: list[MonthPoint]
+    # Reported against verified complete, decisions, extensions, slippage by cause, discrepancies
+    # (``reports.accountability``).
+    accountability: AccountabilityFigures | None = None
 
     @property
     def history_start(self) -> datetime.date | None:
@@ -934,6 +942,11 @@ def _report_summary(
         overdue=ItemList(total=totals.overdue, items=overdue),
         stale=ItemList(total=totals.stale, items=stale),
         history=_history(items, months, now, totals_row),
+        accountability=accountability_figures(
+            items=items,
+            today=today,
+            list_limit=None if list_limit is None else min(list_limit, WAITING_LIST_LIMIT),
+        ),
     )
 
 

@@ -293,14 +293,18 @@ def needs_attention(summary: ReportSummary, *, my_work_query: str | None) -> lis
             "#slippage",
         ),
     ]
-    # Decisions waiting for a person (verifications, extension requests) join this list here.
-    return rows
+    # Decisions waiting for a person (verifications, extension requests), linking to the queues.
+    from .accountability_tables import accountability_attention
+
+    return rows + accountability_attention(summary)
 
 
 def report_document(
     summary: ReportSummary, *, applied_filters: list[tuple[str, str]]
 ) -> ReportDocument:
     """The report's tables in page order, with headers in the active language."""
+    from .accountability_tables import accountability_tables
+
     today = summary.today
     cells = _ItemCells()
     totals = summary.totals
@@ -503,5 +507,6 @@ def report_document(
             most_slipped,
             overdue,
             stale,
+            *accountability_tables(summary),
         ],
     )

@@ -122,6 +122,9 @@ def test_links_in_emails_start_with_site_url(
         ("NOTIFICATION_MAX_ATTEMPTS", "0"),
         ("NOTIFICATION_LEASE_SECONDS", "0"),
         ("NOTIFICATION_RETRY_MAX_DELAY", "1.5"),
+        ("DECISION_REMINDER_DAYS", "0"),
+        ("REMINDER_VERIFICATION_WAITING_DAYS", "ten"),
+        ("REMINDER_EXTENSION_WAITING_DAYS", "0"),
     ],
 )
 def test_a_bad_reminder_setting_stops_start_up_naming_the_variable(
@@ -147,6 +150,19 @@ def test_good_reminder_settings_are_read(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[[14, 3, 1], 0, 'QC']"
+
+
+def test_decision_reminder_thresholds_default_to_decision_reminder_days(tmp_path: Path) -> None:
+    result = _settings(
+        {
+            "VAR_DIR": str(tmp_path),
+            "DECISION_REMINDER_DAYS": "5",
+            "REMINDER_EXTENSION_WAITING_DAYS": "3",
+        },
+        "[settings.REMINDER_VERIFICATION_WAITING_DAYS, settings.REMINDER_EXTENSION_WAITING_DAYS]",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[5, 3]"
 
 
 def test_celery_schedules_follow_time_zone(tmp_path: Path) -> None:

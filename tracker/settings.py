@@ -308,8 +308,18 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 # A latest assessment older than the latest self-report by more than this is "out of date".
 ASSESSMENT_OUT_OF_DATE_DAYS = env_int("ASSESSMENT_OUT_OF_DATE_DAYS", default=90)
-# Verifiers and deciders are reminded of what has waited longer than this.
-DECISION_REMINDER_DAYS = env_int("DECISION_REMINDER_DAYS", default=10)
+# Verifiers and deciders are reminded of what has waited longer than this (the default of the two
+# thresholds below, which set each one; checked at start-up like the REMINDER_* settings).
+DECISION_REMINDER_DAYS = env_int("DECISION_REMINDER_DAYS", default=10, minimum=1)
+# A submission waiting this many days for a verifier: a reminder to the verifiers, then again
+# every as many days while it waits.
+REMINDER_VERIFICATION_WAITING_DAYS = env_int(
+    "REMINDER_VERIFICATION_WAITING_DAYS", default=DECISION_REMINDER_DAYS, minimum=1
+)
+# An extension request waiting this many days: a reminder to those who may decide it, repeated.
+REMINDER_EXTENSION_WAITING_DAYS = env_int(
+    "REMINDER_EXTENSION_WAITING_DAYS", default=DECISION_REMINDER_DAYS, minimum=1
+)
 
 # Reminder rules (calendar days unless REMINDER_BUSINESS_DAYS is on) ---------------------------
 # Each is checked here, at start-up: a bad value stops every process naming the variable, instead

@@ -29,8 +29,11 @@ QUARTER_END = datetime.date(2026, 6, 30)
 EXPECTED = {
     ("2026-04-01", "alice"): ["assigned A"],
     ("2026-04-03", "bob"): ["due_soon C"],
-    ("2026-04-09", "bob"): ["due_soon C", "status_changed C"],  # verified (by someone else)
-    ("2026-04-09", "manager"): ["status_changed C", "status_changed C"],
+    # Bob submitted C, the coordinator verified it: bob hears of the decision once (its own email,
+    # not also a status change); the manager watches the submission as a status change, then
+    # hears of the decision as the owner agency's manager.
+    ("2026-04-09", "bob"): ["due_soon C", "verify_decided C"],
+    ("2026-04-09", "manager"): ["status_changed C", "verify_decided C"],
     ("2026-04-13", "alice"): ["due_soon A"],
     ("2026-04-19", "alice"): ["due_soon A"],
     ("2026-04-21", "alice"): ["overdue A"],
@@ -158,10 +161,13 @@ def test_a_quarter_of_reminders_reaches_exactly_the_right_people_on_the_right_da
     assert emails_per_person_day[("2026-05-01", "alice")] == 1
     # The escalation and the digest of the same Monday are two emails.
     assert emails_per_person_day[("2026-05-04", "manager")] == 2
-    # On 9 April bob's status change (the verification) comes after his morning reminder: two
-    # emails; the manager hears of the submission and of the verification, sent in the same
-    # run, in one email.
+    # Immediate emails are one per change: on 9 April bob's verification decision comes beside
+    # his reminder, and the manager hears of the submission and of the verification.
     assert emails_per_person_day[("2026-04-09", "bob")] == 2
-    assert emails_per_person_day[("2026-04-09", "manager")] == 1
-    assert sum(emails_per_person_day.values()) == len(EXPECTED) + 2 * len(DIGEST_DAYS) + 1
-    assert not Notification.objects.exclude(state=Notification.State.SENT).exists()
+    assert emails_per_person_day[("2026-04-09", "manager")] == 2
+    assert sum(emails_per_person_day.values()) == len(EXPECTED) + 2 * len(DIGEST_DAYS) + 2
+    # The coordinator's "please verify" was overtaken by their own decision before it went out:
+    # dropped, not sent.
+    assert list(
+        Notification.objects.exclude(state=Notification.State.SENT).values_list("kind", "state")
+    ) == [("submitted", "cancelled")]

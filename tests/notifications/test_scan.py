@@ -161,14 +161,36 @@ def _populate(world: World, count: int) -> None:
 def test_the_scan_runs_the_same_number_of_queries_whatever_the_number_of_items(
     world: World, count: int
 ) -> None:
+    from recommendations.accountability.models import ExtensionRequest, Submission
+
     _populate(world, count)
+    # Decisions waiting for more than ten days: a submission and an extension request each.
+    for _index in range(count):
+        submitted = world.item(due="2026-06-01", status="awaiting_verification")
+        Submission.objects.create(
+            action_item=submitted,
+            submitted_by=world.alice,
+            note="Done",
+            submitted_at=at("2026-03-20"),
+        )
+        asked = world.item(due="2026-06-01")
+        ExtensionRequest.objects.create(
+            action_item=asked,
+            requested_by=world.bob,
+            requested_at=at("2026-03-20"),
+            current_due_date=asked.due_date,
+            proposed_due_date=datetime.date(2026, 7, 1),
+            reason="Later",
+        )
     with time_machine.travel(at("2026-04-13", 8), tick=False):
         with CaptureQueriesContext(connection) as queries:
             result = planning.reminders_scan()
-        assert result.created > 4 * count
-    # audience (2), due soon, overdue, escalation, stale, one insert, pending recipients, and the
-    # savepoint pair of the transaction.
-    assert len(queries) == 10, [q["sql"][:80] for q in queries]
+        assert result.created > 6 * count
+    assert Notification.objects.filter(kind="verify_waiting").count() == count
+    assert Notification.objects.filter(kind="ext_waiting").count() == count
+    # audience (2), due soon, overdue, escalation, stale, waiting submissions, waiting extension
+    # requests, one insert, pending recipients, and the savepoint pair of the transaction.
+    assert len(queries) == 12, [q["sql"][:80] for q in queries]
 
 
 def test_dry_run_lists_what_would_be_sent_and_changes_nothing(world: World) -> None:
