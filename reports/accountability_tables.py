@@ -40,7 +40,7 @@ def accountability_attention(summary: "ReportSummary") -> list["AttentionRow"]:
 
 
 def accountability_tables(summary: "ReportSummary") -> list["ReportTable"]:
-    from .tables import Column, Kind, ReportTable, _item_cells, _item_columns
+    from .tables import Column, Kind, ReportTable, _item_columns, _ItemCells
 
     figures: AccountabilityFigures | None = summary.accountability
     if figures is None:
@@ -112,6 +112,7 @@ def accountability_tables(summary: "ReportSummary") -> list["ReportTable"]:
             for row in figures.by_agency
         ],
     )
+    item_cells = _ItemCells()
     waiting = ReportTable(
         key="waiting_longest",
         title=_("Submissions waiting longest for verification"),
@@ -123,7 +124,7 @@ def accountability_tables(summary: "ReportSummary") -> list["ReportTable"]:
         ],
         rows=[
             [
-                *_item_cells(entry.item),
+                *item_cells.item(entry.item),
                 timezone.localtime(entry.submitted_at).date(),
                 entry.days_waiting,
             ]

@@ -25,6 +25,7 @@ from reports.selectors import ReportFilters, report_summary
 from tests.reports.conftest import member_of
 from tests.reports.datasets import dataset_create
 from tests.reports.oracle import oracle_items
+from tests.reports.readers import body
 
 pytestmark = pytest.mark.django_db
 
@@ -319,7 +320,7 @@ def test_the_api_the_page_and_the_exports_give_the_accountability_figures(
     assert 'href="/extensions/?status=pending"' in page
     assert "Submissions awaiting verification" in page
 
-    csv = client.get("/reports/export.csv").content.decode("utf-8-sig")
+    csv = body(client.get("/reports/export.csv")).decode("utf-8-sig")
     assert "Verification and extensions" in csv
     assert f"Days granted by approved extensions,{expected['days_granted']}" in csv
 
