@@ -191,7 +191,7 @@ def benchmark_data_generate(
             INSERT INTO recommendations_actionitem (recommendation_id, sequence, title_en,
                 title_fr, description_en, description_fr, owner_agency_id, assignee_id, status,
                 percent_complete, due_date, original_due_date, version, last_progress_at,
-                completed_at, created_at, updated_at)
+                completed_at, created_at, updated_at, latest_assessment_rating)
             SELECT
                 1 + ((g - 1) %% %(recommendations)s),
                 1 + (g - 1) / %(recommendations)s,
@@ -211,7 +211,8 @@ def benchmark_data_generate(
                 last_progress_at,
                 CASE WHEN status = 'completed' THEN last_progress_at END,
                 created_at,
-                last_progress_at
+                last_progress_at,
+                ''
             FROM (
                 SELECT g, owner, r_assignee, r_percent, r_slip, status, created_at,
                     (created_at + interval '30 days' + r_due * interval '480 days')::date AS due_date,
