@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -34,7 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from agencies.models import User
 from recommendations import policies, services
 from recommendations.models import OPEN_STATUSES, ActionItem, ProgressUpdate, Status
-from recommendations.signals import action_item_changed
+from recommendations.signals import ItemChanged
 
 from . import values
 from .cells import row_safe
@@ -62,7 +61,7 @@ _EDIT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 SHEET_NAMES = ("Items", "Mesures")
 # Rows written per transaction when applying; the job's progress moves after each.
-CHUNK_ROWS = 100
+CHUNK_ROWS = 500
 
 
 def progress_items(user: User) -> QuerySet[ActionItem]:
@@ -402,77 +401,63 @@ def progress_apply(
     actor: User,
     on_progress: Callable[[int], None] | None = None,
 ) -> ApplyResult:
-    """Apply each row through ``action_item_change`` with the file's version.
+    """Apply the rows through ``services.action_items_change_many``, each with the file's
+    version: the checks of one change, and its conditional UPDATE, for every row.
 
     A row whose item changed since (even between the preview and now) is a conflict, not
     applied; one the service refuses is reported with its reason. Chunks of ``CHUNK_ROWS`` rows
-    are committed together and ``on_progress(rows_done)`` is called after each. Once all are
-    written, the ``action_item_changed`` signals go out in one transaction, so the notifications
-    they record are sent grouped per recipient.
+    are committed together (a fixed number of queries each) and ``on_progress(rows_done)`` is
+    called after each. Once all are written, the changes are announced in one signal, so the
+    notifications they record are sent grouped per recipient.
     """
     result = ApplyResult()
-    announcements: list[dict[str, Any]] = []
+    announcements: list[ItemChanged] = []
     done = 0
     for chunk in _chunks(rows, CHUNK_ROWS):
-        items = {
-            item.pk: item
-            for item in ActionItem.objects.filter(pk__in=[r.item_id for r in chunk])
-            .select_related("recommendation", "owner_agency", "assignee")
-            .prefetch_related("recommendation__supporting_agencies")
-        }
-        with transaction.atomic():
-            for row in chunk:
-                item = items.get(row.item_id or 0)
-                if item is None:
-                    row.outcome = "refused"
-                    row.messages = [_("This item no longer exists.")]
-                    result.refused.append(row)
-                    continue
-                kwargs = _change_kwargs(row, item)
-                previous_assignee_id = item.assignee_id
-                try:
-                    change = services.action_item_change(
-                        item=item,
-                        actor=actor,
-                        expected_version=row.version,
-                        notify=False,
-                        **kwargs,
-                    )
-                except services.ActionItemConflict as error:
-                    row.outcome = "conflict"
-                    row.now = _describe_now(error.current, None)
-                    result.conflicts.append(row)
-                    continue
-                except (ValidationError, PermissionDenied) as error:
-                    row.outcome = "refused"
-                    row.messages = _messages(error)
-                    result.refused.append(row)
-                    continue
-                result.applied += 1
-                announcements.append(
-                    {
-                        "action_item_id": item.pk,
-                        "progress_update_id": change.update.pk,
-                        "actor_id": actor.pk,
-                        "changed_fields": change.changed_fields,
-                        "previous_assignee_id": previous_assignee_id,
-                    }
+        requests = []
+        for row in chunk:
+            if row.item_id is None or row.version is None:  # the preview lets none through
+                row.outcome = "refused"
+                row.messages = [
+                    _("This item no longer exists.")
+                    if row.item_id is None
+                    else _("The hidden version column is empty: download the file again.")
+                ]
+                result.refused.append(row)
+                continue
+            requests.append(
+                services.ActionItemChangeRequest(
+                    item_id=row.item_id,
+                    expected_version=row.version,
+                    status=row.status if row.status is not None else services.UNSET,
+                    percent_complete=row.percent if row.percent is not None else services.UNSET,
+                    note=row.note,
                 )
+            )
+        outcome = services.action_items_change_many(requests=requests, actor=actor, notify=False)
+        for row in chunk:
+            if row.item_id is None or row.version is None:
+                continue
+            if row.item_id in outcome.applied:
+                result.applied += 1
+            elif row.item_id in outcome.conflicts:
+                row.outcome = "conflict"
+                row.now = _describe_now(outcome.conflicts[row.item_id], None)
+                result.conflicts.append(row)
+            elif row.item_id in outcome.refused:
+                row.outcome = "refused"
+                row.messages = _messages(outcome.refused[row.item_id])
+                result.refused.append(row)
+            else:
+                row.outcome = "refused"
+                row.messages = [_("This item no longer exists.")]
+                result.refused.append(row)
+        announcements.extend(outcome.announcements)
         done += len(chunk)
         if on_progress is not None:
             on_progress(done)
-    _announce(announcements)
+    services.action_items_announce(announcements)
     return result
-
-
-def _announce(announcements: list[dict[str, Any]]) -> None:
-    """Send the item-changed signals of committed changes together: what the listeners queue
-    inside this block goes out once it commits, one batch for all the rows."""
-    if not announcements:
-        return
-    with transaction.atomic():
-        for announcement in announcements:
-            action_item_changed.send(sender=ActionItem, **announcement)
 
 
 def _chunks(rows: list[RowOutcome], size: int) -> Iterator[list[RowOutcome]]:

@@ -1,8 +1,10 @@
 """Listeners to the recommendations app's signals (connected in NotificationsConfig.ready)."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+from recommendations.signals import ItemChanged
 
 from . import accountability, immediate
 
@@ -29,6 +31,15 @@ def on_action_item_changed(
         )
     except Exception:
         logger.exception("Could not record the notifications of item %s", action_item_id)
+
+
+def on_action_items_changed(sender: Any, *, changes: Sequence[ItemChanged], **kwargs: Any) -> None:
+    # A bulk upload's changes, already committed: the same rows as one signal per item, recorded
+    # together so that each person's emails of the batch go out together.
+    try:
+        immediate.items_changed_notify(changes=changes)
+    except Exception:
+        logger.exception("Could not record the notifications of %d item changes", len(changes))
 
 
 def on_accountability_event(sender: Any, *, kind: str, record_id: int, **kwargs: Any) -> None:

@@ -41,12 +41,23 @@ def item_is_watched(user: User | Any, item: ActionItem) -> bool:
     return item.assignee_id == user.pk
 
 
-def item_watcher_ids(item: ActionItem) -> set[int]:
-    """Users watching ``item``: explicit watchers, and the assignee unless they unwatched it."""
-    choices = dict(Watch.objects.filter(action_item=item).values_list("user_id", "watching"))
-    watchers = {user_id for user_id, watching in choices.items() if watching}
-    if item.assignee_id and choices.get(item.assignee_id, True):
-        watchers.add(item.assignee_id)
+def items_watcher_ids(items: Iterable[ActionItem]) -> dict[int, set[int]]:
+    """Who watches each of ``items`` (by item id), in one query: explicit watchers, and the
+    assignee unless they unwatched it."""
+    items = list(items)
+    if not items:
+        return {}
+    choices: dict[int, dict[int, bool]] = defaultdict(dict)
+    for item_id, user_id, watching in Watch.objects.filter(
+        action_item_id__in=[item.pk for item in items]
+    ).values_list("action_item_id", "user_id", "watching"):
+        choices[item_id][user_id] = watching
+    watchers: dict[int, set[int]] = {}
+    for item in items:
+        chosen = choices.get(item.pk, {})
+        watchers[item.pk] = {user_id for user_id, watching in chosen.items() if watching}
+        if item.assignee_id and chosen.get(item.assignee_id, True):
+            watchers[item.pk].add(item.assignee_id)
     return watchers
 
 

@@ -4,14 +4,14 @@ leaves the same trace."""
 
 import datetime
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from enum import Enum, auto
 from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,12 @@ from .models import (
     Status,
     Theme,
 )
-from .signals import action_item_changed, recommendation_changed
+from .signals import (
+    ItemChanged,
+    action_item_changed,
+    action_items_changed,
+    recommendation_changed,
+)
 
 NOTE_MAX_LENGTH = 4000
 
@@ -243,6 +248,38 @@ def _check_permissions(*, actor: User | None, item: ActionItem, fields: set[str]
     policies.require_writable_fields(actor, item, fields)
 
 
+def _timeline_entry(
+    *,
+    item: ActionItem,
+    actor: User | None,
+    values: dict[str, Any],
+    now: datetime.datetime,
+    note: str,
+    submission_token: uuid.UUID | None = None,
+) -> ProgressUpdate:
+    """The (unsaved) timeline entry of writing ``values`` to ``item`` as the caller read it: the
+    before/after of status, percent, due date and assignee, and the note."""
+    after = {
+        name.removesuffix("_id"): value.pk if hasattr(value, "pk") else value
+        for name, value in values.items()
+    }
+    return ProgressUpdate(
+        action_item=item,
+        author=actor,
+        created_at=now,
+        status_before=item.status,
+        status_after=after.get("status", item.status),
+        percent_before=item.percent_complete,
+        percent_after=after.get("percent_complete", item.percent_complete),
+        due_date_before=item.due_date,
+        due_date_after=after.get("due_date", item.due_date),
+        assignee_before_id=item.assignee_id,
+        assignee_after_id=after.get("assignee", item.assignee_id),
+        note=note,
+        submission_token=submission_token,
+    )
+
+
 def _versioned_write(
     *,
     item: ActionItem,
@@ -274,10 +311,6 @@ def _versioned_write(
     unique constraint makes a second write with it fail: DuplicateSubmission, nothing written.
     """
     row_values: dict[str, Any] = {**values, "version": F("version") + 1, "updated_at": now}
-    after = {
-        name.removesuffix("_id"): value.pk if hasattr(value, "pk") else value
-        for name, value in values.items()
-    }
     try:
         with transaction.atomic():
             rows = ActionItem.objects.filter(pk=item.pk)
@@ -289,21 +322,15 @@ def _versioned_write(
                         "recommendation", "owner_agency", "assignee"
                     ).get(pk=item.pk)
                 )
-            update = ProgressUpdate.objects.create(
-                action_item=item,
-                author=actor,
-                created_at=now,
-                status_before=item.status,
-                status_after=after.get("status", item.status),
-                percent_before=item.percent_complete,
-                percent_after=after.get("percent_complete", item.percent_complete),
-                due_date_before=item.due_date,
-                due_date_after=after.get("due_date", item.due_date),
-                assignee_before_id=item.assignee_id,
-                assignee_after_id=after.get("assignee", item.assignee_id),
+            update = _timeline_entry(
+                item=item,
+                actor=actor,
+                values=values,
+                now=now,
                 note=note,
                 submission_token=submission_token,
             )
+            update.save(force_insert=True)
             # Every cached figure computed before this write becomes unreachable when it commits.
             data_version_bump()
             previous_assignee_id = item.assignee_id
@@ -391,6 +418,21 @@ def action_item_change_check(
     return changes
 
 
+def _progress_values(
+    *, item: ActionItem, changes: dict[str, Any], now: datetime.datetime
+) -> dict[str, Any]:
+    """The columns a progress update writes: the checked ``changes``, the moment of the update,
+    and the completion time when the status moves."""
+    values: dict[str, Any] = {**changes, "last_progress_at": now}
+    if "status" in changes:
+        values["completed_at"] = now if changes["status"] == Status.COMPLETED else None
+    return values
+
+
+def _changed_fields(changes: dict[str, Any], note: str) -> frozenset[str]:
+    return frozenset(set(changes) | ({"note"} if note else set()))
+
+
 def action_item_change(
     *,
     item: ActionItem,
@@ -434,23 +476,216 @@ def action_item_change(
         note=note,
         confirm_past_due_date=confirm_past_due_date,
     )
-    fields = set(changes) | ({"note"} if note else set())
-
-    new_status = changes.get("status", item.status)
-    values: dict[str, Any] = {**changes, "last_progress_at": now}
-    if "status" in changes:
-        values["completed_at"] = now if new_status == Status.COMPLETED else None
     return _versioned_write(
         item=item,
         actor=actor,
         expected_version=expected_version,
-        values=values,
+        values=_progress_values(item=item, changes=changes, now=now),
         now=now,
         note=note,
-        changed_fields=frozenset(fields),
+        changed_fields=_changed_fields(changes, note),
         notify=notify,
         submission_token=submission_token,
     )
+
+
+@dataclass(frozen=True)
+class ActionItemChangeRequest:
+    """One item's progress update in a batch: the item, the version the person read, and what
+    ``action_item_change`` would take for a progress update (status, percent, note)."""
+
+    item_id: int
+    expected_version: int
+    status: str | Unset = UNSET
+    percent_complete: int | Unset = UNSET
+    note: str = ""
+
+
+@dataclass
+class ActionItemsChange:
+    """What ``action_items_change_many`` did, by item id: each request is in exactly one of
+    ``applied``, ``conflicts`` (the item as it is now), ``refused`` (the rule's error, as
+    ``action_item_change`` raises it) and ``missing`` (no such item)."""
+
+    applied: dict[int, ActionItemChange] = field(default_factory=dict)
+    conflicts: dict[int, ActionItem] = field(default_factory=dict)
+    refused: dict[int, ValidationError | PermissionDenied] = field(default_factory=dict)
+    missing: set[int] = field(default_factory=set)
+    # The news of the applied changes, for ``action_items_announce`` when ``notify=False``.
+    announcements: list[ItemChanged] = field(default_factory=list)
+
+
+def _grouped(values: dict[int, Any]) -> dict[Any, list[int]]:
+    """The item ids of each distinct value (an import sets a few percents on many items)."""
+    ids: dict[Any, list[int]] = {}
+    for pk, value in values.items():
+        ids.setdefault(value, []).append(pk)
+    return ids
+
+
+def _by_item(values: dict[int, Any], name: str) -> Any:
+    """One column's new values (by item id) as one SQL expression: the value itself when every
+    row takes the same, else a CASE with one branch per distinct value."""
+    ids = _grouped(values)
+    if len(ids) == 1:
+        return next(iter(ids))
+    output_field = ActionItem._meta.get_field(name)
+    return Case(
+        *[
+            When(pk__in=pks, then=Value(value, output_field=output_field))  # type: ignore[arg-type]
+            for value, pks in ids.items()
+        ],
+        default=F(name),
+    )
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One item ``action_items_change_many`` will write: checked, at the version requested."""
+
+    item: ActionItem
+    expected_version: int
+    values: dict[str, Any]
+    note: str
+    changed_fields: frozenset[str]
+
+
+def action_items_change_many(
+    *,
+    requests: Sequence[ActionItemChangeRequest],
+    actor: User | None,
+    notify: bool = True,
+) -> ActionItemsChange:
+    """Record progress updates on many items in one transaction, each exactly as
+    ``action_item_change`` would, in a fixed number of queries whatever their number.
+
+    1. Load and lock the items (``SELECT ... FOR UPDATE``, in id order), with what the rules
+       read; the actor's roles are read once (memoised on the user).
+    2. For each request, in order, the same checks as one change (``action_item_change_check``:
+       values, permissions, the status-transition table); a refused request is kept with its
+       error. Then its version: an item that moved since the person read it is a conflict, not
+       written (a second request for an item already changed in this batch is one too).
+    3. One conditional ``UPDATE ... SET <values by id>, version = version + 1 WHERE (id = ...
+       AND version = ...) OR ...`` for the rest. The rows are locked since step 1, so it changes
+       every one of them; anything else is an error and rolls the batch back.
+    4. The timeline entries in one INSERT, the data version moved once, and, if ``notify``,
+       ``action_items_changed`` sent once after commit with every change, so the listeners group
+       the emails per recipient. With ``notify=False`` the caller announces them later
+       (``action_items_announce``), e.g. once after several batches.
+    """
+    now = timezone.now()
+    result = ActionItemsChange()
+    planned: dict[int, _Planned] = {}  # by item id, in the order of the requests
+    with transaction.atomic():
+        items = {
+            item.pk: item
+            for item in ActionItem.objects.select_for_update(of=("self",))
+            .filter(pk__in=[request.item_id for request in requests])
+            .select_related("owner_agency", "assignee")
+            .order_by("pk")
+        }
+        # What the rules read of the recommendations, once per recommendation, not per item.
+        recommendations = Recommendation.objects.prefetch_related("supporting_agencies").in_bulk(
+            {item.recommendation_id for item in items.values()}
+        )
+        for item in items.values():
+            item.recommendation = recommendations[item.recommendation_id]
+        for request in requests:
+            item = items.get(request.item_id)
+            if item is None:
+                result.missing.add(request.item_id)
+                continue
+            note = (request.note or "").strip()
+            try:
+                changes = action_item_change_check(
+                    item=item,
+                    actor=actor,
+                    status=request.status,
+                    percent_complete=request.percent_complete,
+                    note=note,
+                )
+            except (ValidationError, PermissionDenied) as error:
+                result.refused[item.pk] = error
+                continue
+            if item.version != request.expected_version or item.pk in planned:
+                result.conflicts[item.pk] = item
+                continue
+            planned[item.pk] = _Planned(
+                item=item,
+                expected_version=request.expected_version,
+                values=_progress_values(item=item, changes=changes, now=now),
+                note=note,
+                changed_fields=_changed_fields(changes, note),
+            )
+        if not planned:
+            return result
+        columns: dict[str, dict[int, Any]] = {}
+        for pk, plan in planned.items():
+            for name, value in plan.values.items():
+                columns.setdefault(name, {})[pk] = value
+        # WHERE (version = 3 AND id IN (...)) OR (version = 4 AND id IN (...)) ...: each row at
+        # the version its request was read at, grouped by version (an upload has a few).
+        expected = _grouped({pk: plan.expected_version for pk, plan in planned.items()})
+        rows = ActionItem.objects.filter(
+            Q(
+                *[Q(version=version, pk__in=pks) for version, pks in expected.items()],
+                _connector=Q.OR,
+            )
+        )
+        written = rows.update(
+            **{name: _by_item(values, name) for name, values in columns.items()},
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        if written != len(planned):  # the rows are locked: only a bug gets here
+            raise RuntimeError(f"{written} of {len(planned)} locked action items were written")
+        # One INSERT. Unlike ``save()`` it sends no post_save and does not move ``born_at``,
+        # which only a back-dated update does (these are dated now).
+        updates = ProgressUpdate.objects.bulk_create(
+            [
+                _timeline_entry(
+                    item=plan.item, actor=actor, values=plan.values, now=now, note=plan.note
+                )
+                for plan in planned.values()
+            ]
+        )
+        # Once, and last: a single change also locks its item before the data version's row.
+        data_version_bump()
+        for plan, update in zip(planned.values(), updates, strict=True):
+            item = plan.item
+            previous_assignee_id = item.assignee_id
+            # The row as the UPDATE left it (locked: nothing else changed it), without reading it.
+            for name, value in plan.values.items():
+                setattr(item, name, value)
+            item.version += 1
+            item.updated_at = now
+            result.applied[item.pk] = ActionItemChange(
+                item=item, update=update, changed_fields=plan.changed_fields
+            )
+            result.announcements.append(
+                ItemChanged(
+                    action_item_id=item.pk,
+                    progress_update_id=update.pk,
+                    actor_id=actor.pk if actor else None,
+                    changed_fields=plan.changed_fields,
+                    previous_assignee_id=previous_assignee_id,
+                )
+            )
+        if notify:
+            action_items_announce(result.announcements)
+    return result
+
+
+def action_items_announce(changes: list[ItemChanged]) -> None:
+    """Send ``action_items_changed`` with ``changes`` once the current transaction commits (at
+    once outside one): committed changes only, all in one signal."""
+    if not changes:
+        return
+
+    def send() -> None:
+        action_items_changed.send(sender=ActionItem, changes=list(changes))
+
+    transaction.on_commit(send)
 
 
 def validate_new_action_item(
