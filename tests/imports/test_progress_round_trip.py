@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from agencies.models import User
 from imports.models import ImportJob
 from notifications.models import Watch
 from recommendations import services
@@ -325,3 +326,44 @@ def test_the_downloaded_status_list_offers_only_what_an_update_may_set(
     sheet = _download(client).worksheets[0]
     [validation] = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
     assert validation.formula1 == '"Not started,In progress,Blocked,Cancelled"'
+
+
+def _apply_queries(roles: RoleMatrix, rows: int, capture: DjangoCaptureOnCommitCallbacks) -> int:
+    """The queries of applying ``rows`` status changes, emails to their watcher included."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imports.progress import RowOutcome, progress_apply
+
+    watcher = UserFactory.create(email="watcher@example.org")
+    items = ActionItemFactory.create_batch(
+        rows, recommendation=roles.item.recommendation, owner_agency=roles.owner
+    )
+    Watch.objects.bulk_create(
+        [Watch(user=watcher, action_item=item, watching=True) for item in items]
+    )
+    changes = [
+        RowOutcome(
+            row=n, reference=item.reference, outcome="change", item_id=item.pk,
+            version=item.version, status="in_progress", percent=n % 100, note=f"Row {n}",
+        )
+        for n, item in enumerate(items, start=2)
+    ]  # fmt: skip
+    actor = User.objects.get(pk=roles.staff.pk)  # roles not yet read, as in a new job
+    with CaptureQueriesContext(connection) as queries, capture(execute=True):
+        result = progress_apply(changes, actor=actor)
+    assert result.applied == rows
+    [email] = [m for m in mail.outbox if m.to == ["watcher@example.org"]]
+    assert all(item.reference in str(email.body) for item in items)
+    mail.outbox.clear()
+    return len(queries)
+
+
+def test_applying_a_file_costs_the_same_queries_for_3_rows_as_for_40(
+    roles: RoleMatrix, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    """Each chunk of rows is checked and written in a fixed number of queries, and their
+    emails recorded and sent in a fixed number too: nothing is asked once per row."""
+    small = _apply_queries(roles, 3, django_capture_on_commit_callbacks)
+    large = _apply_queries(roles, 40, django_capture_on_commit_callbacks)
+    assert small == large
