@@ -3,23 +3,20 @@
 Both write a ``ReportDocument`` (``reports.tables``), so their columns, rows, rounding and
 headers (in the person's language) are the page's. The CSV uses machine-readable values
 (ISO dates, a dot before decimals) so a script can read it whatever the language; the workbook
-stores dates as dates and numbers as numbers, one sheet per breakdown.
+stores dates as dates and numbers as numbers, one sheet per breakdown, written by the project's
+one XLSX writer (``imports.xlsx``), which the item exports use too.
 """
 
 import csv
 import datetime
 import re
-import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from imports.cells import cell_safe, row_safe
+from imports.xlsx import XlsxFile
 
 from .tables import Column, Kind, ReportDocument, ReportTable
 
@@ -112,69 +109,42 @@ _NUMBER_FORMATS = {
 }
 
 
-def _write_table(workbook: Workbook, table: ReportTable, name: str) -> None:
-    """Write ``table`` on a new sheet ``name`` of a write-only workbook.
-
-    Write-only sheets keep no cells in memory (openpyxl streams each row to a temporary file),
-    so column widths and the frozen header are set before the first row, and each cell is
-    styled as it is made."""
-    sheet = workbook.create_sheet(name)
+def _write_table(book: XlsxFile, table: ReportTable, name: str) -> None:
+    """Write ``table`` on a new sheet ``name``: a bold frozen header, then the rows, each
+    number and date in its kind's format. The rows are written as they come (the lists are
+    read from the database in chunks), nothing is kept."""
     header = table.export_header()
-    for index, label in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, len(label) + 2))
-    sheet.freeze_panes = "A2"
-    sheet.append([_cell(sheet, value, font=BOLD) for value in row_safe(header)])
-    kinds = _csv_kinds(table.columns)
-    for row in table.export_rows():
-        sheet.append(
-            [
-                _cell(sheet, value, number_format=_NUMBER_FORMATS.get(kind))
-                for value, kind in zip(row_safe(list(row)), kinds, strict=True)
-            ]
-        )
-
-
-BOLD = Font(bold=True)
-
-
-def _cell(
-    sheet: Any, value: Any, *, font: Font | None = None, number_format: str | None = None
-) -> Any:
-    """A write-only cell: a plain value unless it needs a style."""
-    if font is None and (number_format is None or value is None):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    if font is not None:
-        cell.font = font
-    if number_format is not None and value is not None:
-        cell.number_format = number_format
-    return cell
+    sheet = book.sheet(name, widths=[min(60, max(10, len(label) + 2)) for label in header])
+    sheet.append_rows([header], [book.bold] * len(header))
+    formats = [
+        book.format(num_format=_NUMBER_FORMATS[kind]) if kind in _NUMBER_FORMATS else None
+        for kind in _csv_kinds(table.columns)
+    ]
+    sheet.append_rows(table.export_rows(), formats)
 
 
 def report_xlsx_file(document: ReportDocument) -> IO[bytes]:
     """A workbook: a first sheet saying what the report covers, then a sheet per table; written
-    with openpyxl's write-only mode to a temporary file, returned at its start for streaming."""
-    workbook = Workbook(write_only=True)
+    by the project's XLSX writer (``imports.xlsx``) to a temporary file, returned at its start
+    for streaming."""
+    book = XlsxFile()
     taken: set[str] = set()
-    cover = workbook.create_sheet(_sheet_name(_("Report"), taken))
-    # Sheet names are decided before the tables are written, so the cover can list them
-    # (a write-only sheet is written in order and cannot be revisited).
+    cover = book.sheet(_sheet_name(_("Report"), taken), widths=(40, 40, 60), freeze_header=False)
+    # Sheet names are decided before the tables are written, so the cover can list them.
     names = [_sheet_name(table.sheet_name or table.title, taken) for table in document.tables]
-    for index, width in (("A", 40), ("B", 40), ("C", 60)):
-        cover.column_dimensions[index].width = width
-    cover.append([_cell(cover, cell_safe(document.title), font=Font(bold=True, size=14))])
-    for label, value in document.metadata():
-        cover.append(row_safe([label, value]))
-    cover.append([])
-    cover.append([_cell(cover, label, font=BOLD) for label in (_("Table"), _("Sheet"), _("Note"))])
+    cover.append_rows([[document.title]], [book.format(bold=True, font_size=14)])
+    cover.append_rows([[label, value] for label, value in document.metadata()])
+    cover.append_rows([[]])
+    cover.append_rows([[_("Table"), _("Sheet"), _("Note")]], [book.bold] * 3)
+    cover.append_rows(
+        [
+            [table.title, name, table.note]
+            for table, name in zip(document.tables, names, strict=True)
+        ]
+    )
     for table, name in zip(document.tables, names, strict=True):
-        cover.append(row_safe([table.title, name, table.note]))
-    for table, name in zip(document.tables, names, strict=True):
-        _write_table(workbook, table, name)
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
-    workbook.save(output)
-    output.seek(0)
-    return output
+        _write_table(book, table, name)
+    return book.close()
 
 
 def report_xlsx(document: ReportDocument) -> bytes:
