@@ -33,6 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from agencies.models import User
 from recommendations import policies, services
 from recommendations.models import OPEN_STATUSES, ActionItem, ProgressUpdate, Status
+from recommendations.selectors import action_items_with_rule_context
 from recommendations.signals import ItemChanged
 
 from . import values
@@ -77,7 +78,15 @@ def progress_items(user: User) -> QuerySet[ActionItem]:
 
 
 def _status_label(status: str) -> str:
-    return str(Status(status).label)
+    # Translated once per language, not once per row (a lazy label's str() asks gettext).
+    language = translation.get_language() or ""
+    labels = _STATUS_LABELS.get(language)
+    if labels is None:
+        labels = _STATUS_LABELS[language] = {value: str(label) for value, label in Status.choices}
+    return labels[status]
+
+
+_STATUS_LABELS: dict[str, dict[str, str]] = {}
 
 
 def progress_workbook(user: User, output: Any) -> None:
@@ -261,19 +270,18 @@ def _items_for(parsed: list[tuple[RowOutcome, str, int]]) -> dict[tuple[str, int
     """The items the rows name, under their reference: by the hidden id where the row has one
     (indexed, exact), else by reference. A row whose reference does not match its id's item
     finds nothing, and is refused."""
-    related = ActionItem.objects.select_related(
-        "recommendation", "owner_agency", "assignee"
-    ).prefetch_related("recommendation__supporting_agencies")
     found: dict[tuple[str, int], ActionItem] = {}
     ids = [row.item_id for row, _code, _sequence in parsed if row.item_id]
     for start in range(0, len(ids), 2000):
-        for item in related.filter(pk__in=ids[start : start + 2000]):
+        chunk = ActionItem.objects.filter(pk__in=ids[start : start + 2000])
+        for item in action_items_with_rule_context(chunk):
             found[(item.recommendation.code, item.sequence)] = item
     by_reference = {(code, sequence) for row, code, sequence in parsed if not row.item_id}
     if by_reference:
         codes = {code for code, _sequence in by_reference}
         sequences = {sequence for _code, sequence in by_reference}
-        for item in related.filter(recommendation__code__in=codes, sequence__in=sequences):
+        named = ActionItem.objects.filter(recommendation__code__in=codes, sequence__in=sequences)
+        for item in action_items_with_rule_context(named):
             key = (item.recommendation.code, item.sequence)
             if key in by_reference:
                 found[key] = item

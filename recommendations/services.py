@@ -28,6 +28,7 @@ from .models import (
     Status,
     Theme,
 )
+from .selectors import action_items_with_rule_context
 from .signals import (
     ItemChanged,
     action_item_changed,
@@ -577,19 +578,12 @@ def action_items_change_many(
     result = ActionItemsChange()
     planned: dict[int, _Planned] = {}  # by item id, in the order of the requests
     with transaction.atomic():
-        items = {
-            item.pk: item
-            for item in ActionItem.objects.select_for_update(of=("self",))
+        locked = (
+            ActionItem.objects.select_for_update(of=("self",))
             .filter(pk__in=[request.item_id for request in requests])
-            .select_related("owner_agency", "assignee")
             .order_by("pk")
-        }
-        # What the rules read of the recommendations, once per recommendation, not per item.
-        recommendations = Recommendation.objects.prefetch_related("supporting_agencies").in_bulk(
-            {item.recommendation_id for item in items.values()}
         )
-        for item in items.values():
-            item.recommendation = recommendations[item.recommendation_id]
+        items = {item.pk: item for item in action_items_with_rule_context(locked)}
         for request in requests:
             item = items.get(request.item_id)
             if item is None:
