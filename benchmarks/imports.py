@@ -9,8 +9,10 @@ Phases, each in a fresh process so that its peak memory (``ru_maxrss``) is its o
 - ``download``: the 10,000 open items of one agency as a progress workbook;
 - ``preview``: that workbook, every row edited (percent and a note), read and previewed (the
   service's checks asked for every row, nothing written);
-- ``apply``: the preview's 10,000 changes applied through ``action_item_change``;
-- ``export``: all 100,000 action items as CSV (streamed) and as XLSX (write-only).
+- ``apply``: the preview's 10,000 changes applied (``progress_apply``: the checks and the
+  conditional UPDATE of ``action_item_change`` for every row, through
+  ``action_items_change_many``);
+- ``export``: all 100,000 action items as CSV (streamed) and as XLSX (``imports.xlsx``).
 
 Targets (issue 14): preview <= 10 s, apply <= 60 s, export <= 15 s, memory < 300 MB.
 """

@@ -45,7 +45,7 @@ def test_a_batch_of_one_sends_exactly_the_emails_of_one_change(
 ) -> None:
     item = world.item(due="2026-04-20", assignee=world.alice)
     Watch.objects.create(user=world.manager, action_item=item)
-    change = {"status": Status.BLOCKED, "note": "Waiting on legal."}
+    change: dict[str, Any] = {"status": Status.BLOCKED, "note": "Waiting on legal."}
 
     before = transaction.savepoint()
     with django_capture_on_commit_callbacks(execute=True):

@@ -67,7 +67,7 @@ def _trace(item: ActionItem) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
     return row, updates
 
 
-CHANGES = [
+CHANGES: list[dict[str, Any]] = [
     {"percent_complete": 40, "note": "Survey under way"},
     {"status": Status.IN_PROGRESS},
     {"status": Status.BLOCKED, "percent_complete": 10, "note": "  Waiting on legal  "},
@@ -154,6 +154,7 @@ def test_the_batch_refuses_what_one_change_refuses_with_the_same_reason(
     result = _in_a_batch([item], roles.by_name(actor), [change])
 
     assert list(result.refused) == [item.pk]
+    assert isinstance(single.value, (ValidationError, PermissionDenied))
     assert _refusal(result.refused[item.pk]) == _refusal(single.value)
     assert _trace(item) == before  # neither wrote anything
 
