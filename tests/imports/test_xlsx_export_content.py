@@ -4,6 +4,7 @@ same sheet, bold frozen header, real dates, numbers as numbers, sanitised text, 
 import csv
 import datetime
 import io
+import re
 from typing import Any
 
 import pytest
@@ -103,3 +104,41 @@ def test_the_item_export_writes_dates_and_numbers_as_such(
     assert row["Updated"].number_format == "yyyy-mm-dd hh:mm"
     assert row["Percent complete"].data_type == "n"
     assert row["Version"].value == roles.item.version
+
+
+def test_the_writer_keeps_awkward_values_exactly_and_says_its_size() -> None:
+    """Markup, Excel's own escapes, control characters, edge spaces and every value type come
+    back as written; the sheet's dimension (what read-only readers trust) covers the rows."""
+    from decimal import Decimal
+
+    from imports.xlsx import XlsxFile
+
+    row = [
+        "a & b < c > d", "  padded  ", "tab\tinside", "bell\x07", "_x0041_", "é à «»",
+        "=1+1", 1.5, 7, True, Decimal("2.25"), datetime.date(2026, 3, 1),
+        datetime.datetime(2026, 3, 1, 9, 45), None, "",
+    ]  # fmt: skip
+    book = XlsxFile()
+    sheet = book.sheet("Awkward")
+    sheet.append_rows([["Header"]], [book.bold])
+    sheet.append_rows([row, [], ["last"]])
+    with book.close() as output:
+        content = output.read()
+    read = load_workbook(io.BytesIO(content)).worksheets[0]
+
+    def as_excel_shows(value: Any) -> Any:
+        # Excel's _xHHHH_ escapes, which Excel reads back and openpyxl leaves as they are.
+        if not isinstance(value, str):
+            return value
+        return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda match: chr(int(match[1], 16)), value)
+
+    assert [as_excel_shows(cell.value) for cell in read[2]][:13] == [
+        "a & b < c > d", "  padded  ", "tab\tinside", "bell\x07", "_x0041_", "é à «»",
+        "'=1+1", 1.5, 7, True, 2.25, datetime.datetime(2026, 3, 1),
+        datetime.datetime(2026, 3, 1, 9, 45),
+    ]  # fmt: skip
+    assert [cell.number_format for cell in read[2]][11:13] == ["yyyy-mm-dd", "yyyy-mm-dd hh:mm"]
+    assert read["A4"].value == "last"
+    assert read["A1"].font.b
+    streamed = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    assert (streamed.max_row, streamed.max_column) == (4, 15)

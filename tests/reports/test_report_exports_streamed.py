@@ -1,7 +1,7 @@
 """The report's CSV and Excel files are streamed: the CSV a line at a time
-(``StreamingHttpResponse``), the workbook through openpyxl's write-only mode to a temporary file
-sent in blocks, so the memory the writers take does not grow with the rows. Their content is the
-page's (``test_report_exports.py`` compares them cell by cell)."""
+(``StreamingHttpResponse``), the workbook through the project's XLSX writer (``imports.xlsx``)
+to a temporary file sent in blocks, so the memory the writers take does not grow with the rows.
+Their content is the page's (``test_report_exports.py`` compares them cell by cell)."""
 
 import datetime
 import tracemalloc
