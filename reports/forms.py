@@ -8,6 +8,7 @@ from django.utils.translation import ngettext_lazy
 from agencies.models import Agency
 from recommendations.forms import AgencyChoiceField, RecommendationChoiceField
 from recommendations.models import Priority, Recommendation, Source, Theme
+from tracker.widgets import QuickSelect
 
 from .selectors import CHANGE_PERIODS, ReportFilters
 
@@ -29,6 +30,7 @@ class ReportFilterForm(forms.Form):
         to_field_name="acronym",
         required=False,
         empty_label=_("All agencies"),
+        widget=QuickSelect,
     )
     # Every source by default; a meeting's report is ?source=<key>.
     source = forms.ModelChoiceField(
@@ -37,12 +39,14 @@ class ReportFilterForm(forms.Form):
         to_field_name="key",
         required=False,
         empty_label=_("All sources"),
+        widget=QuickSelect,
     )
     theme = forms.ModelChoiceField(
         label=_("Theme"),
         queryset=Theme.objects.order_by("source_id", "position"),
         required=False,
         empty_label=_("All themes"),
+        widget=QuickSelect,
     )
     recommendation = RecommendationChoiceField(
         label=_("Recommendation"),
@@ -50,11 +54,13 @@ class ReportFilterForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("All recommendations"),
+        widget=QuickSelect,
     )
     priority = forms.ChoiceField(
         label=_("Priority"),
         choices=[("", _("All priorities")), *Priority.choices],
         required=False,
+        widget=QuickSelect,
     )
     date_from = forms.DateField(
         label=_("Due from"),
@@ -78,6 +84,7 @@ class ReportFilterForm(forms.Form):
         ],
         coerce=int,
         required=False,
+        widget=QuickSelect,
     )
 
     def changes_days(self) -> int:

@@ -732,6 +732,19 @@ def _band_filter(lowest: int | None, highest: int | None) -> Q:
     return condition
 
 
+def _cache_parts(scope_ids: frozenset[int] | None, filters: ReportFilters) -> tuple[Any, ...]:
+    """What a cached figure of the report depends on besides the data version and the date: the
+    scope and every filter, read from the dataclass's fields so that a filter added later can
+    never be forgotten here (a forgotten one would serve another filter's figures)."""
+    return (
+        None if scope_ids is None else tuple(sorted(scope_ids)),
+        *(
+            (field.name, getattr(getattr(filters, field.name), "pk", getattr(filters, field.name)))
+            for field in dataclasses.fields(filters)
+        ),
+    )
+
+
 def report_summary(
     *,
     user: User | object,
@@ -754,15 +767,7 @@ def report_summary(
             user=user, filters=filters, today=today, now=now, list_limit=list_limit
         )
     scope_ids = policies.report_scope(user)
-    # Every filter is part of the key, read from the dataclass's fields so that a filter added
-    # later can never be forgotten here (a forgotten one would serve another filter's figures).
-    parts = (
-        None if scope_ids is None else tuple(sorted(scope_ids)),
-        *(
-            (field.name, getattr(getattr(filters, field.name), "pk", getattr(filters, field.name)))
-            for field in dataclasses.fields(filters)
-        ),
-    )
+    parts = _cache_parts(scope_ids, filters)
     now = timezone.now()
     key = caching.versioned_key("report-summary", parts, now=now, stale=False)
     summary: ReportSummary | None = cache.get(key)
@@ -979,10 +984,34 @@ def report_changes(
 ) -> ReportChanges:
     """Items completed, re-dated, newly blocked and with a note recorded in the last ``days`` days
     (one aggregate over their progress updates), and the items that became overdue in that time
-    (open items whose due date fell in it: one count). Same scope and filters as the report."""
-    today = today or timezone.localdate()
+    (open items whose due date fell in it: one count). Same scope and filters as the report.
+
+    Today's answer is read from the exact cache (``caching.versioned``): it depends only on the
+    data (its version is in the key) and on the date (also in the key), never on the hour, since
+    the period starts at a local midnight. The aggregate reads every update of the period (about
+    45 ms at the brief's scale), the rest of the page a few.
+    """
+    scope_ids = policies.report_scope(user)
+    if today is None:
+        return caching.versioned(
+            "report-changes",
+            (*_cache_parts(scope_ids, filters), days),
+            lambda now: _report_changes(
+                scope_ids=scope_ids, filters=filters, days=days, today=timezone.localdate(now)
+            ),
+        )
+    return _report_changes(scope_ids=scope_ids, filters=filters, days=days, today=today)
+
+
+def _report_changes(
+    *,
+    scope_ids: frozenset[int] | None,
+    filters: ReportFilters,
+    days: int,
+    today: datetime.date,
+) -> ReportChanges:
     since = today - datetime.timedelta(days=days)
-    items = report_items(scope=policies.report_scope(user), filters=filters)
+    items = report_items(scope=scope_ids, filters=filters)
     updates = ProgressUpdate.objects.filter(
         action_item_id__in=items.values("id"), created_at__gte=_local_midnight(since)
     )
