@@ -110,7 +110,5 @@ def report_rows(table: ReportTable) -> SafeString:
             f'<tr><td colspan="{len(table.columns)}">{escape(_("Nothing to show."))}</td></tr>'
         )
     tags, words = _cell_tags(table.columns), _Words()
-    html = "\n".join(
-        f"<tr>{_row_html(row, table.columns, tags, words)}</tr>" for row in table.rows
-    )
+    html = "\n".join(f"<tr>{_row_html(row, table.columns, tags, words)}</tr>" for row in table.rows)
     return mark_safe(html)  # noqa: S308 - every value above is escaped or formatted here

@@ -177,9 +177,7 @@ def test_what_changed_is_not_shared_between_scopes(coordinator: User) -> None:
         data = dataset_create(seed=74, items=30, agencies=3)
         item = data.items[0]
         item.refresh_from_db()
-        action_item_change(
-            item=item, actor=coordinator, expected_version=item.version, note="News"
-        )
+        action_item_change(item=item, actor=coordinator, expected_version=item.version, note="News")
         everyone = report_changes(user=coordinator, filters=ReportFilters(), days=7)
         other = next(a for a in data.agencies if a.pk != item.owner_agency_id)
         elsewhere = report_changes(user=coordinator, filters=ReportFilters(agency=other), days=7)
