@@ -13,7 +13,7 @@ from agencies.models import Agency, User
 from recommendations.models import ActionItem, Status
 from recommendations.services import action_item_change
 from reports.selectors import ReportFilters, report_changes, report_summary
-from tests.factories import ActionItemFactory, complete_through_verification
+from tests.factories import ActionItemFactory, RecommendationFactory, complete_through_verification
 
 from .datasets import dataset_create
 
@@ -183,3 +183,22 @@ def test_what_changed_is_not_shared_between_scopes(coordinator: User) -> None:
         elsewhere = report_changes(user=coordinator, filters=ReportFilters(agency=other), days=7)
     assert everyone.notes == 1
     assert elsewhere.notes == 0
+
+
+def test_the_filter_options_are_cached_and_a_write_changes_them_at_once(
+    client: Client, coordinator: User
+) -> None:
+    item = ActionItemFactory.create()
+    client.force_login(coordinator)
+    first = client.get("/reports/").content.decode()
+    assert f'<option value="{item.recommendation.code}">' in first
+
+    added = RecommendationFactory.create(code="R-99")
+    renamed = Agency.objects.get(pk=item.owner_agency_id)
+    renamed.name_en = "Renamed Agency"
+    renamed.save()
+
+    page = client.get("/reports/").content.decode()
+    assert f'<option value="{added.code}">' in page
+    assert "Renamed Agency</option>" in page
+    assert client.get("/reports/?recommendation=R-99").status_code == 200
