@@ -893,11 +893,15 @@ def _catch_up(
         ],
         by_theme=themes,
         by_recommendation=[
+            # Most rows are unchanged (one item turns stale about every second): kept as they are.
             dataclasses.replace(
                 row,
                 tally=more_stale(row.tally, by_recommendation[row.recommendation_id]),
                 theme=themes_by_id.get(row.theme.theme_id) if row.theme else None,
             )
+            if by_recommendation[row.recommendation_id]
+            or (row.theme is not None and by_theme[row.theme.theme_id])
+            else row
             for row in summary.by_recommendation
         ],
         stale=ItemList(

@@ -11,12 +11,12 @@ here cannot hold markup.
 
 import datetime
 import functools
-from collections.abc import Sequence
+import html
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import template
 from django.utils import dateformat, formats, translation
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -43,63 +43,87 @@ class _Words:
         self.language = translation.get_language()
         self.not_applicable = (
             '<span aria-hidden="true">\N{EN DASH}</span>'
-            f'<span class="visually-hidden">{escape(_("not applicable"))}</span>'
+            f'<span class="visually-hidden">{_escape(_("not applicable"))}</span>'
         )
         self.percent = _("%(percent)s%%")
 
 
+def _escape(text: Any) -> str:
+    # What django.utils.html.escape returns, without its lazy-string wrapper (a call per cell).
+    return html.escape(str(text))
+
+
 def report_cell_html(value: Any, column: Column, words: _Words | None = None) -> str:
     """The content of one cell, formatted for the active language (HTML)."""
-    words = words or _Words()
-    if value is None:
-        return words.not_applicable
-    kind = column.kind
+    return _cell_formatter(column, words or _Words())(value)
+
+
+def _cell_formatter(column: Column, words: _Words) -> Callable[[Any], str]:
+    """How the cells of ``column`` are written: chosen once per column, not once per cell."""
     language = words.language
+    kind = column.kind
+
+    def formatted(write: Callable[[Any], str]) -> Callable[[Any], str]:
+        def cell(value: Any) -> str:
+            return words.not_applicable if value is None else write(value)
+
+        return cell
+
     if kind is Kind.COUNT:
-        return _number(value, 0, language)
+        return formatted(lambda value: _number(value, 0, language))
     if kind is Kind.COUNT_SHARE:
-        count, share = value
-        if share is None:
-            return _number(count, 0, language)
-        percent = escape(words.percent % {"percent": _number(share, 1, language)})
-        return f'{_number(count, 0, language)} <span class="share">({percent})</span>'
+
+        def count_share(value: tuple[int, float | None]) -> str:
+            count, share = value
+            if share is None:
+                return _number(count, 0, language)
+            percent = _escape(words.percent % {"percent": _number(share, 1, language)})
+            return f'{_number(count, 0, language)} <span class="share">({percent})</span>'
+
+        return formatted(count_share)
     if kind in (Kind.PERCENT, Kind.DECIMAL):
-        return _number(value, 1, language)
+        return formatted(lambda value: _number(value, 1, language))
     if kind is Kind.LINK:
-        label, url = value
-        return f'<a class="nowrap" href="{escape(url)}">{escape(label)}</a>'
+        return formatted(
+            lambda value: f'<a class="nowrap" href="{_escape(value[1])}">{_escape(value[0])}</a>'
+        )
     if kind is Kind.ABBREVIATION:
-        short, long = value
-        return f'<abbr title="{escape(long)}">{escape(short)}</abbr>'
-    if kind is Kind.DATE and isinstance(value, datetime.date):
-        return f'<time class="nowrap" datetime="{value.isoformat()}">{value.isoformat()}</time>'
-    if kind is Kind.MONTH and isinstance(value, datetime.date):
-        label = escape(dateformat.format(value, "F Y"))
-        return f'<time datetime="{value.strftime("%Y-%m")}">{label}</time>'
-    return str(escape(value))
+        return formatted(
+            lambda value: f'<abbr title="{_escape(value[1])}">{_escape(value[0])}</abbr>'
+        )
+
+    def other(value: Any) -> str:
+        if kind is Kind.DATE and isinstance(value, datetime.date):
+            iso = value.isoformat()
+            return f'<time class="nowrap" datetime="{iso}">{iso}</time>'
+        if kind is Kind.MONTH and isinstance(value, datetime.date):
+            label = _escape(dateformat.format(value, "F Y"))
+            return f'<time datetime="{value.strftime("%Y-%m")}">{label}</time>'
+        return _escape(value)
+
+    return formatted(other)
 
 
-def _cell_tags(columns: Sequence[Column]) -> list[tuple[str, str]]:
-    """Each column's opening and closing tag: the first cell heads the row. Each names its
-    column (data-label), which the stacked cards of a narrow screen show beside the value."""
-    tags = []
+def _cell_writers(columns: Sequence[Column], words: _Words) -> list[Callable[[Any], str]]:
+    """For each column, a function writing a whole cell: its opening tag (the first cell heads
+    the row; each names its column in data-label, which the stacked cards of a narrow screen
+    show beside the value), the content, the closing tag."""
+    writers = []
     for index, column in enumerate(columns):
         tag = "th" if index == 0 else "td"
-        attributes = f' data-label="{escape(column.label)}"'
+        attributes = f' data-label="{_escape(column.label)}"'
         attributes += ' scope="row"' if index == 0 else ""
         if column.is_numeric:
             attributes += ' class="number"'
-        tags.append((f"<{tag}{attributes}>", f"</{tag}>"))
-    return tags
-
-
-def _row_html(
-    row: Sequence[Any], columns: Sequence[Column], tags: list[tuple[str, str]], words: _Words
-) -> str:
-    return "".join(
-        f"{opening}{report_cell_html(value, column, words)}{closing}"
-        for value, column, (opening, closing) in zip(row, columns, tags, strict=True)
-    )
+        opening, closing, content = (
+            f"<{tag}{attributes}>",
+            f"</{tag}>",
+            _cell_formatter(column, words),
+        )
+        writers.append(
+            lambda value, o=opening, c=closing, w=content: f"{o}{w(value)}{c}"  # type: ignore[misc]
+        )
+    return writers
 
 
 @register.simple_tag
@@ -107,8 +131,13 @@ def report_rows(table: ReportTable) -> SafeString:
     """Every row of ``table``'s body, or the line saying it is empty."""
     if not table.rows:
         return mark_safe(  # noqa: S308 - translated text, escaped
-            f'<tr><td colspan="{len(table.columns)}">{escape(_("Nothing to show."))}</td></tr>'
+            f'<tr><td colspan="{len(table.columns)}">{_escape(_("Nothing to show."))}</td></tr>'
         )
-    tags, words = _cell_tags(table.columns), _Words()
-    html = "\n".join(f"<tr>{_row_html(row, table.columns, tags, words)}</tr>" for row in table.rows)
-    return mark_safe(html)  # noqa: S308 - every value above is escaped or formatted here
+    writers = _cell_writers(table.columns, _Words())
+    html_rows = "\n".join(
+        "<tr>"
+        + "".join([write(value) for write, value in zip(writers, row, strict=True)])
+        + "</tr>"
+        for row in table.rows
+    )
+    return mark_safe(html_rows)  # noqa: S308 - every value above is escaped or formatted here
