@@ -39,7 +39,7 @@ class QuickSelect(forms.Select):
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
         selected = set(self.format_value(value))
-        lines = [format_html('<select name="{}"{}>', name, _attributes(final_attrs))]
+        lines: list[str] = [format_html('<select name="{}"{}>', name, _attributes(final_attrs))]
         for group, options in self._groups(self.choices):
             if group is not None:
                 lines.append(format_html('  <optgroup label="{}">', group))

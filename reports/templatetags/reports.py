@@ -26,14 +26,15 @@ register = template.Library()
 
 
 @functools.lru_cache(maxsize=16_384)
-def _number_in(language: str, kind: type, value: float, decimals: int) -> str:
-    # ``kind`` is in the key so that 1 and 1.0 (equal, same hash) are formatted each as itself.
+def _number_in(language: str, kind: str, value: float, decimals: int) -> str:
+    # ``kind`` (the type's name) is in the key so that 1 and 1.0 (equal, same hash) are each
+    # formatted as themselves.
     with translation.override(language):
         return formats.number_format(value, decimals, use_l10n=True, force_grouping=True)
 
 
 def _number(value: float, decimals: int = 0, language: str | None = None) -> str:
-    return _number_in(language or translation.get_language(), type(value), value, decimals)
+    return _number_in(language or translation.get_language(), type(value).__name__, value, decimals)
 
 
 class _Words:
@@ -104,11 +105,15 @@ def _cell_formatter(column: Column, words: _Words) -> Callable[[Any], str]:
     return formatted(other)
 
 
+def _enclosed(opening: str, content: Callable[[Any], str], closing: str) -> Callable[[Any], str]:
+    return lambda value: f"{opening}{content(value)}{closing}"
+
+
 def _cell_writers(columns: Sequence[Column], words: _Words) -> list[Callable[[Any], str]]:
     """For each column, a function writing a whole cell: its opening tag (the first cell heads
     the row; each names its column in data-label, which the stacked cards of a narrow screen
     show beside the value), the content, the closing tag."""
-    writers = []
+    writers: list[Callable[[Any], str]] = []
     for index, column in enumerate(columns):
         tag = "th" if index == 0 else "td"
         attributes = f' data-label="{_escape(column.label)}"'
@@ -120,9 +125,7 @@ def _cell_writers(columns: Sequence[Column], words: _Words) -> list[Callable[[An
             f"</{tag}>",
             _cell_formatter(column, words),
         )
-        writers.append(
-            lambda value, o=opening, c=closing, w=content: f"{o}{w(value)}{c}"  # type: ignore[misc]
-        )
+        writers.append(_enclosed(opening, content, closing))
     return writers
 
 
