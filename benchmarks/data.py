@@ -99,9 +99,9 @@ def _model_defaults() -> Iterator[None]:
                     value = ""
                 else:
                     continue
-                name = connection.ops.quote_name(field.column)
+                name = connection.ops.quote_name(field.column or field.name)
                 cursor.execute(
-                    f"ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT %s",  # noqa: S608
+                    f"ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT %s",
                     [value],
                 )
                 changed.append((table, name))
