@@ -18,12 +18,14 @@ Usage (an empty database, migrated; it refuses a database whose name does not st
         .venv/bin/python -m benchmarks.reports --generate
 """
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from agencies.models import Agency
 
@@ -70,6 +72,47 @@ def _execute(sql: str, params: dict[str, Any] | None = None) -> int:
         return count
 
 
+def _generated_models() -> list[type[models.Model]]:
+    """The models whose tables the generator fills with hand-written INSERTs."""
+    from agencies.models import Membership, User
+    from recommendations.models import ActionItem, ProgressUpdate, Recommendation, Source, Theme
+
+    return [User, Membership, Source, Theme, Recommendation, ActionItem, ProgressUpdate]
+
+
+@contextlib.contextmanager
+def _model_defaults() -> Iterator[None]:
+    """While the tables are filled, each non-null column has its model's default in the
+    database, so an INSERT that does not name it (a column added after the generator was
+    written) gets the value Django would have written instead of failing on NOT NULL. A column
+    with neither a default nor ``blank`` stays without one, and the INSERT fails naming it."""
+    changed: list[tuple[str, str]] = []
+    with connection.cursor() as cursor:
+        for model in _generated_models():
+            table = model._meta.db_table
+            for field in model._meta.concrete_fields:
+                if field.primary_key or field.null or field.db_default is not models.NOT_PROVIDED:
+                    continue
+                if field.has_default():
+                    value = field.get_db_prep_save(field.get_default(), connection)
+                elif field.blank and isinstance(field, models.CharField | models.TextField):
+                    value = ""
+                else:
+                    continue
+                name = connection.ops.quote_name(field.column or field.name)
+                cursor.execute(
+                    f"ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT %s",
+                    [value],
+                )
+                changed.append((table, name))
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for table, name in changed:
+                cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {name} DROP DEFAULT")
+
+
 def _check_database(force: bool) -> None:
     if connection.vendor != "postgresql":
         raise SystemExit(
@@ -96,7 +139,9 @@ def benchmark_data_generate(
             _execute(sql, params)
         timings[name] = time.perf_counter() - started
 
-    with transaction.atomic():
+    # The defaults are set and dropped outside the filling transaction: PostgreSQL refuses to
+    # ALTER a table with deferred foreign-key checks pending.
+    with _model_defaults(), transaction.atomic():
         _execute(f"TRUNCATE {', '.join(_TABLES)} RESTART IDENTITY CASCADE")
         # random() below is repeatable from this seed, so two runs build the same data.
         _execute("SELECT setseed(%(seed)s)", {"seed": seed})
@@ -191,7 +236,7 @@ def benchmark_data_generate(
             INSERT INTO recommendations_actionitem (recommendation_id, sequence, title_en,
                 title_fr, description_en, description_fr, owner_agency_id, assignee_id, status,
                 percent_complete, due_date, original_due_date, version, last_progress_at,
-                completed_at, created_at, updated_at, latest_assessment_rating)
+                completed_at, created_at, updated_at)
             SELECT
                 1 + ((g - 1) %% %(recommendations)s),
                 1 + (g - 1) / %(recommendations)s,
@@ -211,8 +256,7 @@ def benchmark_data_generate(
                 last_progress_at,
                 CASE WHEN status = 'completed' THEN last_progress_at END,
                 created_at,
-                last_progress_at,
-                ''
+                last_progress_at
             FROM (
                 SELECT g, owner, r_assignee, r_percent, r_slip, status, created_at,
                     (created_at + interval '30 days' + r_due * interval '480 days')::date AS due_date,

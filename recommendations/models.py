@@ -198,14 +198,28 @@ def open_condition() -> Q:
     return Q(status__in=OPEN_STATUSES)
 
 
-def overdue_condition(today: datetime.date | None = None) -> Q:
-    """Being worked on and past its due date (not while awaiting verification)."""
-    return Q(status__in=WORKING_STATUSES) & Q(due_date__lt=today or timezone.localdate())
+def overdue_condition(
+    today: datetime.date | None = None, *, status: str = "status", due_date: str = "due_date"
+) -> Q:
+    """Being worked on and past its due date (not while awaiting verification). The column
+    names may be those of an annotation: the report's past moments (``reports.as_of``) ask it
+    of an item's values at that moment."""
+    return Q(**{f"{status}__in": WORKING_STATUSES}) & Q(
+        **{f"{due_date}__lt": today or timezone.localdate()}
+    )
 
 
-def stale_condition(now: datetime.datetime | None = None) -> Q:
-    """Being worked on with no progress update for ``REMINDER_STALE_DAYS``."""
-    return Q(status__in=WORKING_STATUSES) & Q(last_progress_at__lt=stale_cutoff(now))
+def stale_condition(
+    now: datetime.datetime | None = None,
+    *,
+    status: str = "status",
+    last_progress_at: str = "last_progress_at",
+) -> Q:
+    """Being worked on with no progress update for ``REMINDER_STALE_DAYS`` (column names as
+    ``overdue_condition``)."""
+    return Q(**{f"{status}__in": WORKING_STATUSES}) & Q(
+        **{f"{last_progress_at}__lt": stale_cutoff(now)}
+    )
 
 
 # Assessment ratings that contradict an agency reporting work in progress.

@@ -169,12 +169,38 @@ def _median_seconds(decided: "QuerySet[Submission, Any]", count: int) -> float |
     return sum(values) / len(values) if values and count else None
 
 
+def waiting_longest(
+    submissions: "QuerySet[Submission, Any]", *, today: datetime.date, limit: int | None
+) -> list[WaitingSubmission]:
+    """The first ``limit`` (None: every one) submissions waiting for a verifier, oldest first."""
+    rows = (
+        submissions.filter(decision=SubmissionDecision.PENDING)
+        .select_related(
+            "action_item__recommendation", "action_item__owner_agency", "action_item__assignee"
+        )
+        .order_by("submitted_at", "pk")[:limit]
+    )
+    return [
+        WaitingSubmission(
+            item=row.action_item,
+            submitted_at=row.submitted_at,
+            days_waiting=(today - timezone.localtime(row.submitted_at).date()).days,
+        )
+        for row in rows
+    ]
+
+
+def report_submissions(items: "QuerySet[ActionItem, Any]") -> "QuerySet[Submission, Any]":
+    """The submissions of the report's ``items``."""
+    return Submission.objects.filter(action_item__in=items.order_by().values("pk"))
+
+
 def accountability_figures(
     *, items: "QuerySet[ActionItem, Any]", today: datetime.date, list_limit: int | None
 ) -> AccountabilityFigures:
     """The accountability figures of the report's ``items`` (``reports.selectors.report_items``)."""
     item_ids = items.order_by().values("pk")
-    submissions = Submission.objects.filter(action_item__in=item_ids)
+    submissions = report_submissions(items)
     submission_counts = submissions.aggregate(
         decided=Count(
             "pk", filter=~Q(decision=SubmissionDecision.PENDING) & Q(decided_at__isnull=False)
@@ -185,21 +211,7 @@ def accountability_figures(
         decided_at__isnull=False
     )
     median_seconds = _median_seconds(decided, submission_counts["decided"])
-    waiting_rows = list(
-        submissions.filter(decision=SubmissionDecision.PENDING)
-        .select_related(
-            "action_item__recommendation", "action_item__owner_agency", "action_item__assignee"
-        )
-        .order_by("submitted_at", "pk")[:list_limit]
-    )
-    waiting = [
-        WaitingSubmission(
-            item=row.action_item,
-            submitted_at=row.submitted_at,
-            days_waiting=(today - timezone.localtime(row.submitted_at).date()).days,
-        )
-        for row in waiting_rows
-    ]
+    waiting = waiting_longest(submissions, today=today, limit=list_limit)
 
     granted_days = DateDays(F("proposed_due_date"), F("current_due_date"))
     by_agency: dict[int, dict[str, Any]] = {}

@@ -40,7 +40,7 @@ def accountability_attention(summary: "ReportSummary") -> list["AttentionRow"]:
 
 
 def accountability_tables(summary: "ReportSummary") -> list["ReportTable"]:
-    from .tables import Column, Kind, ReportTable, _item_columns, _ItemCells
+    from .tables import Column, ItemCells, Kind, ReportTable, item_columns
 
     figures: AccountabilityFigures | None = summary.accountability
     if figures is None:
@@ -112,13 +112,13 @@ def accountability_tables(summary: "ReportSummary") -> list["ReportTable"]:
             for row in figures.by_agency
         ],
     )
-    item_cells = _ItemCells()
+    item_cells = ItemCells()
     waiting = ReportTable(
         key="waiting_longest",
         title=_("Submissions waiting longest for verification"),
         sheet_name=_("Waiting for verification"),
         columns=[
-            *_item_columns(),
+            *item_columns(),
             Column(_("Submitted"), Kind.DATE),
             Column(_("Days waiting"), Kind.COUNT),
         ],

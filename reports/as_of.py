@@ -43,11 +43,11 @@ from django.utils import timezone
 
 from recommendations.models import (
     OPEN_STATUSES,
-    WORKING_STATUSES,
     ActionItem,
     DaysBetween,
     ProgressUpdate,
-    stale_cutoff,
+    overdue_condition,
+    stale_condition,
 )
 
 from .selectors import (
@@ -121,14 +121,16 @@ def items_as_of(
         )
     )
     open_at = Q(status_at__in=OPEN_STATUSES)
-    # Overdue and stale apply to work in the agency's hands, not to an item awaiting
-    # verification (models.overdue_condition, stale_condition).
-    working_at = Q(status_at__in=WORKING_STATUSES)
+    # Overdue and stale as the present's figures say them (one definition), of the values then.
     return items.annotate(
         open_at=ExpressionWrapper(open_at, output_field=BooleanField()),
-        overdue_at=ExpressionWrapper(working_at & Q(due_at__lt=today), output_field=BooleanField()),
+        overdue_at=ExpressionWrapper(
+            overdue_condition(today, status="status_at", due_date="due_at"),
+            output_field=BooleanField(),
+        ),
         stale_at=ExpressionWrapper(
-            working_at & Q(progress_at__lt=stale_cutoff(at)), output_field=BooleanField()
+            stale_condition(at, status="status_at", last_progress_at="progress_at"),
+            output_field=BooleanField(),
         ),
         slip_at=DaysBetween("due_at", "original_due_date"),
     )

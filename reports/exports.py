@@ -10,7 +10,7 @@ one XLSX writer (``imports.xlsx``), which the item exports use too.
 import csv
 import datetime
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
@@ -62,10 +62,25 @@ class _Line:
         return value
 
 
-def report_csv_lines(document: ReportDocument) -> Iterator[str]:
+def csv_rows(table: ReportTable, rows: Iterable[list[Any]] | None = None) -> Iterator[str]:
+    """The CSV lines of ``rows`` (``table``'s own by default), as ``table``'s export writes them."""
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    kinds = _csv_kinds(table.columns)
+    for row in table.export_rows(rows):
+        yield writer.writerow(
+            [_csv_value(value, kind) for value, kind in zip(row, kinds, strict=True)]
+        )
+
+
+def report_csv_lines(
+    document: ReportDocument, *, written_rows: Mapping[str, str] | None = None
+) -> Iterator[str]:
     """One file, the tables one after the other: a title line, a note line if any, the header,
     the rows, then a blank line. It starts with the report's title and what it covers. Written
-    a line at a time (``StreamingHttpResponse``): no copy of the file is built in memory."""
+    a line at a time (``StreamingHttpResponse``): no copy of the file is built in memory.
+
+    ``written_rows``: tables whose rows are already written as CSV (by table key), in place of
+    the document's own (the complete item lists of ``reports.complete_lists``)."""
     # The byte-order mark lets spreadsheet programs read the accents of French text.
     yield "\ufeff"
     writer = csv.writer(_Line(), lineterminator="\r\n")
@@ -78,11 +93,10 @@ def report_csv_lines(document: ReportDocument) -> Iterator[str]:
         if table.note:
             yield writer.writerow([cell_safe(table.note)])
         yield writer.writerow(row_safe(table.export_header()))
-        kinds = _csv_kinds(table.columns)
-        for row in table.export_rows():
-            yield writer.writerow(
-                [_csv_value(value, kind) for value, kind in zip(row, kinds, strict=True)]
-            )
+        if written_rows is not None and table.key in written_rows:
+            yield written_rows[table.key]
+        else:
+            yield from csv_rows(table)
 
 
 def report_csv(document: ReportDocument) -> str:

@@ -5,7 +5,7 @@ Values are rounded here (percentages and means to one decimal), once, for every 
 """
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -67,9 +67,9 @@ class ReportTable:
     def export_header(self) -> list[str]:
         return [label for column in self.columns for label in column.export_labels()]
 
-    def export_rows(self) -> Iterator[list[Any]]:
-        """Rows as the exports write them: pairs split into two cells."""
-        for row in self.rows:
+    def export_rows(self, rows: Iterable[list[Any]] | None = None) -> Iterator[list[Any]]:
+        """Rows (the table's own by default) as the exports write them: pairs split in two."""
+        for row in self.rows if rows is None else rows:
             cells: list[Any] = []
             for column, value in zip(self.columns, row, strict=True):
                 if column.kind in (Kind.ABBREVIATION, Kind.COUNT_SHARE):
@@ -169,7 +169,7 @@ def _band_label(band: SlippageBand) -> str:
     }
 
 
-class _ItemCells:
+class ItemCells:
     """The cells of the item lists, with what every row shares computed once per document: the
     item address's prefix (one ``reverse()``, not one per row), the status labels and "Nobody"
     (one translation each, not one per row). The exports list every overdue, stale and slipped
@@ -199,7 +199,7 @@ class _ItemCells:
         ]
 
 
-def _item_columns() -> list[Column]:
+def item_columns() -> list[Column]:
     return [
         Column(_("Reference"), Kind.LINK),
         Column(_("Action item")),
@@ -219,7 +219,7 @@ def _count_columns(label: str) -> list[Column]:
 def _follow_up_columns(date_label: str, days_label: str) -> list[Column]:
     """An item to chase: who has it, where it stands, the date that matters and how long ago."""
     return [
-        *_item_columns(),
+        *item_columns(),
         Column(_("Assignee")),
         Column(_("Status")),
         Column(date_label, Kind.DATE),
@@ -299,14 +299,46 @@ def needs_attention(summary: ReportSummary, *, my_work_query: str | None) -> lis
     return rows + accountability_attention(summary)
 
 
+# The item lists of the report: the page shows their first rows, the exports every row.
+ITEM_LISTS = ("most_slipped", "overdue", "stale")
+
+
+def list_rows(
+    key: str, items: Iterable[ActionItem], cells: "ItemCells", today: datetime.date
+) -> list[list[Any]]:
+    """The rows of the item list ``key`` (one of ITEM_LISTS) for ``items``."""
+    if key == "most_slipped":
+        return [
+            [
+                *cells.item(item),
+                cells.status_labels.get(item.status, item.status),
+                item.original_due_date,
+                item.due_date,
+                (item.due_date - item.original_due_date).days,
+            ]
+            for item in items
+        ]
+    if key == "overdue":
+        return [cells.follow_up(item, item.due_date, today) for item in items]
+    return [
+        cells.follow_up(item, timezone.localdate(item.last_progress_at), today) for item in items
+    ]
+
+
 def report_document(
-    summary: ReportSummary, *, applied_filters: list[tuple[str, str]]
+    summary: ReportSummary,
+    *,
+    applied_filters: list[tuple[str, str]],
+    complete_lists: bool = False,
 ) -> ReportDocument:
-    """The report's tables in page order, with headers in the active language."""
+    """The report's tables in page order, with headers in the active language.
+
+    ``complete_lists``: the item lists' notes say how many there are in all, whatever the
+    summary holds (the CSV export writes every row of them from ``reports.complete_lists``)."""
     from .accountability_tables import accountability_tables
 
     today = summary.today
-    cells = _ItemCells()
+    cells = ItemCells()
     totals = summary.totals
     scope = report_scope_text(summary)
     if summary.history_start and summary.history_end:
@@ -437,26 +469,17 @@ def report_document(
         title=_("Most slipped items"),
         sheet_name=_("Most slipped"),
         columns=[
-            *_item_columns(),
+            *item_columns(),
             Column(_("Status")),
             Column(_("First planned due date"), Kind.DATE),
             Column(_("Due date"), Kind.DATE),
             Column(_("Slippage (days)"), Kind.COUNT),
         ],
-        rows=[
-            [
-                *cells.item(item),
-                cells.status_labels.get(item.status, item.status),
-                item.original_due_date,
-                item.due_date,
-                (item.due_date - item.original_due_date).days,
-            ]
-            for item in summary.most_slipped.items
-        ],
+        rows=list_rows("most_slipped", summary.most_slipped.items, cells, today),
         note=(
             _("The %(shown)d most slipped of %(total)d slipped items.")
             % {"shown": len(summary.most_slipped.items), "total": summary.most_slipped.total}
-            if summary.most_slipped.is_truncated
+            if summary.most_slipped.is_truncated and not complete_lists
             else ngettext("%(count)d slipped item.", "%(count)d slipped items.", totals.slipped)
             % {"count": totals.slipped}
         ),
@@ -466,9 +489,9 @@ def report_document(
         title=_("Overdue items"),
         sheet_name=_("Overdue"),
         columns=_follow_up_columns(_("Due date"), _("Days overdue")),
-        rows=[cells.follow_up(item, item.due_date, today) for item in summary.overdue.items],
+        rows=list_rows("overdue", summary.overdue.items, cells, today),
         note=_list_note(
-            len(summary.overdue.items),
+            summary.overdue.total if complete_lists else len(summary.overdue.items),
             summary.overdue.total,
             ngettext("%(count)d overdue item.", "%(count)d overdue items.", summary.overdue.total)
             % {"count": summary.overdue.total},
@@ -479,12 +502,9 @@ def report_document(
         title=_("Stale items"),
         sheet_name=_("Stale"),
         columns=_follow_up_columns(_("Last progress"), _("Days without progress")),
-        rows=[
-            cells.follow_up(item, timezone.localdate(item.last_progress_at), today)
-            for item in summary.stale.items
-        ],
+        rows=list_rows("stale", summary.stale.items, cells, today),
         note=_list_note(
-            len(summary.stale.items),
+            summary.stale.total if complete_lists else len(summary.stale.items),
             summary.stale.total,
             ngettext("%(count)d stale item.", "%(count)d stale items.", summary.stale.total)
             % {"count": summary.stale.total},

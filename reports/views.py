@@ -24,6 +24,7 @@ from reports import policies
 
 from . import exports
 from .charts import report_charts
+from .complete_lists import report_export_document
 from .forms import ReportFilterForm
 from .selectors import (
     CHANGE_PERIODS,
@@ -56,10 +57,15 @@ class ReportRequest:
         )
 
 
-def _report_request(request: HttpRequest, *, list_limit: int | None = LIST_LIMIT) -> ReportRequest:
+def _report_form(request: HttpRequest) -> ReportFilterForm:
+    """The report's filters from the address, for someone who may read reports."""
     if not policies.can_view_reports(request.user):
         raise PermissionDenied(_("Only members of an agency may read progress reports."))
-    form = ReportFilterForm(request.GET)
+    return ReportFilterForm(request.GET)
+
+
+def _report_request(request: HttpRequest, *, list_limit: int | None = LIST_LIMIT) -> ReportRequest:
+    form = _report_form(request)
     if not form.is_valid():
         return ReportRequest(form=form, summary=None, document=None)
     summary = report_summary(
@@ -149,7 +155,12 @@ def _export(
     report = _report_request(request, list_limit=None)
     if report.document is None:
         return _bad_filters(report)
-    content = stream(report.document)
+    return _download(stream(report.document), content_type=content_type, extension=extension)
+
+
+def _download(
+    content: Iterator[str] | IO[bytes], *, content_type: str, extension: str
+) -> HttpResponseBase:
     filename = f"progress-report-{timezone.localdate().isoformat()}.{extension}"
     response: StreamingHttpResponse
     if isinstance(content, Iterator):
@@ -163,8 +174,17 @@ def _export(
 @login_required
 @require_GET
 def report_export_csv(request: HttpRequest) -> HttpResponseBase:
-    return _export(
-        request, exports.report_csv_lines, content_type="text/csv; charset=utf-8", extension="csv"
+    # The page's cached figures, and the complete lists from their own cache (complete_lists).
+    form = _report_form(request)
+    if not form.is_valid():
+        return _bad_filters(ReportRequest(form=form, summary=None, document=None))
+    document, written_rows = report_export_document(
+        user=request.user, filters=form.report_filters(), applied_filters=form.applied_filters()
+    )
+    return _download(
+        exports.report_csv_lines(document, written_rows=written_rows),
+        content_type="text/csv; charset=utf-8",
+        extension="csv",
     )
 
 

@@ -5,6 +5,7 @@ current status, and the version counts the changes after creation."""
 import itertools
 
 import pytest
+from django.db import connection
 
 from benchmarks.data import Scale, benchmark_data_generate
 from recommendations.models import ActionItem, ProgressUpdate, creation_condition
@@ -30,3 +31,21 @@ def test_generated_timelines_start_with_the_creation_and_form_a_chain() -> None:
             item.percent_complete,
         )
         assert item.version == len(entries)
+
+
+def test_columns_the_inserts_do_not_name_get_the_model_default_and_none_is_left_behind() -> None:
+    scale = Scale(agencies=8, users=40, themes=2, recommendations=3, items=10, updates_per_item=2)
+    benchmark_data_generate(scale=scale, force=True)
+    # Not named by the generator's INSERT: the model's default, as Django would have written.
+    field = ActionItem._meta.get_field("latest_assessment_rating")
+    assert set(ActionItem.objects.values_list("latest_assessment_rating", flat=True)) == {
+        field.get_default()
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_name = ANY(%s) AND column_default IS NOT NULL "
+            "AND column_default NOT LIKE 'nextval%%'",
+            [["recommendations_actionitem", "recommendations_progressupdate", "agencies_user"]],
+        )
+        assert cursor.fetchall() == []

@@ -11,8 +11,9 @@ from pytest_django import DjangoAssertNumQueries
 
 from agencies.models import Agency, User
 from recommendations.models import ActionItem, Status
-from reports.selectors import ReportFilters, report_summary
-from tests.factories import ActionItemFactory, complete_through_verification
+from recommendations.services import action_item_change
+from reports.selectors import ReportFilters, report_changes, report_summary
+from tests.factories import ActionItemFactory, RecommendationFactory, complete_through_verification
 
 from .datasets import dataset_create
 
@@ -124,3 +125,80 @@ def test_reports_of_other_filters_or_languages_are_not_shared(
     french = client.get("/reports/").content.decode()
     assert "Completed" in english
     assert "Terminé" in french
+
+
+def _changes(user: object, days: int = 7) -> tuple[int, int, int]:
+    changes = report_changes(user=user, filters=ReportFilters(), days=days)
+    return (changes.notes, changes.newly_blocked, changes.newly_overdue)
+
+
+def test_what_changed_is_cached_and_a_write_changes_it_at_once(
+    coordinator: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    with time_machine.travel(NOON, tick=False):
+        item = ActionItemFactory.create(status=Status.IN_PROGRESS, percent_complete=10)
+        assert _changes(coordinator) == (0, 0, 0)
+        # Read again: the data version, then the cache (the roles are known by then).
+        with django_assert_num_queries(1):
+            assert _changes(coordinator) == (0, 0, 0)
+
+        action_item_change(
+            item=item,
+            actor=coordinator,
+            expected_version=item.version,
+            status=Status.BLOCKED,
+            note="Waiting for the regulation",
+        )
+
+        assert _changes(coordinator) == (1, 1, 0)
+        assert _changes(coordinator, days=30) == (1, 1, 0)
+
+
+def test_a_new_day_changes_what_changed_at_once(coordinator: User) -> None:
+    today = NOON.astimezone(LOCAL).date()
+    with time_machine.travel(NOON, tick=False) as traveller:
+        item = ActionItemFactory.create(status=Status.IN_PROGRESS, due_date=today)
+        action_item_change(
+            item=item, actor=coordinator, expected_version=item.version, note="First news"
+        )
+        assert _changes(coordinator) == (1, 0, 0)  # due today: not overdue yet
+
+        traveller.move_to(NOON + datetime.timedelta(days=1))
+        assert _changes(coordinator) == (1, 0, 1)  # overdue since midnight
+
+        # Eight days later the note and the due date have left the last 7 days, not the last 30.
+        traveller.move_to(NOON + datetime.timedelta(days=8))
+        assert _changes(coordinator) == (0, 0, 0)
+        assert _changes(coordinator, days=30) == (1, 0, 1)
+
+
+def test_what_changed_is_not_shared_between_scopes(coordinator: User) -> None:
+    with time_machine.travel(NOON, tick=False):
+        data = dataset_create(seed=74, items=30, agencies=3)
+        item = data.items[0]
+        item.refresh_from_db()
+        action_item_change(item=item, actor=coordinator, expected_version=item.version, note="News")
+        everyone = report_changes(user=coordinator, filters=ReportFilters(), days=7)
+        other = next(a for a in data.agencies if a.pk != item.owner_agency_id)
+        elsewhere = report_changes(user=coordinator, filters=ReportFilters(agency=other), days=7)
+    assert everyone.notes == 1
+    assert elsewhere.notes == 0
+
+
+def test_the_filter_options_are_cached_and_a_write_changes_them_at_once(
+    client: Client, coordinator: User
+) -> None:
+    item = ActionItemFactory.create()
+    client.force_login(coordinator)
+    first = client.get("/reports/").content.decode()
+    assert f'<option value="{item.recommendation.code}">' in first
+
+    added = RecommendationFactory.create(code="R-99")
+    renamed = Agency.objects.get(pk=item.owner_agency_id)
+    renamed.name_en = "Renamed Agency"
+    renamed.save()
+
+    page = client.get("/reports/").content.decode()
+    assert f'<option value="{added.code}">' in page
+    assert "Renamed Agency</option>" in page
+    assert client.get("/reports/?recommendation=R-99").status_code == 200
