@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from pytest_django import Settings as DjangoSettings
 
 from agencies.models import Agency, Membership, User
@@ -30,8 +31,18 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Each test starts with an empty cache: the database is rolled back after every test, data
-    version included, so an entry cached by one test could otherwise answer the next."""
+    version included, so an entry cached by one test could otherwise answer the next; and a
+    sign-in cool-off or a throttle count left by one test never refuses another's requests."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """Each test ends in the site's default language: a request by a French-speaking person
+    (the middleware activates their language for the thread) or a command that activates one
+    would otherwise leave later tests in the same thread speaking it."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -40,15 +51,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL=postgres://..."))
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """Each test starts with an empty (local) cache: a sign-in cool-off or a throttle count left
-    by one test never refuses another's requests."""
-    from django.core.cache import cache
-
-    cache.clear()
 
 
 def require_server(name: str, reachable: bool, how: str) -> None:
