@@ -54,6 +54,7 @@ from recommendations.models import (
     creation_condition,
     open_condition,
     progress_average,
+    redate_condition,
     stale_cutoff,
 )
 from reports import policies
@@ -1055,11 +1056,7 @@ def _report_changes(
         completed=distinct_items(
             Q(status_after=Status.COMPLETED) & ~Q(status_before=Status.COMPLETED)
         ),
-        redated=distinct_items(
-            Q(due_date_before__isnull=False)
-            & Q(due_date_after__isnull=False)
-            & ~Q(due_date_before=F("due_date_after"))
-        ),
+        redated=distinct_items(redate_condition()),
         newly_blocked=distinct_items(
             Q(status_after=Status.BLOCKED) & ~Q(status_before=Status.BLOCKED)
         ),
