@@ -57,7 +57,9 @@ OPTIONAL_KINDS = (
 # Kinds that follow another kind's choice instead of having their own: the notice that overdue
 # reminders are paused is part of the overdue reminders, so whoever turned those off (or
 # unsubscribed from them) does not get it either.
-FOLLOWS_PREFERENCE_OF = {NotificationKind.OVERDUE_PAUSED: NotificationKind.OVERDUE}
+FOLLOWS_PREFERENCE_OF: dict[str, str] = {
+    NotificationKind.OVERDUE_PAUSED.value: NotificationKind.OVERDUE.value
+}
 
 
 def preference_kind(kind: str) -> str:
