@@ -61,8 +61,9 @@ def fresh(item: ActionItem) -> ActionItem:
     return ActionItem.objects.select_related("recommendation", "owner_agency").get(pk=item.pk)
 
 
-def submitted(roles: RoleMatrix) -> Submission:
-    item = fresh(roles.item)
+def submitted(roles: RoleMatrix, item: ActionItem | None = None) -> Submission:
+    """``item`` (the role matrix's by default) submitted by its staff, with a PDF."""
+    item = fresh(item or roles.item)
     return services.submission_create(
         item=item,
         actor=roles.staff,
@@ -71,6 +72,24 @@ def submitted(roles: RoleMatrix) -> Submission:
         files=[pdf()],
         notify=False,
     )
+
+
+def extension_requested(roles: RoleMatrix) -> ExtensionRequest:
+    item = fresh(roles.item)
+    return services.extension_request_create(
+        item=item,
+        actor=roles.manager,
+        proposed_due_date=item.due_date + datetime.timedelta(days=30),
+        reason="Late data.",
+        notify=False,
+    )
+
+
+def another_coordinator(roles: RoleMatrix, user_model: type[User]) -> User:
+    """A second coordinator: one who did not decide first."""
+    other = user_model.objects.create(username="coordinator2", email="c2@example.ca")
+    other.memberships.create(agency=roles.coordinator.memberships.get().agency, role="coordinator")
+    return other
 
 
 def written(item: ActionItem) -> tuple[int, int, int, int, int]:
@@ -223,14 +242,7 @@ def test_a_proposed_date_not_after_the_due_date_is_refused_beside_it_with_the_re
 def test_a_rejection_without_a_reason_is_refused_beside_the_reason(
     client: Client, roles: RoleMatrix
 ) -> None:
-    item = fresh(roles.item)
-    request = services.extension_request_create(
-        item=item,
-        actor=roles.manager,
-        proposed_due_date=item.due_date + datetime.timedelta(days=30),
-        reason="Late data.",
-        notify=False,
-    )
+    request = extension_requested(roles)
     client.force_login(roles.coordinator)
     response = client.post(
         f"/extensions/{request.pk}/decide/", {"decide-decision": "reject", "decide-reason": "  "}
@@ -304,9 +316,7 @@ def test_a_verification_someone_else_made_first_is_explained_at_the_top_of_the_p
         decision=services.ACCEPT,
         notify=False,
     )
-    other = django_user_model.objects.create(username="coordinator2", email="c2@example.ca")
-    other.memberships.create(agency=roles.coordinator.memberships.get().agency, role="coordinator")
-    client.force_login(other)
+    client.force_login(another_coordinator(roles, django_user_model))
     response = client.post(
         f"/items/{roles.item.pk}/verify/",
         {"verify-version": version, "verify-decision": "return", "verify-reason": "Missing."},
@@ -324,20 +334,11 @@ def test_a_verification_someone_else_made_first_is_explained_at_the_top_of_the_p
 def test_an_extension_decided_by_someone_else_first_is_409_at_the_top_of_the_panel(
     client: Client, roles: RoleMatrix, django_user_model: type[User]
 ) -> None:
-    item = fresh(roles.item)
-    request = services.extension_request_create(
-        item=item,
-        actor=roles.manager,
-        proposed_due_date=item.due_date + datetime.timedelta(days=30),
-        reason="Late data.",
-        notify=False,
-    )
+    request = extension_requested(roles)
     services.extension_request_decide(
         request=request, actor=roles.coordinator, decision="approve", reason="Fine.", notify=False
     )
-    other = django_user_model.objects.create(username="coordinator2", email="c2@example.ca")
-    other.memberships.create(agency=roles.coordinator.memberships.get().agency, role="coordinator")
-    client.force_login(other)
+    client.force_login(another_coordinator(roles, django_user_model))
     response = client.post(
         f"/extensions/{request.pk}/decide/",
         {"decide-decision": "reject", "decide-reason": "Too late."},

@@ -95,6 +95,18 @@ def request_extension(item: ActionItem, who: User, day: str, days: int = 30) -> 
     )
 
 
+def return_submission(item: ActionItem, who: User, day: str | None = None) -> Submission:
+    return accountability.verification_decide(
+        item=fresh(item),
+        actor=who,
+        expected_version=fresh(item).version,
+        decision=accountability.RETURN,
+        reason="The annex is missing.",
+        at=at(day, 9) if day else None,
+        notify=False,
+    )
+
+
 def paused_notices(item: ActionItem) -> list[tuple[int, str]]:
     return sorted(
         Notification.objects.filter(action_item=item, kind=PAUSED).values_list(
@@ -170,15 +182,7 @@ def test_a_new_pause_after_a_return_or_a_rejection_gets_a_new_notice(world: Worl
     item = world.item(due="2026-04-01", assignee=world.alice)
     submission = submit(item, world.alice, "2026-03-30")
     scan_on("2026-04-02")
-    accountability.verification_decide(
-        item=fresh(item),
-        actor=world.coordinator,
-        expected_version=fresh(item).version,
-        decision=accountability.RETURN,
-        reason="The annex is missing.",
-        at=at("2026-04-03", 9),
-        notify=False,
-    )
+    return_submission(item, world.coordinator, "2026-04-03")
     scan_on("2026-04-03")  # returned: the overdue reminders resume
     assert "overdue" in _kinds_for(item)
     first_request = request_extension(item, world.alice, "2026-04-04")

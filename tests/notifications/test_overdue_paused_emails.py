@@ -3,8 +3,6 @@ the recipient's language, text and HTML, saying since when the item is overdue, 
 are paused and what resumes them; dropped if the pause ended before it went out; and the weekly
 digest shows a paused overdue item as paused."""
 
-import datetime
-
 import time_machine
 from django.test import Client
 
@@ -15,13 +13,15 @@ from recommendations.accountability import services as accountability
 from recommendations.models import ActionItem
 from tests.notifications.conftest import World, at
 from tests.notifications.test_accountability_emails import html_of, received, subject_of, text_of
+from tests.notifications.test_accountability_pauses import (
+    fresh,
+    request_extension,
+    return_submission,
+    submit,
+)
 from tests.notifications.test_smtp_replies import Server, smtp  # noqa: F401 - the SMTP fixture
 
 PAUSED = NotificationKind.OVERDUE_PAUSED
-
-
-def fresh(item: ActionItem) -> ActionItem:
-    return ActionItem.objects.select_related("recommendation", "owner_agency").get(pk=item.pk)
 
 
 def french(user: User) -> User:
@@ -39,29 +39,14 @@ def scan_and_send(day: str, *recipients: User) -> None:
 def awaiting_verification(world: World, assignee: User) -> ActionItem:
     """Due on 1 April, submitted on time on 30 March, still waiting for its verifier."""
     item = world.item(due="2026-04-01", assignee=assignee)
-    accountability.submission_create(
-        item=fresh(item),
-        actor=assignee,
-        expected_version=fresh(item).version,
-        note="Done.",
-        links=["https://example.ca/report"],
-        at=at("2026-03-30", 9),
-        notify=False,
-    )
+    submit(item, assignee, "2026-03-30")
     return item
 
 
 def extension_waiting(world: World, assignee: User) -> ActionItem:
     """Due on 1 April, with a request made on 25 March to move it to 1 May."""
     item = world.item(due="2026-04-01", assignee=assignee)
-    accountability.extension_request_create(
-        item=fresh(item),
-        actor=assignee,
-        proposed_due_date=datetime.date(2026, 5, 1),
-        reason="Partners are late.",
-        at=at("2026-03-25", 9),
-        notify=False,
-    )
+    request_extension(item, assignee, "2026-03-25", days=30)
     return item
 
 
@@ -152,22 +137,8 @@ def test_a_notice_for_an_earlier_submission_is_dropped_when_another_one_now_wait
     item = awaiting_verification(world, world.alice)
     with time_machine.travel(at("2026-04-02", 8), tick=False):
         planning.reminders_scan()
-    accountability.verification_decide(
-        item=fresh(item),
-        actor=world.coordinator,
-        expected_version=fresh(item).version,
-        decision=accountability.RETURN,
-        reason="Annex missing.",
-        notify=False,
-    )
-    accountability.submission_create(
-        item=fresh(item),
-        actor=world.alice,
-        expected_version=fresh(item).version,
-        note="With the annex.",
-        links=["https://example.ca/annex"],
-        notify=False,
-    )
+    return_submission(item, world.coordinator)
+    submit(item, world.alice, "2026-04-02")
     with time_machine.travel(at("2026-04-02", 9), tick=False):
         delivery.notifications_send(recipient_ids=[world.alice.pk])
     assert smtp.accepted == []

@@ -14,6 +14,7 @@ from pytest_django.live_server_helper import LiveServer
 from recommendations.accountability.models import ExtensionRequest, Submission
 from recommendations.models import ActionItem, Status
 from tests.accountability.conftest import PDF_BYTES
+from tests.accountability.test_form_errors import submitted as submit_as_staff
 from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 from tests.ui.test_browser import axe_violations, browser, item_path, new_page, page, sign_in
@@ -201,9 +202,6 @@ def assert_error_beside(page: Page, field_id: str, message: str, problem: str) -
 def test_an_empty_return_reason_and_a_too_early_date_are_shown_beside_their_fields(
     two_pages: list[Page], roles: RoleMatrix, language: str
 ) -> None:
-    from recommendations.accountability import services
-    from tests.accountability.conftest import pdf
-
     words = REFUSED_FORM_WORDS[language]
     coordinator_page, manager_page = two_pages
     for person in (roles.coordinator, roles.manager):
@@ -212,14 +210,7 @@ def test_an_empty_return_reason_and_a_too_early_date_are_shown_beside_their_fiel
     submitted = ActionItemFactory.create(
         recommendation=roles.item.recommendation, owner_agency=roles.owner
     )
-    services.submission_create(
-        item=submitted,
-        actor=roles.staff,
-        expected_version=submitted.version,
-        note="Done.",
-        files=[pdf()],
-        notify=False,
-    )
+    submit_as_staff(roles, submitted)
 
     sign_in(coordinator_page, roles.coordinator)
     coordinator_page.goto(item_path(submitted))
