@@ -314,7 +314,7 @@ def _on_current_version(request: HttpRequest, form: forms.Form, current: ActionI
     (having read the message) is not refused as stale a second time."""
     data = request.POST.copy()
     data[form.add_prefix("version")] = str(current.version)
-    rebound = type(form)(data, request.FILES)
+    rebound = type(form)(data, request.FILES, prefix=form.prefix)
     rebound.is_valid()
     return rebound
 
@@ -395,7 +395,7 @@ def item_verify(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
         ),
         done=_("The item is verified complete.")
-        if request.POST.get("verify-decision") == services.ACCEPT
+        if request.POST.get(f"{VerificationForm.prefix}-decision") == services.ACCEPT
         else _("The submission was returned to the agency."),
     )
 
