@@ -3,6 +3,9 @@ extension requested, approved or rejected), and one email per recipient and run 
 decisions that have waited too long. Called by ``emails.emails_for_recipient`` in the recipient's
 language.
 
+The notices that overdue reminders are paused go in the reminders email; what they say of the
+pause is written here (``overdue_pause_details``), from the same records.
+
 The records are read in one query per kind for all of a recipient's notifications. A notification
 whose record was decided since (a reminder, or a "please verify" that arrives after another
 coordinator verified) builds no email: ``delivery`` then cancels the row.
@@ -241,6 +244,52 @@ def _event_email(
         context=context,
         notifications=[notification],
     )
+
+
+def overdue_pause_details(notifications: Sequence[Notification]) -> dict[int, str]:
+    """For each notice that an item's overdue reminders are paused (kind OVERDUE_PAUSED) whose
+    pause still holds (the submission or extension request its period names still pending), the
+    sentence that says why and when they resume. One query per kind of record."""
+    if not notifications:
+        return {}
+    by_prefix: dict[str, set[int]] = {"submission": set(), "extension": set()}
+    for notification in notifications:
+        prefix = notification.period.partition(":")[0]
+        record_id = record_id_of(notification.period)
+        if prefix in by_prefix and record_id is not None:
+            by_prefix[prefix].add(record_id)
+    submissions = (
+        Submission.objects.filter(decision=SubmissionDecision.PENDING).in_bulk(
+            list(by_prefix["submission"])
+        )
+        if by_prefix["submission"]
+        else {}
+    )
+    requests = (
+        ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING).in_bulk(
+            list(by_prefix["extension"])
+        )
+        if by_prefix["extension"]
+        else {}
+    )
+    details: dict[int, str] = {}
+    for notification in notifications:
+        record_id = record_id_of(notification.period) or 0
+        if notification.period.startswith("submission:"):
+            submission = submissions.get(record_id)
+            if submission is not None and submission.action_item_id == notification.action_item_id:
+                details[notification.pk] = _(
+                    "Overdue reminders are paused: the item awaits verification (submitted on "
+                    "%(date)s). They resume if the submission is returned."
+                ) % {"date": _moment(submission.submitted_at)}
+        else:
+            request = requests.get(record_id)
+            if request is not None and request.action_item_id == notification.action_item_id:
+                details[notification.pk] = _(
+                    "Overdue reminders are paused: an extension request to %(date)s awaits a "
+                    "decision. They resume if the request is rejected."
+                ) % {"date": emails._date(request.proposed_due_date)}
+    return details
 
 
 def _decider_reason(recipient: User, item: Any) -> str:

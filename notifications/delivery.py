@@ -25,11 +25,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import User
-from recommendations.models import WORKING_STATUSES
+from recommendations.models import WORKING_STATUSES, ActionItem, Status
 from tracker.queueing import enqueue_on_commit
 
 from . import emails, rules, selectors
-from .models import REMINDER_KINDS, Notification, NotificationPreference
+from .models import REMINDER_KINDS, Notification, NotificationKind, NotificationPreference
 
 logger = logging.getLogger(__name__)
 
@@ -133,12 +133,16 @@ def _claim(*, recipient_id: int, now: datetime.datetime) -> list[Notification]:
     )
 
 
-def _still_wanted(notification: Notification, preference: NotificationPreference | None) -> bool:
-    """A reminder about an item closed or submitted since, or a kind turned off since, is not
-    sent."""
+def _still_wanted(
+    notification: Notification, preference: NotificationPreference | None, today: datetime.date
+) -> bool:
+    """A reminder about an item closed or submitted since, a notice of a pause that has ended, or
+    a kind turned off since, is not sent."""
     if preference is not None and not preference.receives(notification.kind):
         return False
     item = notification.action_item
+    if notification.kind == NotificationKind.OVERDUE_PAUSED:
+        return item is not None and overdue_pause_holds(item, notification.period, today)
     # Reminders apply while the agency works on the item: not once it is closed, nor while it
     # awaits verification (the pause of ActionItemQuerySet.being_worked_on, planned before the
     # submission and sent after it).
@@ -147,6 +151,18 @@ def _still_wanted(notification: Notification, preference: NotificationPreference
         and item is not None
         and item.status not in WORKING_STATUSES
     )
+
+
+def overdue_pause_holds(item: ActionItem, period: str, today: datetime.date) -> bool:
+    """Whether the pause a notice is about still holds back the item's overdue reminders: still
+    past due, and still awaiting verification ("submission:...") or still being worked on with
+    the request waiting ("extension:..."). That the very record named is still pending is
+    checked where the records are read (``accountability_emails.overdue_pause_details``)."""
+    if item.due_date >= today:
+        return False  # re-dated since: not overdue any more
+    if period.startswith("submission:"):
+        return item.status == Status.AWAITING_VERIFICATION
+    return item.status in WORKING_STATUSES
 
 
 def _mark(ids: Sequence[int], **values: object) -> None:
@@ -210,7 +226,7 @@ def notifications_send(
                 continue
             claimed = _claim(recipient_id=recipient_id, now=now)
             preference = preferences.get(recipient_id)
-            wanted = [n for n in claimed if _still_wanted(n, preference)]
+            wanted = [n for n in claimed if _still_wanted(n, preference, today)]
             wanted_ids = {n.pk for n in wanted}
             unwanted = [n.pk for n in claimed if n.pk not in wanted_ids]
             if unwanted:

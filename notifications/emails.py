@@ -17,17 +17,23 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from agencies.dates import local_date
 from agencies.middleware import LANGUAGE_PARAMETER
 from agencies.models import User
-from recommendations.models import ActionItem, ProgressUpdate, Status
+from recommendations.models import WORKING_STATUSES, ActionItem, ProgressUpdate, Status
 
 from . import external
-from .models import OPTIONAL_KINDS, REMINDER_KINDS, Notification, NotificationKind
+from .models import (
+    OPTIONAL_KINDS,
+    REMINDER_KINDS,
+    Notification,
+    NotificationKind,
+    preference_kind,
+)
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
@@ -64,6 +70,12 @@ def unsubscribe_url(*, user_id: int, kinds: Sequence[str]) -> str:
     return absolute_url(reverse("notifications:unsubscribe", args=[token]))
 
 
+def optional_kinds(kinds: Sequence[str]) -> list[str]:
+    """The choices an email's kinds depend on, for its unsubscribe link: a notice that overdue
+    reminders are paused is unsubscribed from with the overdue reminders."""
+    return sorted({preference_kind(kind) for kind in kinds} & set(OPTIONAL_KINDS))
+
+
 def _date(day: datetime.date) -> str:
     return local_date(day)
 
@@ -77,6 +89,8 @@ class Entry:
     headline: str
     reason: str
     url: str
+    # Said under the item: why its overdue reminders are paused, and until when.
+    detail: str = ""
 
 
 def _reason(recipient: User, notification: Notification, item: ActionItem) -> str:
@@ -115,6 +129,10 @@ def _headline(notification: Notification, item: ActionItem, today: datetime.date
             "days": days,
             "date": _date(due),
         }
+    if kind == NotificationKind.OVERDUE_PAUSED:
+        return _("Reminders paused, overdue since %(date)s") % {
+            "date": _date(due + datetime.timedelta(days=1))
+        }
     late = max(1, (today - due).days)
     if kind == NotificationKind.OVERDUE:
         return ngettext(
@@ -148,7 +166,7 @@ def _headers(*, recipient: User, kinds: Sequence[str], ids: Sequence[int]) -> di
         # from a message which reminders it delivered, and a resend that groups them differently.
         "X-Tracker-Notifications": " ".join(map(str, sorted(ids))),
     }
-    optional = [kind for kind in kinds if kind in OPTIONAL_KINDS]
+    optional = optional_kinds(kinds)
     if optional:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url(user_id=recipient.pk, kinds=optional)}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -164,7 +182,7 @@ def _message(
     notifications: Sequence[Notification],
 ) -> EmailMultiAlternatives:
     kinds = sorted({n.kind for n in notifications})
-    optional = [kind for kind in kinds if kind in OPTIONAL_KINDS]
+    optional = optional_kinds(kinds)
     context = {
         **context,
         "recipient": recipient,
@@ -224,10 +242,22 @@ def emails_for_recipient(
         prepared.extend(
             accountability_emails(recipient=recipient, notifications=notifications, today=today)
         )
-        reminders = [n for n in notifications if n.kind in REMINDER_KINDS]
+        # A notice that overdue reminders are paused goes in the email the reminder would have
+        # gone in, while its pause holds (otherwise it builds nothing and delivery cancels it).
+        from .accountability_emails import overdue_pause_details
+
+        pauses = overdue_pause_details(
+            [n for n in notifications if n.kind == NotificationKind.OVERDUE_PAUSED]
+        )
+        reminders = [
+            n
+            for n in notifications
+            if n.kind in REMINDER_KINDS
+            and (n.kind != NotificationKind.OVERDUE_PAUSED or n.pk in pauses)
+        ]
         if reminders:
             prepared.append(
-                (_reminder_email(recipient, reminders, today), [n.pk for n in reminders])
+                (_reminder_email(recipient, reminders, today, pauses), [n.pk for n in reminders])
             )
         status_changes = [n for n in notifications if n.kind == NotificationKind.STATUS_CHANGED]
         # Several status changes claimed together (a bulk upload, a burst of saves) are one
@@ -268,8 +298,9 @@ def emails_for_recipient(
 _KIND_ORDER = {
     NotificationKind.ESCALATION: 0,
     NotificationKind.OVERDUE: 1,
-    NotificationKind.DUE_SOON: 2,
-    NotificationKind.STALE: 3,
+    NotificationKind.OVERDUE_PAUSED: 2,
+    NotificationKind.DUE_SOON: 3,
+    NotificationKind.STALE: 4,
 }
 
 
@@ -283,12 +314,20 @@ _KIND_COUNT_PHRASES = {
     NotificationKind.STALE: ngettext_lazy(
         "%(count)d without a recent update", "%(count)d without a recent update", "count"
     ),
+    NotificationKind.OVERDUE_PAUSED: ngettext_lazy(
+        "%(count)d with reminders paused", "%(count)d with reminders paused", "count"
+    ),
 }
 
 
 def _reminder_email(
-    recipient: User, reminders: Sequence[Notification], today: datetime.date
+    recipient: User,
+    reminders: Sequence[Notification],
+    today: datetime.date,
+    pauses: dict[int, str],
 ) -> EmailMultiAlternatives:
+    """One email listing a recipient's reminders of the run; ``pauses`` says, for each notice
+    that overdue reminders are paused, why and until when."""
     ordered = sorted(
         reminders,
         key=lambda n: (_KIND_ORDER[NotificationKind(n.kind)], n.item_due_date or today, n.pk),
@@ -310,6 +349,7 @@ def _reminder_email(
             headline=headline,
             reason=_reason(recipient, n, n.action_item),
             url=item_url(n.action_item),
+            detail=pauses.get(n.pk, ""),
         )
         by_item[n.action_item.pk] = entry
         entries.append(entry)
@@ -337,7 +377,14 @@ def _reminder_email(
         recipient=recipient,
         subject=subject,
         template="reminders",
-        context={"entries": entries, "today": today},
+        context={
+            "entries": entries,
+            "today": today,
+            # The way to stop overdue reminders, unless the email only says they are paused.
+            "overdue_hint": any(
+                e.notification.kind != NotificationKind.OVERDUE_PAUSED for e in entries
+            ),
+        },
         notifications=reminders,
     )
 
@@ -375,13 +422,32 @@ def _digest_email(
             "digest": digest,
             "by_status": by_status,
             "today": today,
-            "overdue": [(item, item_url(item)) for item in getattr(digest, "overdue", [])],
+            "overdue": [
+                (item, item_url(item), _overdue_pause(item))
+                for item in getattr(digest, "overdue", [])
+            ],
             "due_this_week": [
                 (item, item_url(item)) for item in getattr(digest, "due_this_week", [])
             ],
         },
         notifications=[notification],
     )
+
+
+def _overdue_pause(item: ActionItem) -> str:
+    """Why an overdue item of the digest gets no overdue reminders, if it does not: read from the
+    annotations of ``recommendations.accountability.selectors.with_accountability``."""
+    submitted_at: datetime.datetime | None = getattr(item, "verification_submitted_at", None)
+    proposed: datetime.date | None = getattr(item, "open_extension_proposed", None)
+    if item.status == Status.AWAITING_VERIFICATION and submitted_at is not None:
+        return _("Overdue reminders paused: awaiting verification (submitted on %(date)s).") % {
+            "date": _date(timezone.localtime(submitted_at).date())
+        }
+    if item.status in WORKING_STATUSES and proposed is not None:
+        return _(
+            "Overdue reminders paused: an extension request to %(date)s awaits a decision."
+        ) % {"date": _date(proposed)}
+    return ""
 
 
 def _event_email(

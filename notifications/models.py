@@ -6,6 +6,7 @@ ids; losing a task loses nothing, because the periodic retry finds the row again
 """
 
 import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -32,6 +33,10 @@ class NotificationKind(models.TextChoices):
     EXTENSION_DECIDED = "ext_decided", _("Extension decision")
     VERIFICATION_WAITING = "verify_waiting", _("Submissions waiting for verification")
     EXTENSION_WAITING = "ext_waiting", _("Extension requests waiting for a decision")
+    # To an overdue item's workers, once per pause, when its overdue reminders are held back
+    # (awaiting verification, an extension request waiting); the period names the pause's
+    # record: "submission:12", "extension:7".
+    OVERDUE_PAUSED = "overdue_paused", _("Overdue reminders paused")
 
 
 # Kinds a user may turn off; escalations and assignments always go out.
@@ -49,6 +54,25 @@ OPTIONAL_KINDS = (
 )
 # A decision on someone's own submission or request always reaches them (like an assignment):
 # VERIFICATION_DECIDED and EXTENSION_DECIDED are not optional.
+# Kinds that follow another kind's choice instead of having their own: the notice that overdue
+# reminders are paused is part of the overdue reminders, so whoever turned those off (or
+# unsubscribed from them) does not get it either.
+FOLLOWS_PREFERENCE_OF: dict[str, str] = {
+    NotificationKind.OVERDUE_PAUSED.value: NotificationKind.OVERDUE.value
+}
+
+
+def preference_kind(kind: str) -> str:
+    """The kind whose choice decides whether ``kind`` is sent (itself, mostly)."""
+    return FOLLOWS_PREFERENCE_OF.get(kind, kind)
+
+
+def kinds_following(kinds: Iterable[str]) -> list[str]:
+    """``kinds`` and the kinds that follow their choice (turning "overdue" off drops both)."""
+    chosen = set(kinds)
+    return sorted(chosen | {k for k, follows in FOLLOWS_PREFERENCE_OF.items() if follows in chosen})
+
+
 # Accountability events, recorded when the event is committed (``notifications.accountability``);
 # their period names the record: "submission:12", "extension:7".
 ACCOUNTABILITY_EVENT_KINDS = (
@@ -66,6 +90,7 @@ REMINDER_KINDS = (
     NotificationKind.OVERDUE,
     NotificationKind.ESCALATION,
     NotificationKind.STALE,
+    NotificationKind.OVERDUE_PAUSED,
 )
 
 
@@ -236,6 +261,7 @@ class NotificationPreference(models.Model):
         return str(self.user_id)
 
     def receives(self, kind: str) -> bool:
+        kind = preference_kind(kind)
         if kind not in OPTIONAL_KINDS:
             return True
         return bool(getattr(self, kind))

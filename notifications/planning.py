@@ -98,6 +98,20 @@ def _item_rules(
             ),
             workers,
         ),
+        # Where an overdue reminder is held back (awaiting verification, an extension request
+        # waiting), its audience is told so once per pause.
+        _ItemRule(
+            NotificationKind.OVERDUE_PAUSED,
+            lambda: selectors.overdue_paused_candidates(today=today),
+            lambda item: rules.overdue_paused_occurrence(
+                calendar,
+                item["due_date"],
+                today,
+                last_progress_on=last_progress_on(item),
+                pause_period=item["pause_period"],
+            ),
+            workers,
+        ),
         _ItemRule(
             NotificationKind.ESCALATION,
             lambda: selectors.escalation_candidates(latest_due_date=latest_due),

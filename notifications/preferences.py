@@ -19,6 +19,7 @@ from .models import (
     NotificationPreference,
     Watch,
     calendar_token_new,
+    kinds_following,
 )
 
 
@@ -75,8 +76,10 @@ def unsubscribe(*, user_id: int, kinds: Iterable[str]) -> list[str]:
         for kind in turned_off:
             setattr(preference, kind, False)
         preference.save()
-        # What is queued but not yet sent is dropped too.
+        # What is queued but not yet sent is dropped too, with the kinds that follow these.
         Notification.objects.filter(
-            Q(state=Notification.State.PENDING), recipient_id=user_id, kind__in=turned_off
+            Q(state=Notification.State.PENDING),
+            recipient_id=user_id,
+            kind__in=kinds_following(turned_off),
         ).update(state=Notification.State.CANCELLED)
     return turned_off

@@ -122,6 +122,22 @@ def overdue_occurrence(
     )
 
 
+def overdue_paused_occurrence(
+    calendar: ReminderCalendar,
+    due_date: datetime.date,
+    today: datetime.date,
+    *,
+    last_progress_on: datetime.date,
+    pause_period: str,
+) -> Occurrence | None:
+    """Once per pause ("submission:12", "extension:7": the record holding the overdue reminders
+    back), on the first day an overdue reminder would have gone during it: the notice, to whoever
+    it would have gone to, that it does not."""
+    if overdue_occurrence(calendar, due_date, today, last_progress_on=last_progress_on) is None:
+        return None
+    return Occurrence(period=pause_period, period_start=today)
+
+
 def escalation_occurrence(
     calendar: ReminderCalendar, due_date: datetime.date, today: datetime.date
 ) -> Occurrence | None:

@@ -7,12 +7,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from agencies.models import Membership, User
 from agencies.selectors import user_roles
+from recommendations.accountability.selectors import with_accountability
 from recommendations.models import (
+    WORKING_STATUSES,
     ActionItem,
     Status,
     open_condition,
@@ -20,7 +35,14 @@ from recommendations.models import (
     stale_condition,
 )
 
-from .models import OPTIONAL_KINDS, Notification, NotificationKind, NotificationPreference, Watch
+from .models import (
+    OPTIONAL_KINDS,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    Watch,
+    preference_kind,
+)
 
 # Values fetched for each candidate item: enough to pick recipients and periods, no more.
 CANDIDATE_FIELDS = ("id", "due_date", "assignee_id", "owner_agency_id", "last_progress_at")
@@ -76,7 +98,7 @@ class Audience:
     coordinators: list[int] = field(default_factory=list)
 
     def receives(self, user_id: int | None, kind: str) -> bool:
-        return user_id in self.opted_out and kind not in self.opted_out[user_id]
+        return user_id in self.opted_out and preference_kind(kind) not in self.opted_out[user_id]
 
     def item_workers(self, *, assignee_id: int | None, agency_id: int) -> list[int]:
         """The assignee; for an unassigned item, the owner agency's staff (or managers)."""
@@ -170,6 +192,59 @@ def overdue_candidates(*, today: datetime.date, repeat_days: int) -> Iterable[di
             )
         )
         .values(*CANDIDATE_FIELDS)
+    )
+    return rows
+
+
+def overdue_paused_candidates(*, today: datetime.date) -> Iterable[dict[str, Any]]:
+    """Items past due with no update since, whose overdue reminders are paused, each with its
+    pause (``pause_period``): awaiting verification of a pending submission ("submission:12"),
+    or being worked on with an extension request waiting ("extension:7"); not those already told
+    of that pause. One query; the rule is ``rules.overdue_paused_occurrence``."""
+    from recommendations.accountability.models import (
+        ExtensionRequest,
+        ExtensionStatus,
+        Submission,
+        SubmissionDecision,
+    )
+
+    pending_submission = Submission.objects.filter(
+        action_item=OuterRef("pk"), decision=SubmissionDecision.PENDING
+    ).order_by("-submitted_at", "-id")
+    pending_extension = ExtensionRequest.objects.filter(
+        action_item=OuterRef("pk"), status=ExtensionStatus.PENDING
+    )
+    rows: Iterable[dict[str, Any]] = (
+        ActionItem.objects.filter(due_date__lt=today, last_progress_at__date__lte=F("due_date"))
+        .annotate(
+            paused_submission_id=Subquery(pending_submission.values("pk")[:1]),
+            paused_extension_id=Subquery(pending_extension.values("pk")[:1]),
+        )
+        .filter(
+            Q(status=Status.AWAITING_VERIFICATION, paused_submission_id__isnull=False)
+            | Q(status__in=WORKING_STATUSES, paused_extension_id__isnull=False)
+        )
+        .annotate(
+            # The periods of notifications.accountability.submission_period / extension_period.
+            pause_period=Case(
+                When(
+                    status=Status.AWAITING_VERIFICATION,
+                    then=Concat(Value("submission:"), Cast("paused_submission_id", CharField())),
+                ),
+                default=Concat(Value("extension:"), Cast("paused_extension_id", CharField())),
+                output_field=CharField(),
+            )
+        )
+        .exclude(
+            Exists(
+                Notification.objects.filter(
+                    action_item=OuterRef("pk"),
+                    kind=NotificationKind.OVERDUE_PAUSED,
+                    period=OuterRef("pause_period"),
+                )
+            )
+        )
+        .values(*CANDIDATE_FIELDS, "pause_period")
     )
     return rows
 
@@ -378,8 +453,12 @@ def digest_for(*, user: User, today: datetime.date, now: datetime.datetime) -> D
                 due_date__gte=today, due_date__lt=today + datetime.timedelta(days=7)
             ).order_by("due_date", "id")[:DIGEST_LIST_LIMIT]
         ),
+        # With their pause (awaiting verification, an extension request waiting), which the
+        # digest shows beside the item rather than leave it unexplained.
         overdue=list(
-            listed.filter(due_date__lt=today).order_by("due_date", "id")[:DIGEST_LIST_LIMIT]
+            with_accountability(listed.filter(due_date__lt=today)).order_by("due_date", "id")[
+                :DIGEST_LIST_LIMIT
+            ]
         ),
         updated_last_week=counts["updated_last_week"],
     )

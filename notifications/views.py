@@ -1,9 +1,12 @@
 """Web pages of notifications: preferences, watching, the calendar feed and unsubscribing.
 Thin: each reads a form or a token and calls a service or selector."""
 
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -122,8 +125,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "notifications/unsubscribe.html", {"labels": labels, "token": token})
 
 
-def item_watch_panel(request: HttpRequest, item: ActionItem) -> SafeString:
-    """The Watch button beside an action item (registered with recommendations.hooks)."""
+def item_watch_panel(
+    request: HttpRequest, item: ActionItem, *, bound_forms: Mapping[str, BaseForm]
+) -> SafeString:
+    """The Watch button beside an action item (registered with recommendations.hooks); it has no
+    form to show refused, so ``bound_forms`` is not read."""
     return render_to_string(
         "notifications/_item_watch.html",
         {"item": item, "is_watching": selectors.item_is_watched(request.user, item)},

@@ -1,6 +1,6 @@
 """Web pages. Thin: read through selectors, write through services, decide through policies."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -351,8 +352,11 @@ def _item_page(
     note_form: NoteForm | None = None,
     assign_form: AssignForm | None = None,
     conflict: Conflict | None = None,
+    panel_forms: Mapping[str, BaseForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The item page; ``panel_forms`` is a refused form of a panel beside the item, keyed by the
+    panel's name (see ``hooks``), shown bound in that panel."""
     user = signed_in_user(request)
     allowed = ItemPermissions.of(user, item)
     if allowed.record_progress:
@@ -381,7 +385,7 @@ def _item_page(
             "conflict": conflict,
             "timeline": timeline,
             # Panels other apps add beside the item (e.g. watching it); rendered HTML strings.
-            "extra_panels": hooks.item_panels_render(request, item),
+            "extra_panels": hooks.item_panels_render(request, item, bound_forms=panel_forms),
         },
         status=status,
     )

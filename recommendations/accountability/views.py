@@ -2,11 +2,17 @@
 verification, extension requests, assessments, each form only for whoever may act), the evidence
 download, and the coordinators' queues.
 
-Each POST calls one service; a refusal or invalid input comes back as a message on the item page
-(with the status code that says so), and nothing is written.
+Each POST checks who may (a 403 with the policy's reason at the top of the page), then calls one
+service. Invalid input or a refusal of the service comes back as the item page with the posted
+form bound in the panel: each error beside its field (aria-invalid, an error summary linking to
+the fields, focused), what was typed kept, 400 (409 when someone else changed or decided first);
+nothing is written.
 """
 
 import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -15,6 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -22,13 +29,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from agencies.auth import signed_in_user
 from agencies.selectors import user_roles
 
 from .. import selectors as item_selectors
+from ..forms import service_errors_add
 from ..models import ActionItem
 from ..services import NOTE_MAX_LENGTH, ActionItemConflict
 from ..views import tracker_member_required
@@ -128,15 +136,70 @@ class AssessmentForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
+    """One per evidence file, its prefix naming the file (``withdraw-12``)."""
+
     reason = _text_field(gettext_lazy("Reason for withdrawal"))
+
+
+def withdraw_form_prefix(evidence_id: int) -> str:
+    return f"withdraw-{evidence_id}"
+
+
+def files_not_kept(form: SubmissionForm) -> None:
+    """A browser does not send chosen files again with a page shown again: say so beside the
+    field, when files were chosen."""
+    count = len([upload for upload in form.files.getlist(form.add_prefix("evidence")) if upload])
+    if count:
+        form.add_error(
+            "evidence",
+            ngettext(
+                "The file you chose was not kept: choose it again.",
+                "The %(count)d files you chose were not kept: choose them again.",
+                count,
+            )
+            % {"count": count},
+        )
 
 
 # The panel beside an item --------------------------------------------------------------------
 
+# The key of this panel's refused form in the item page's ``panel_forms`` (see hooks).
+PANEL = "accountability"
 
-def item_accountability_panel(request: HttpRequest, item: ActionItem) -> SafeString:
-    """Registered with recommendations.hooks: the record and the forms for whoever may act."""
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    evidence: Evidence
+    withdraw_form: forms.Form | None
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    submission: Submission
+    evidence: list[EvidenceRow]
+
+
+def item_accountability_panel(
+    request: HttpRequest, item: ActionItem, *, bound_forms: Mapping[str, BaseForm]
+) -> SafeString:
+    """Registered with recommendations.hooks: the record and the forms for whoever may act.
+
+    A refused form (``bound_forms[PANEL]``) takes the place of its blank one, with its errors
+    and what was typed; if it is no longer offered (someone decided meanwhile), its errors are
+    shown at the top of the panel instead.
+    """
     user = request.user
+    refused = bound_forms.get(PANEL)
+    placed: list[BaseForm] = []
+
+    def offer(offered: bool, prefix: str, blank: Callable[[], forms.Form]) -> forms.Form | None:
+        if not offered:
+            return None
+        if refused is not None and refused.prefix == prefix and isinstance(refused, forms.Form):
+            placed.append(refused)
+            return refused
+        return blank()
+
     submissions = list(selectors.submissions_of(item)[:5])
     pending = next((s for s in submissions if s.is_pending), None)
     extensions = list(selectors.extension_request_list().filter(action_item=item).reverse()[:5])
@@ -159,24 +222,48 @@ def item_accountability_panel(request: HttpRequest, item: ActionItem) -> SafeStr
         open_extension is not None
         and policies.extension_decision_refusal(user, open_extension) is None
     )
+    may_withdraw = policies.can_withdraw_evidence(user, item)
+    rows = [
+        SubmissionRow(
+            submission,
+            [
+                EvidenceRow(
+                    evidence,
+                    offer(
+                        may_withdraw and not evidence.is_withdrawn,
+                        withdraw_form_prefix(evidence.pk),
+                        partial(WithdrawForm, prefix=withdraw_form_prefix(evidence.pk)),
+                    ),
+                )
+                for evidence in submission.evidence.all()
+            ],
+        )
+        for submission in submissions
+    ]
     context = {
         "item": item,
-        "submissions": submissions,
+        "submission_rows": rows,
         "pending": pending,
         "extensions": extensions,
         "open_extension": open_extension,
         "assessments": assessments,
-        "may_withdraw": policies.can_withdraw_evidence(user, item),
-        "submission_form": SubmissionForm(initial={"version": item.version})
-        if may_submit
-        else None,
-        "verification_form": VerificationForm(initial={"version": item.version})
-        if may_verify
-        else None,
-        "extension_form": ExtensionRequestForm() if may_request else None,
-        "decision_form": ExtensionDecisionForm() if may_decide else None,
-        "assessment_form": AssessmentForm() if policies.can_assess(user, item) else None,
+        "submission_form": offer(
+            may_submit,
+            SubmissionForm.prefix,
+            partial(SubmissionForm, initial={"version": item.version}),
+        ),
+        "verification_form": offer(
+            may_verify,
+            VerificationForm.prefix,
+            partial(VerificationForm, initial={"version": item.version}),
+        ),
+        "extension_form": offer(may_request, ExtensionRequestForm.prefix, ExtensionRequestForm),
+        "decision_form": offer(may_decide, ExtensionDecisionForm.prefix, ExtensionDecisionForm),
+        "assessment_form": offer(
+            policies.can_assess(user, item), AssessmentForm.prefix, AssessmentForm
+        ),
     }
+    context["refused_form"] = refused if refused is not None and not placed else None
     return render_to_string("recommendations/_accountability_panel.html", context, request=request)
 
 
@@ -188,40 +275,83 @@ def _back(
     return HttpResponseRedirect(reverse("recommendations:item", args=[item.pk]) + "#accountability")
 
 
-def _refused(request: HttpRequest, item: ActionItem, error: Exception, status: int) -> HttpResponse:
-    """The item page again, with the reason at the top, and the status code that says it."""
+def _forbidden(request: HttpRequest, item: ActionItem, error: PermissionDenied) -> HttpResponse:
+    """The item page again with the policy's reason at the top (403): no form is the person's to
+    correct."""
     from ..views import _item_page
 
-    if isinstance(error, ValidationError):
-        for text in error.messages:
-            messages.error(request, text)
-    else:
-        messages.error(request, str(error))
-    return _item_page(request, item_selectors.action_item_detail(pk=item.pk), status=status)
+    messages.error(request, str(error))
+    return _item_page(request, item_selectors.action_item_detail(pk=item.pk), status=403)
 
 
-def _form_errors(form: forms.Form) -> ValidationError:
-    return ValidationError([f"{form.fields[name].label if name in form.fields else ''}: {text}"
-                            .lstrip(": ")
-                            for name, errors in form.errors.items() for text in errors])  # fmt: skip
+def _refused(
+    request: HttpRequest,
+    item: ActionItem,
+    form: forms.Form,
+    error: ValidationError | None = None,
+    *,
+    status: int = 400,
+) -> HttpResponse:
+    """The item page again with ``form`` bound in the panel: what was typed kept, the service's
+    errors beside the fields they name and the others at the top of the form (400, or 409 when
+    someone else changed or decided first)."""
+    from ..views import _item_page
+
+    if error is not None:
+        service_errors_add(form, error)
+    if isinstance(form, SubmissionForm):
+        files_not_kept(form)
+    return _item_page(
+        request,
+        item_selectors.action_item_detail(pk=item.pk),
+        panel_forms={PANEL: form},
+        status=status,
+    )
 
 
-def _act(request: HttpRequest, item: ActionItem, action: Any, done: str) -> HttpResponse:
+def _on_current_version(request: HttpRequest, form: forms.Form, current: ActionItem) -> forms.Form:
+    """The person's input again, based on the item's current version, so that sending it again
+    (having read the message) is not refused as stale a second time."""
+    data = request.POST.copy()
+    data[form.add_prefix("version")] = str(current.version)
+    rebound = type(form)(data, request.FILES, prefix=form.prefix)
+    rebound.is_valid()
+    return rebound
+
+
+def _act(
+    request: HttpRequest,
+    item: ActionItem,
+    form: forms.Form,
+    *,
+    check: Callable[[], None],
+    action: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Who may (``check``, a policy), then the form, then the one service (``action``, given the
+    cleaned data); each refusal answered as the module docstring says."""
     try:
-        action()
+        check()
     except PermissionDenied as error:
-        return _refused(request, item, error, 403)
+        return _forbidden(request, item, error)
+    if not form.is_valid():
+        return _refused(request, item, form)
+    try:
+        action(form.cleaned_data)
+    except PermissionDenied as error:
+        return _forbidden(request, item, error)
     except ValidationError as error:
-        return _refused(request, item, error, 400)
+        return _refused(request, item, form, error)
     except ActionItemConflict:
         return _refused(
             request,
             item,
+            _on_current_version(request, form, item_selectors.action_item_detail(pk=item.pk)),
             ValidationError(_("This item was changed by someone else since you opened it.")),
-            409,
+            status=409,
         )
     except services.DecisionConflict as conflict:
-        return _refused(request, item, ValidationError(conflict.message), 409)
+        return _refused(request, item, form, ValidationError(conflict.message), status=409)
     return _back(item, done, request)
 
 
@@ -230,14 +360,12 @@ def _act(request: HttpRequest, item: ActionItem, action: Any, done: str) -> Http
 def item_submit(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     item = item_selectors.action_item_detail(pk=pk)
-    form = SubmissionForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _refused(request, item, _form_errors(form), 400)
-    data = form.cleaned_data
     return _act(
         request,
         item,
-        lambda: services.submission_create(
+        SubmissionForm(request.POST, request.FILES),
+        check=lambda: policies.require_submit_for_verification(user, item),
+        action=lambda data: services.submission_create(
             item=item,
             actor=user,
             expected_version=data["version"],
@@ -245,7 +373,7 @@ def item_submit(request: HttpRequest, pk: int) -> HttpResponse:
             files=data["evidence"],
             links=data["links"].splitlines(),
         ),
-        _("The item was submitted for verification."),
+        done=_("The item was submitted for verification."),
     )
 
 
@@ -254,26 +382,21 @@ def item_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def item_verify(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     item = item_selectors.action_item_detail(pk=pk)
-    form = VerificationForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, item, _form_errors(form), 400)
-    data = form.cleaned_data
-    done = (
-        _("The item is verified complete.")
-        if data["decision"] == services.ACCEPT
-        else _("The submission was returned to the agency.")
-    )
     return _act(
         request,
         item,
-        lambda: services.verification_decide(
+        VerificationForm(request.POST),
+        check=lambda: policies.require_verify(user, item),
+        action=lambda data: services.verification_decide(
             item=item,
             actor=user,
             expected_version=data["version"],
             decision=data["decision"],
             reason=data["reason"],
         ),
-        done,
+        done=_("The item is verified complete.")
+        if request.POST.get(f"{VerificationForm.prefix}-decision") == services.ACCEPT
+        else _("The submission was returned to the agency."),
     )
 
 
@@ -282,20 +405,18 @@ def item_verify(request: HttpRequest, pk: int) -> HttpResponse:
 def item_request_extension(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     item = item_selectors.action_item_detail(pk=pk)
-    form = ExtensionRequestForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, item, _form_errors(form), 400)
-    data = form.cleaned_data
     return _act(
         request,
         item,
-        lambda: services.extension_request_create(
+        ExtensionRequestForm(request.POST),
+        check=lambda: policies.require_request_extension(user, item),
+        action=lambda data: services.extension_request_create(
             item=item,
             actor=user,
             proposed_due_date=data["proposed_due_date"],
             reason=data["reason"],
         ),
-        _("Your extension request was sent for a decision."),
+        done=_("Your extension request was sent for a decision."),
     )
 
 
@@ -305,17 +426,15 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     extension = get_object_or_404(selectors.extension_request_list(), pk=pk)
     item = item_selectors.action_item_detail(pk=extension.action_item_id)
-    form = ExtensionDecisionForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, item, _form_errors(form), 400)
-    data = form.cleaned_data
     return _act(
         request,
         item,
-        lambda: services.extension_request_decide(
+        ExtensionDecisionForm(request.POST),
+        check=lambda: policies.require_decide_extension(user, extension),
+        action=lambda data: services.extension_request_decide(
             request=extension, actor=user, decision=data["decision"], reason=data["reason"]
         ),
-        _("The extension request was decided."),
+        done=_("The extension request was decided."),
     )
 
 
@@ -324,17 +443,15 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def item_assess(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     item = item_selectors.action_item_detail(pk=pk)
-    form = AssessmentForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, item, _form_errors(form), 400)
-    data = form.cleaned_data
     return _act(
         request,
         item,
-        lambda: services.assessment_create(
+        AssessmentForm(request.POST),
+        check=lambda: policies.require_assess(user, item),
+        action=lambda data: services.assessment_create(
             item=item, actor=user, rating=data["rating"], rationale=data["rationale"]
         ),
-        _("Your assessment was recorded."),
+        done=_("Your assessment was recorded."),
     )
 
 
@@ -344,16 +461,15 @@ def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     evidence = get_object_or_404(Evidence.objects.select_related("submission__action_item"), pk=pk)
     item = item_selectors.action_item_detail(pk=evidence.submission.action_item_id)
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, item, _form_errors(form), 400)
     return _act(
         request,
         item,
-        lambda: services.evidence_withdraw(
-            evidence=evidence, actor=user, reason=form.cleaned_data["reason"]
+        WithdrawForm(request.POST, prefix=withdraw_form_prefix(evidence.pk)),
+        check=lambda: policies.require_withdraw_evidence(user, item),
+        action=lambda data: services.evidence_withdraw(
+            evidence=evidence, actor=user, reason=data["reason"]
         ),
-        _("The file was withdrawn."),
+        done=_("The file was withdrawn."),
     )
 
 

@@ -182,15 +182,37 @@ def test_the_scan_runs_the_same_number_of_queries_whatever_the_number_of_items(
             proposed_due_date=datetime.date(2026, 7, 1),
             reason="Later",
         )
+        # Overdue with their reminders paused: submitted on time and still waiting for a
+        # verifier, or with an extension request waiting (each one notice to its worker).
+        late_submitted = world.item(
+            due="2026-04-05", status="awaiting_verification", assignee=world.alice
+        )
+        Submission.objects.create(
+            action_item=late_submitted,
+            submitted_by=world.alice,
+            note="Done",
+            submitted_at=at("2026-03-30"),
+        )
+        late_asked = world.item(due="2026-04-05", assignee=world.alice)
+        ExtensionRequest.objects.create(
+            action_item=late_asked,
+            requested_by=world.bob,
+            requested_at=at("2026-04-06"),
+            current_due_date=late_asked.due_date,
+            proposed_due_date=datetime.date(2026, 7, 1),
+            reason="Later",
+        )
     with time_machine.travel(at("2026-04-13", 8), tick=False):
         with CaptureQueriesContext(connection) as queries:
             result = planning.reminders_scan()
         assert result.created > 6 * count
-    assert Notification.objects.filter(kind="verify_waiting").count() == count
+    assert Notification.objects.filter(kind="verify_waiting").count() == 2 * count
     assert Notification.objects.filter(kind="ext_waiting").count() == count
-    # audience (2), due soon, overdue, escalation, stale, waiting submissions, waiting extension
-    # requests, one insert, pending recipients, and the savepoint pair of the transaction.
-    assert len(queries) == 12, [q["sql"][:80] for q in queries]
+    assert Notification.objects.filter(kind="overdue_paused").count() == 2 * count
+    # audience (2), due soon, overdue, overdue paused, escalation, stale, waiting submissions,
+    # waiting extension requests, one insert, pending recipients, and the savepoint pair of the
+    # transaction.
+    assert len(queries) == 13, [q["sql"][:80] for q in queries]
 
 
 def test_dry_run_lists_what_would_be_sent_and_changes_nothing(world: World) -> None:

@@ -1,5 +1,6 @@
 """The accountability workflow in chromium: submit with a file, verify, return; request, approve,
-reject; assess and see the discrepancy badge; axe on the new pages."""
+reject; assess and see the discrepancy badge; a refused form's errors beside their fields, in
+English and French; axe on the new pages."""
 
 import datetime
 from collections.abc import Iterator
@@ -7,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from recommendations.accountability.models import ExtensionRequest, Submission
 from recommendations.models import ActionItem, Status
 from tests.accountability.conftest import PDF_BYTES
+from tests.accountability.test_form_errors import submitted as submit_as_staff
 from tests.conftest import RoleMatrix
 from tests.factories import ActionItemFactory
 from tests.ui.test_browser import axe_violations, browser, item_path, new_page, page, sign_in
@@ -153,3 +155,89 @@ def test_in_french_staff_submit_with_a_file_and_a_coordinator_verifies(
     assert "L\u2019achèvement de la mesure est vérifié." in coordinator_page.content()
     assert axe_violations(coordinator_page) == ""
     assert ActionItem.objects.get(pk=roles.item.pk).status == Status.COMPLETED
+
+
+REFUSED_FORM_WORDS = {
+    "en": {
+        "return": "Return to the agency",
+        "decide": "Record the decision",
+        "return_error": "Say why the submission is returned.",
+        "proposed": "Proposed due date",
+        "reason": "Reason",
+        "request": "Request the extension",
+        "date_error": "Propose a date after the current due date",
+        "problem": "There is a problem",
+    },
+    "fr": {
+        "return": "Renvoyer à l\u2019organisme",
+        "decide": "Consigner la décision",
+        "return_error": "Indiquez pourquoi la soumission est renvoyée.",
+        "proposed": "Échéance proposée",
+        "reason": "Motif",
+        "request": "Demander la prolongation",
+        "date_error": "Proposez une date postérieure à l\u2019échéance actuelle",
+        "problem": "Il y a un problème",
+    },
+}
+
+
+def assert_error_beside(page: Page, field_id: str, message: str, problem: str) -> None:
+    """The error is in the field's own error list, the field is marked invalid and described by
+    it, and the form's error summary (which links to the field) has the focus."""
+    expect(page.locator(f"#{field_id}_error")).to_contain_text(message)
+    field = page.locator(f"#{field_id}")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    assert f"{field_id}_error" in (field.get_attribute("aria-describedby") or "")
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_have_count(1)
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text(problem)
+    expect(summary.locator(f'a[href="#{field_id}"]')).to_contain_text(message)
+    assert field.evaluate(
+        "(node, summary) => summary.closest('form') === node.form", summary.element_handle()
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_an_empty_return_reason_and_a_too_early_date_are_shown_beside_their_fields(
+    two_pages: list[Page], roles: RoleMatrix, language: str
+) -> None:
+    words = REFUSED_FORM_WORDS[language]
+    coordinator_page, manager_page = two_pages
+    for person in (roles.coordinator, roles.manager):
+        person.language = language
+        person.save()
+    submitted = ActionItemFactory.create(
+        recommendation=roles.item.recommendation, owner_agency=roles.owner
+    )
+    submit_as_staff(roles, submitted)
+
+    sign_in(coordinator_page, roles.coordinator)
+    coordinator_page.goto(item_path(submitted))
+    coordinator_page.get_by_label(words["return"]).check()
+    coordinator_page.get_by_role("button", name=words["decide"]).click()
+    assert_error_beside(
+        coordinator_page, "id_verify-reason", words["return_error"], words["problem"]
+    )
+    # The choice made is kept; the assessment form beside it is untouched.
+    expect(coordinator_page.get_by_label(words["return"])).to_be_checked()
+    expect(coordinator_page.locator("#id_assess-rationale")).to_have_value("")
+    assert axe_violations(coordinator_page) == ""
+    assert Submission.objects.get(action_item=submitted).is_pending
+
+    sign_in(manager_page, roles.manager)
+    manager_page.goto(item_path(roles.item))
+    too_early = (roles.item.due_date - datetime.timedelta(days=1)).isoformat()
+    manager_page.get_by_label(words["proposed"]).fill(too_early)
+    manager_page.get_by_label(words["reason"], exact=True).fill("Partners' data is late.")
+    manager_page.get_by_role("button", name=words["request"]).click()
+    assert_error_beside(
+        manager_page, "id_extension-proposed_due_date", words["date_error"], words["problem"]
+    )
+    expect(manager_page.get_by_label(words["proposed"])).to_have_value(too_early)
+    expect(manager_page.get_by_label(words["reason"], exact=True)).to_have_value(
+        "Partners' data is late."
+    )
+    assert manager_page.get_attribute("html", "lang") == language
+    assert axe_violations(manager_page) == ""
+    assert not ExtensionRequest.objects.exists()
