@@ -12,6 +12,7 @@ from django.core.cache import cache
 from pytest_django import Settings as DjangoSettings
 
 from agencies.models import Agency, Membership, User
+from recommendations import caching
 from recommendations.models import ActionItem
 from tests.factories import (
     ActionItemFactory,
@@ -30,8 +31,10 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Each test starts with an empty cache: the database is rolled back after every test, data
-    version included, so an entry cached by one test could otherwise answer the next."""
+    version included, so an entry cached by one test could otherwise answer the next. The same
+    for the entries kept in this process's memory (the API's action item reads)."""
     cache.clear()
+    caching.in_process_clear()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
