@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -36,8 +37,17 @@ CACHE_SECONDS = 24 * 60 * 60
 
 
 def data_version() -> int:
-    """The current data version (see ``DataVersion``): one primary-key read."""
-    return DataVersion.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+    """The current data version (see ``DataVersion``): one primary-key read.
+
+    In plain SQL: every cached read runs it, and building it with the ORM cost four times the
+    read itself (0.44 against 0.09 ms of CPU, issue 12's profile of a cached API read)."""
+    table = connection.ops.quote_name(DataVersion._meta.db_table)
+    value = connection.ops.quote_name(DataVersion._meta.get_field("value").column)
+    key = connection.ops.quote_name(DataVersion._meta.pk.column)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {value} FROM {table} WHERE {key} = %s", [1])  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def next_stale_crossing(*, now: datetime.datetime) -> datetime.datetime | None:

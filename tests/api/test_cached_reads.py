@@ -257,15 +257,19 @@ def test_a_new_day_changes_the_kept_answers_at_once(
         assert _flags(client, roles.item.pk) == (True, False, True, False)
 
 
+def _turns_stale_in(item: ActionItem, remaining: datetime.timedelta, *, status: str) -> None:
+    """Make ``item`` worked on, not overdue, and turning stale ``remaining`` after NOW."""
+    ActionItem.objects.filter(pk=item.pk).update(
+        status=status,
+        due_date=timezone.localdate() + datetime.timedelta(days=90),
+        last_progress_at=NOW - datetime.timedelta(days=settings.REMINDER_STALE_DAYS) + remaining,
+    )
+
+
 def test_a_stale_crossing_changes_the_kept_answers_at_once(
     roles: RoleMatrix, client_for: ClientFor, frozen: time_machine.Traveller
 ) -> None:
-    stale_after = datetime.timedelta(days=settings.REMINDER_STALE_DAYS)
-    ActionItem.objects.filter(pk=roles.item.pk).update(
-        status=Status.BLOCKED,
-        due_date=timezone.localdate() + datetime.timedelta(days=90),
-        last_progress_at=NOW - stale_after + datetime.timedelta(minutes=1),
-    )
+    _turns_stale_in(roles.item, datetime.timedelta(minutes=1), status=Status.BLOCKED)
     client = client_for(roles.coordinator)
     assert _flags(client, roles.item.pk) == (False, False, False, False)
     frozen.shift(datetime.timedelta(seconds=59))
@@ -278,11 +282,7 @@ def test_a_list_filtered_on_staleness_follows_items_that_turn_stale(
     roles: RoleMatrix, client_for: ClientFor, frozen: time_machine.Traveller
 ) -> None:
     """Which items such a list holds changes when any item turns stale, listed or not."""
-    stale_after = datetime.timedelta(days=settings.REMINDER_STALE_DAYS)
-    ActionItem.objects.filter(pk=roles.item.pk).update(
-        status=Status.IN_PROGRESS,
-        last_progress_at=NOW - stale_after + datetime.timedelta(seconds=5),
-    )
+    _turns_stale_in(roles.item, datetime.timedelta(seconds=5), status=Status.IN_PROGRESS)
     client = client_for(roles.coordinator)
     assert client.get(f"{LIST}?stale=true").json()["count"] == 0
     assert client.get(f"{LIST}?stale=false").json()["count"] == 1
