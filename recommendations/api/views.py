@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import SimpleTemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -353,6 +354,7 @@ class ActionItemViewSet(
             tuple(sorted(roles.manager_of)),
             roles.is_coordinator,
             roles.is_superuser,
+            timezone.get_current_timezone_name(),  # the times are written in it
             settings.ASSESSMENT_OUT_OF_DATE_DAYS,
             api_settings.PAGE_SIZE,
         )
