@@ -16,7 +16,6 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -38,7 +37,13 @@ from agencies.permissions import IsTrackerMember, signed_in_user
 from agencies.selectors import agency_list, user_directory
 from agencies.services import api_token_create, api_token_revoke, api_tokens_revoke_all
 from apis.base import LOOKUP_TEXT, TrackerApiMixin
-from apis.filters import ApiFilterSet, ApiSearchFilter, CharInFilter, ChoiceInFilter
+from apis.filters import (
+    ApiFilterBackend,
+    ApiFilterSet,
+    ApiSearchFilter,
+    CharInFilter,
+    ChoiceInFilter,
+)
 from apis.schema import errors
 from apis.serializers import IdentityLinkField, JsonStringField, StrictInputSerializer
 
@@ -198,7 +203,7 @@ class MembersReadOnlyViewSet(TrackerApiMixin, viewsets.ReadOnlyModelViewSet[_M])
     recommendations are read this way."""
 
     permission_classes = [IsTrackerMember]
-    filter_backends = [DjangoFilterBackend, ApiSearchFilter]
+    filter_backends = [ApiFilterBackend, ApiSearchFilter]
     lookup_value_regex = LOOKUP_TEXT
 
 

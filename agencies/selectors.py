@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -35,11 +36,20 @@ def user_roles(user: object) -> Roles:
     cached: Roles | None = getattr(user, _ROLES_CACHE_ATTRIBUTE, None)
     if cached is not None:
         return cached
+    memberships = Membership.objects.filter(user_id=user.pk)
+    return user_roles_remember(user, memberships.values_list("agency_id", "role"))
+
+
+def user_roles_remember(user: User, memberships: Iterable[tuple[int | None, str | None]]) -> Roles:
+    """The roles given by ``memberships`` (agency id and role pairs; a pair of None is no
+    membership, as a left join gives it), memoised on ``user`` as ``user_roles`` does. The API's
+    token lookup reads them in its own query (``services.api_token_authenticate``)."""
     member_of: set[int] = set()
     manager_of: set[int] = set()
     is_coordinator = False
-    memberships = Membership.objects.filter(user_id=user.pk)
-    for agency_id, role in memberships.values_list("agency_id", "role"):
+    for agency_id, role in memberships:
+        if agency_id is None:
+            continue
         member_of.add(agency_id)
         if role == Membership.Role.MANAGER:
             manager_of.add(agency_id)

@@ -76,12 +76,14 @@ def _themes(source_key: str) -> list[Theme]:
     )
 
 
-def action_item_queryset() -> QuerySet[ActionItem]:
-    """Action items with everything a list or detail shows, and the derived flags."""
+def action_item_queryset(*, now: datetime.datetime | None = None) -> QuerySet[ActionItem]:
+    """Action items with everything a list or detail shows, and the derived flags as they are
+    at ``now`` (this moment by default)."""
+    today = timezone.localdate(now) if now is not None else None
     return with_accountability(
         ActionItem.objects.select_related(
             "recommendation", "recommendation__theme", "owner_agency", "assignee"
-        ).with_flags()
+        ).with_flags(today=today, now=now)
     )
 
 

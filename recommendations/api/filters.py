@@ -4,8 +4,11 @@ Lists of values are comma-separated (``?status=in_progress,blocked&agency=RCMP,C
 only narrow what the caller may read; none widens it.
 """
 
+import datetime
+
 import django_filters as filters
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apis.filters import (
@@ -109,16 +112,22 @@ class ActionItemFilter(ApiFilterSet):
         model = ActionItem
         fields: list[str] = []
 
+    def _read_at(self) -> datetime.datetime | None:
+        # The moment the view reads as (its cached answer is keyed on that moment's date), so that
+        # the rows chosen and the flags shown agree, even across midnight; None: now.
+        return getattr(self.request, "read_at", None)
+
     def filter_overdue(
         self, queryset: QuerySet[ActionItem], name: str, value: bool
     ) -> QuerySet[ActionItem]:
-        overdue = overdue_condition()
+        read_at = self._read_at()
+        overdue = overdue_condition(timezone.localdate(read_at) if read_at else None)
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_stale(
         self, queryset: QuerySet[ActionItem], name: str, value: bool
     ) -> QuerySet[ActionItem]:
-        stale = stale_condition()
+        stale = stale_condition(self._read_at())
         return queryset.filter(stale) if value else queryset.exclude(stale)
 
     def filter_discrepancy(

@@ -51,17 +51,20 @@ def queries_for(client: APIClient, path: str) -> tuple[int, int]:
 
 
 LISTS = {
-    # path: queries (token, roles, count, rows, and one per prefetched relation)
+    # path: queries (the token with its person's roles, then the data version, the count and the
+    # rows of an action item list whose answer is not cached yet; the count, the rows and one
+    # per prefetched relation for the others)
     "/api/v1/action-items/": 4,
-    "/api/v1/action-items/?overdue=false&stale=false&status=not_started,in_progress&ordering=-recommendation": 4,
+    # A list filtered on staleness is not cached (it changes whenever an item turns stale).
+    "/api/v1/action-items/?overdue=false&stale=false&status=not_started,in_progress&ordering=-recommendation": 3,
     "/api/v1/action-items/?search=Action": 4,
-    "/api/v1/recommendations/": 5,
-    "/api/v1/recommendations/?agency=CBSA&ordering=-progress": 5,
-    "/api/v1/agencies/": 4,
-    "/api/v1/users/": 5,
-    "/api/v1/users/?agency=RCMP&role=staff": 5,
-    "/api/v1/progress-updates/": 4,
-    "/api/v1/action-items/{item}/updates/": 5,
+    "/api/v1/recommendations/": 4,
+    "/api/v1/recommendations/?agency=CBSA&ordering=-progress": 4,
+    "/api/v1/agencies/": 3,
+    "/api/v1/users/": 4,
+    "/api/v1/users/?agency=RCMP&role=staff": 4,
+    "/api/v1/progress-updates/": 3,
+    "/api/v1/action-items/{item}/updates/": 4,
 }
 
 
@@ -93,10 +96,11 @@ def test_a_list_costs_the_same_number_of_queries_at_any_size(
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/api/v1/action-items/{item}/", 3),  # token, roles, the item with its relations
-        ("/api/v1/recommendations/{code}/", 4),
-        ("/api/v1/users/staff/", 4),
-        ("/api/v1/me/", 3),
+        # the token with its roles, the data version, the item with its relations (not cached yet)
+        ("/api/v1/action-items/{item}/", 3),
+        ("/api/v1/recommendations/{code}/", 3),
+        ("/api/v1/users/staff/", 3),
+        ("/api/v1/me/", 2),
     ],
 )
 def test_a_detail_costs_a_fixed_number_of_queries(
