@@ -53,7 +53,7 @@ class SelectWidget(forms.Select):
         attrs: dict[str, Any] | None = None,
         renderer: Any = None,
     ) -> SafeString:
-        options = self.rendered_options() if self.rendered_options else self.options()
+        options = self.rendered_options() if self.rendered_options else self.options_html()
         if options is None:  # option groups: Django's templates
             return super().render(name, value, attrs, renderer)
         return format_html(
@@ -63,7 +63,7 @@ class SelectWidget(forms.Select):
             _with_selected(options, self.format_value(value)),
         )
 
-    def options(self) -> str | None:
+    def options_html(self) -> str | None:
         """The options, none selected; None when there are option groups."""
         options = []
         for value, label in self.choices:
@@ -299,7 +299,7 @@ class MyWorkFilterForm(TrackerFormMixin, forms.Form):
         def render(now: datetime.datetime) -> dict[str, str | None]:
             widgets = {name: self.fields[name].widget for name in self.cached_menus}
             return {
-                name: widget.options() if isinstance(widget, SelectWidget) else None
+                name: widget.options_html() if isinstance(widget, SelectWidget) else None
                 for name, widget in widgets.items()
             }
 

@@ -4,8 +4,9 @@ import datetime
 import functools
 import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import overload
 
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -21,6 +22,7 @@ from .accountability.selectors import with_accountability
 from .models import (
     CLOSED_STATUSES,
     ActionItem,
+    ActionItemQuerySet,
     ProgressUpdate,
     PublicationChange,
     Recommendation,
@@ -222,16 +224,12 @@ def _relation_conditions(user: User) -> dict[int, Q]:
     }
 
 
-def _my_work_rows(user: User) -> QuerySet[ActionItem]:
-    """What a row of My work shows, with its ``relation``: not the accountability annotations of
+def _my_work_rows() -> ActionItemQuerySet:
+    """What a row of My work shows: not the accountability annotations of
     ``action_item_queryset``, seven subqueries the page never reads (a few ms to build)."""
-    return (
-        ActionItem.objects.select_related(
-            "recommendation", "recommendation__theme", "owner_agency", "assignee"
-        )
-        .with_flags()
-        .annotate(relation=_relation(user))
-    )
+    return ActionItem.objects.select_related(
+        "recommendation", "recommendation__theme", "owner_agency", "assignee"
+    ).with_flags()
 
 
 def _my_work_sort(filters: MyWorkFilters) -> tuple[str | Case, ...]:
@@ -253,7 +251,12 @@ def my_work_items(
     """
     today = today or timezone.localdate(now)
     condition = _my_work_condition(user=user, filters=filters, today=today, now=now)
-    return _my_work_rows(user).filter(condition).order_by("relation", *_my_work_sort(filters))
+    return (
+        _my_work_rows()
+        .filter(condition)
+        .annotate(relation=_relation(user))
+        .order_by("relation", *_my_work_sort(filters))
+    )
 
 
 def _my_work_key(user: User, *parts: object) -> tuple[object, ...]:
@@ -349,14 +352,15 @@ def _my_work_relation_counts(
 
 
 def my_work_count(*, user: User, filters: MyWorkFilters) -> int:
-    """How many items My work lists for ``filters`` (the paginator's count), from the exact
-    cache when it was counted since the last write (``_my_work_relation_counts``)."""
+    """How many items My work lists for ``filters``, from the exact cache when it was counted
+    since the last write (``_my_work_relation_counts``)."""
     counts, _now = _my_work_relation_counts(user=user, filters=filters)
     return sum(counts.values())
 
 
-class MyWorkList:
-    """My work's items for ``filters``, in ``my_work_items``' order, as a Paginator reads them.
+class MyWorkList(Sequence[ActionItem]):
+    """My work's items for ``filters``, in ``my_work_items``' order, as a Paginator reads them
+    (its length, then one slice; not for iterating: an item would cost a query).
 
     Sorting every matching item to cut one page out of it (60,000 open items for a coordinator,
     ~150 ms on PostgreSQL) is avoided: the order is by relation first, so the page is made of at
@@ -373,20 +377,31 @@ class MyWorkList:
         self.filters = filters
         self.counts, self.now = _my_work_relation_counts(user=user, filters=filters)
 
-    def count(self) -> int:
+    def __len__(self) -> int:
         return sum(self.counts.values())
 
-    def __len__(self) -> int:
-        return self.count()
+    @overload
+    def __getitem__(self, index: int) -> ActionItem: ...
 
-    def __getitem__(self, window: slice) -> list[ActionItem]:
-        start, stop, _step = window.indices(self.count())
+    @overload
+    def __getitem__(self, index: slice) -> list[ActionItem]: ...
+
+    def __getitem__(self, index: int | slice) -> ActionItem | list[ActionItem]:
+        if isinstance(index, slice):
+            return self._window(*index.indices(len(self))[:2])
+        position = index + len(self) if index < 0 else index
+        found = self._window(position, position + 1) if 0 <= position < len(self) else []
+        if not found:
+            raise IndexError(index)
+        return found[0]
+
+    def _window(self, start: int, stop: int) -> list[ActionItem]:
         today = timezone.localdate(self.now)
         condition = _my_work_condition(
             user=self.user, filters=self.filters, today=today, now=self.now
         )
         sort = _my_work_sort(self.filters)
-        runs: list[QuerySet[ActionItem, dict[str, Any]]] = []
+        runs: list[QuerySet[ActionItem, int]] = []
         before = 0  # items of the relations listed before this one
         for relation, in_relation in _relation_conditions(self.user).items():
             size = self.counts.get(relation, 0)
@@ -398,19 +413,22 @@ class MyWorkList:
             if first > size - last:
                 run = run.reverse()
                 first, last = size - last, size - first
-            runs.append(run.values("pk")[first:last])
+            runs.append(run.values_list("pk", flat=True)[first:last])
         if not runs:
             return []
         if connection.features.supports_slicing_ordering_in_compound:
             # PostgreSQL: "id IN (run UNION ALL run)" is a semi-join on the primary key.
-            chosen = (
-                Q(pk__in=runs[0].union(*runs[1:], all=True)) if len(runs) > 1 else Q(pk__in=runs[0])
-            )
+            chosen = Q(pk__in=runs[0].union(*runs[1:], all=True) if len(runs) > 1 else runs[0])
         else:
             # SQLite refuses LIMIT inside UNION; an OR of IN (run) is the same set (PostgreSQL
             # would scan the table for it).
             chosen = functools.reduce(operator.or_, (Q(pk__in=run) for run in runs))
-        return list(_my_work_rows(self.user).filter(chosen).order_by("relation", *sort))
+        return list(
+            _my_work_rows()
+            .filter(chosen)
+            .annotate(relation=_relation(self.user))
+            .order_by("relation", *sort)
+        )
 
 
 def _my_work_counts(

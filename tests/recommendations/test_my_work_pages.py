@@ -84,7 +84,7 @@ def world() -> Iterator[World]:
 
 def windows(listed: MyWorkList) -> list[tuple[int, int]]:
     """Every page of PAGE items, the last one short, and windows across each relation's edges."""
-    total = listed.count()
+    total = len(listed)
     pages = [(start, min(start + PAGE, total)) for start in range(0, total, PAGE)] or [(0, 0)]
     edges, before = [], 0
     for relation in sorted(listed.counts):
@@ -99,7 +99,7 @@ def assert_same_pages(user: User, filters: MyWorkFilters) -> int:
         (item.pk, item.relation)  # type: ignore[attr-defined]  # annotated
         for item in selectors.my_work_items(user=user, filters=filters)
     ]
-    assert listed.count() == len(plain)
+    assert len(listed) == len(plain)
     for start, stop in windows(listed):
         expected = plain[start:stop]
         got = [(item.pk, item.relation) for item in listed[start:stop]]  # type: ignore[attr-defined]  # annotated
@@ -154,16 +154,30 @@ def test_the_page_of_a_user_without_an_agency_is_the_plain_orders(world: World) 
         assert_same_pages(loner, MyWorkFilters(scope=Scope.ALL, status=""))
 
 
+def test_an_item_is_read_by_its_position_as_in_the_plain_order(world: World) -> None:
+    filters = MyWorkFilters(scope=Scope.ALL, status="")
+    with time_machine.travel(NOON, tick=False):
+        listed = MyWorkList(user=world.me, filters=filters)
+        plain = list(selectors.my_work_items(user=world.me, filters=filters))
+        assert [listed[0].pk, listed[40].pk, listed[-1].pk] == [
+            plain[0].pk,
+            plain[40].pk,
+            plain[-1].pk,
+        ]
+        with pytest.raises(IndexError):
+            listed[len(plain)]
+
+
 def test_every_page_of_my_work_shows_the_plain_orders_rows(client: Client, world: World) -> None:
     client.force_login(world.me)
     filters = MyWorkFilters(scope=Scope.ALL, status="")
     with time_machine.travel(NOON, tick=False):
         plain = [item.pk for item in selectors.my_work_items(user=world.me, filters=filters)]
         shown: list[int] = []
-        for number in (1, 2, 3, 4):
+        for number in ("1", "2", "3", "4"):
             response = client.get("/", {"scope": Scope.ALL, "status": "", "page": number})
             shown += [item.pk for item in response.context["page"].object_list]
-        beyond = client.get("/", {"scope": Scope.ALL, "status": "", "page": 99})
+        beyond = client.get("/", {"scope": Scope.ALL, "status": "", "page": "99"})
     assert len(plain) == 90
     assert shown == plain
     assert [item.pk for item in beyond.context["page"].object_list] == plain[75:]
