@@ -8,7 +8,7 @@ import datetime
 import functools
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -271,9 +271,9 @@ class MyWorkFilterForm(TrackerFormMixin, forms.Form):
         label=_("Sort by"), choices=SORT_CHOICES, required=False, widget=SelectWidget
     )
 
-    # The menus read from the database, rendered once per data version and language into one
-    # entry of the exact cache (a write to a theme or a recommendation moves the version) instead
-    # of read and rendered on every page: 400 recommendations.
+    # The menus read from the database, rendered once per data version, language and release
+    # into one entry of the exact cache (a write to a theme or a recommendation moves the
+    # version) instead of read and rendered on every page: 400 recommendations.
     cached_menus = ("theme", "recommendation")
 
     def __init__(self, *args: Any, default_scope: str = Scope.MINE, **kwargs: Any) -> None:
@@ -281,9 +281,9 @@ class MyWorkFilterForm(TrackerFormMixin, forms.Form):
         self.default_scope = default_scope
         menus = functools.cache(self._menus)
         for name in self.cached_menus:
-            widget = self.fields[name].widget
-            assert isinstance(widget, SelectWidget)
-            widget.rendered_options = functools.partial(lambda name: menus()[name], name)
+            self._menu_widget(name).rendered_options = functools.partial(
+                lambda name: menus()[name], name
+            )
         self.fields["scope"].initial = default_scope
         self.fields["status"].initial = OPEN
         # My work shows open items unless the person asks for another status ("" is "any"),
@@ -295,15 +295,14 @@ class MyWorkFilterForm(TrackerFormMixin, forms.Form):
                 else {**self.data, "status": OPEN}
             )
 
+    def _menu_widget(self, name: str) -> SelectWidget:
+        return cast(SelectWidget, self.fields[name].widget)  # as declared above
+
     def _menus(self) -> dict[str, str | None]:
         def render(now: datetime.datetime) -> dict[str, str | None]:
-            widgets = {name: self.fields[name].widget for name in self.cached_menus}
-            return {
-                name: widget.options_html() if isinstance(widget, SelectWidget) else None
-                for name, widget in widgets.items()
-            }
+            return {name: self._menu_widget(name).options_html() for name in self.cached_menus}
 
-        return caching.versioned("my-work-menus", (), render)
+        return caching.versioned("my-work-menus", (caching.release_fingerprint(),), render)
 
     def filters(self) -> MyWorkFilters:
         """The filters to apply: the valid values entered, defaults for the rest."""

@@ -101,10 +101,13 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
             },
         )
 
-    # The list is the same for every reader: rendered once per data version, language and
-    # source (the exact cache: every write the list shows moves the version, see receivers.py),
-    # 400 recommendations took ~150 ms to render; only the heading is rendered per request.
-    html = caching.versioned("recommendation-list-html", (source_key,), listing)
+    # The list is the same for every reader: rendered once per data version, language, source
+    # and release (the exact cache: every write the list shows moves the version, see
+    # receivers.py); 400 recommendations took ~150 ms to render. The heading, with the reader's
+    # own button, is rendered per request.
+    html = caching.versioned(
+        "recommendation-list-html", (source_key, caching.release_fingerprint()), listing
+    )
     return render(
         request,
         "recommendations/recommendation_list.html",

@@ -4,6 +4,7 @@ each kind the page shows, a new day, an item turning stale, the reader's languag
 
 import datetime
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -12,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from agencies.models import Membership, User
-from recommendations import services
+from recommendations import caching, services, views
 from recommendations.models import ActionItem, Recommendation, Source, Status
 from recommendations.selectors import Relation
 from tests.conftest import RoleMatrix
@@ -306,3 +307,35 @@ def test_each_source_of_the_list_is_cached_apart(client: Client, roles: RoleMatr
     assert elsewhere.title_en in everything
     assert elsewhere.title_en not in first_only
     assert roles.item.recommendation.title_en not in second_only
+
+
+def test_a_new_release_never_serves_the_older_rendering(
+    client: Client, roles: RoleMatrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = signed_in(client, roles.staff)
+    monkeypatch.setattr(caching, "release_fingerprint", lambda: "release-1")
+    client.get(LIST)
+    monkeypatch.setattr(
+        views, "render_to_string", lambda *args: "<p>As the new release renders</p>"
+    )
+    assert "As the new release renders" not in client.get(LIST).text  # the same release: cached
+    monkeypatch.setattr(caching, "release_fingerprint", lambda: "release-2")
+    assert "As the new release renders" in client.get(LIST).text
+
+
+def test_the_release_fingerprint_follows_templates_translations_and_code(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    template = tmp_path / "templates" / "page.html"
+    template.write_text("<p>One</p>")
+    (tmp_path / "views.py").write_text("x = 1\n")
+    (tmp_path / "style.css").write_text("p {}")
+    seen = [caching.files_fingerprint([tmp_path])]
+    (tmp_path / "style.css").write_text("p { color: red }")  # not a source of a rendering
+    assert caching.files_fingerprint([tmp_path]) == seen[0]
+    template.write_text("<p>Two</p>")
+    seen.append(caching.files_fingerprint([tmp_path]))
+    (tmp_path / "django.mo").write_bytes(b"\x00")
+    seen.append(caching.files_fingerprint([tmp_path]))
+    (tmp_path / "views.py").write_text("x = 2\n")
+    seen.append(caching.files_fingerprint([tmp_path]))
+    assert len(set(seen)) == 4
