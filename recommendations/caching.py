@@ -7,13 +7,17 @@ that count stale items, the next moment an open item turns stale.
 """
 
 import datetime
+import functools
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -218,3 +222,31 @@ def stale_crossing_of(
         if item.status in WORKING_STATUSES and not item.is_stale
     ]
     return min(crossings, default=None)
+
+
+# Renderings ------------------------------------------------------------------------------------
+# A cached rendering (HTML) depends on the code as well as on the data: a release that changes a
+# template, a translation or the code that writes HTML must not serve the older rendering until
+# the next write. Its key holds this fingerprint of the project's sources, read once per process.
+_SOURCES = ("*.py", "*.html", "*.txt", "*.mo")
+
+
+@functools.cache
+def release_fingerprint() -> str:
+    """A hash of the project's own code, templates and compiled translations (every process of
+    one release computes the same; a few ms, once per process)."""
+    root = Path(settings.BASE_DIR)
+    roots = [root / "templates", *map(Path, settings.LOCALE_PATHS)]
+    # The project's apps sit at its top level (the installed packages live in .venv below it).
+    roots += [Path(app.path) for app in apps.get_app_configs() if Path(app.path).parent == root]
+    return files_fingerprint(roots)
+
+
+def files_fingerprint(roots: list[Path]) -> str:
+    """A hash of the names and contents of the source files below ``roots``."""
+    digest = hashlib.sha256()
+    for path in sorted({file for root in roots for kind in _SOURCES for file in root.rglob(kind)}):
+        # Named from the project's folder, so that a release installed elsewhere hashes the same.
+        name = os.path.relpath(path, settings.BASE_DIR)
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

@@ -428,6 +428,13 @@ class ActionItem(BilingualMixin, models.Model):
                 condition=Q(due_date__gt=models.F("original_due_date")),
                 name="item_most_slipped_idx",
             ),
+            # My work reads its page of open items segment by segment in due-date order from
+            # here (``selectors.my_work_page``) instead of sorting all 60,000 open items.
+            models.Index(
+                fields=["due_date", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="item_open_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,9 +1,14 @@
 """Reads of recommendations and action items, shaped for the pages and the API."""
 
 import datetime
+import functools
+import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -17,6 +22,7 @@ from .accountability.selectors import with_accountability
 from .models import (
     CLOSED_STATUSES,
     ActionItem,
+    ActionItemQuerySet,
     ProgressUpdate,
     PublicationChange,
     Recommendation,
@@ -160,50 +166,28 @@ def _scope_filter(*, user: User, scope: str) -> Q:
     return Q(assignee_id=user.pk) | Q(owner_agency_id__in=member_of)
 
 
-def my_work_items(
-    *,
-    user: User,
-    filters: MyWorkFilters,
-    today: datetime.date | None = None,
-    now: datetime.datetime | None = None,
-) -> QuerySet[ActionItem]:
-    """The action items of My work: assigned to ``user`` first, then their agencies', then others.
-
-    Each item carries ``relation`` (see Relation) and the ``overdue``/``stale`` flags; the filters
-    and the sort are applied by the database, so a page costs the same whatever the data size.
-    """
-    today = today or timezone.localdate(now)
-    member_of = user_roles(user).member_of
-    items = (
-        action_item_queryset()
-        .filter(_scope_filter(user=user, scope=filters.scope))
-        .annotate(
-            relation=Case(
-                When(assignee_id=user.pk, then=Value(Relation.ASSIGNED_TO_ME)),
-                When(owner_agency_id__in=member_of, then=Value(Relation.MY_AGENCY)),
-                default=Value(Relation.OTHER),
-                output_field=IntegerField(),
-            )
-        )
-    )
+def _my_work_condition(
+    *, user: User, filters: MyWorkFilters, today: datetime.date, now: datetime.datetime | None
+) -> Q:
+    """Which items My work lists for ``filters`` (the scope and every filter), as one condition."""
+    condition = _scope_filter(user=user, scope=filters.scope)
     if filters.status == OPEN:
-        items = items.filter(open_condition())
+        condition &= open_condition()
     elif filters.status:
-        items = items.filter(status=filters.status)
+        condition &= Q(status=filters.status)
     if filters.theme_id is not None:
-        items = items.filter(recommendation__theme_id=filters.theme_id)
+        condition &= Q(recommendation__theme_id=filters.theme_id)
     if filters.recommendation_id is not None:
-        items = items.filter(recommendation_id=filters.recommendation_id)
+        condition &= Q(recommendation_id=filters.recommendation_id)
     if filters.due_within_days is not None:
-        items = items.filter(
-            open_condition(),
+        condition &= open_condition() & Q(
             due_date__gte=today,
             due_date__lte=today + datetime.timedelta(days=filters.due_within_days),
         )
     if filters.overdue:
-        items = items.filter(overdue_condition(today))
+        condition &= overdue_condition(today)
     if filters.stale:
-        items = items.filter(stale_condition(now))
+        condition &= stale_condition(now)
     search = filters.search.strip()
     if search:
         matches = (
@@ -217,9 +201,64 @@ def my_work_items(
                 recommendation__code__iexact=reference["code"],
                 sequence=int(reference["sequence"]),
             )
-        items = items.filter(matches)
-    sort = MY_WORK_SORTS.get(filters.sort, MY_WORK_SORTS["due"])
-    return items.order_by("relation", *sort)
+        condition &= matches
+    return condition
+
+
+def _relation(user: User) -> Case:
+    return Case(
+        When(assignee_id=user.pk, then=Value(Relation.ASSIGNED_TO_ME)),
+        When(owner_agency_id__in=user_roles(user).member_of, then=Value(Relation.MY_AGENCY)),
+        default=Value(Relation.OTHER),
+        output_field=IntegerField(),
+    )
+
+
+def _relation_conditions(user: User) -> dict[int, Q]:
+    """The condition of each relation, word for word what ``_relation`` decides, written so that
+    an index can serve it (assigned to me: the assignee index; the others: the due-date order)."""
+    mine = Q(assignee_id=user.pk)
+    my_agencies = Q(owner_agency_id__in=user_roles(user).member_of)
+    return {
+        Relation.ASSIGNED_TO_ME: mine,
+        Relation.MY_AGENCY: ~mine & my_agencies,
+        Relation.OTHER: ~mine & ~my_agencies,
+    }
+
+
+def _my_work_rows() -> ActionItemQuerySet:
+    """What a row of My work shows: not the accountability annotations of
+    ``action_item_queryset``, seven subqueries the page never reads (a few ms to build)."""
+    return ActionItem.objects.select_related(
+        "recommendation", "recommendation__theme", "owner_agency", "assignee"
+    ).with_flags()
+
+
+def _my_work_sort(filters: MyWorkFilters) -> tuple[str | Case, ...]:
+    return MY_WORK_SORTS.get(filters.sort, MY_WORK_SORTS["due"])
+
+
+def my_work_items(
+    *,
+    user: User,
+    filters: MyWorkFilters,
+    today: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> QuerySet[ActionItem]:
+    """The action items of My work: assigned to ``user`` first, then their agencies', then others.
+
+    Each item carries ``relation`` (see Relation) and the ``overdue``/``stale`` flags; the filters
+    and the sort are applied by the database. The page reads a slice of it through
+    ``MyWorkList``, which gives the same rows without sorting every matching item.
+    """
+    today = today or timezone.localdate(now)
+    condition = _my_work_condition(user=user, filters=filters, today=today, now=now)
+    return (
+        _my_work_rows()
+        .filter(condition)
+        .annotate(relation=_relation(user))
+        .order_by("relation", *_my_work_sort(filters))
+    )
 
 
 def _my_work_key(user: User, *parts: object) -> tuple[object, ...]:
@@ -266,30 +305,149 @@ def _turned_stale(
     )
 
 
-def my_work_count(*, user: User, filters: MyWorkFilters) -> int:
-    """How many items My work lists for ``filters`` (the paginator's count), from the exact
-    cache when it was counted since the last write (with the stale filter: caught up with the
-    matching items that turned stale since, as ``my_work_counts``)."""
+_ALL = -1  # the part of ``_count_by_relation``'s query that counts every matching item
 
-    def count(now: datetime.datetime) -> int:
-        return my_work_items(user=user, filters=filters, now=now).order_by().count()
 
-    if not filters.stale:
-        return caching.versioned("my-work-count", _my_work_key(user, filters), count)
-
-    def catch_up(total: int, then: datetime.datetime, now: datetime.datetime) -> int:
-        # Stale at ``now`` and matching every other filter, but not stale yet at ``then``.
-        return (
-            total
-            + my_work_items(user=user, filters=filters, now=now)
-            .order_by()
-            .filter(last_progress_at__gte=stale_cutoff(then))
-            .count()
+def _count_by_relation(*, user: User, condition: Q) -> dict[int, int]:
+    """How many items match ``condition`` in each relation, in one query: the first two
+    relations and the total, each counted from its own index (the others are the rest). A
+    GROUP BY on the relation reads every matching row instead (76 ms for 60,000 open items
+    where this takes 20)."""
+    in_relation = _relation_conditions(user)
+    parts = [
+        ActionItem.objects.filter(condition, *where)
+        .order_by()
+        .annotate(part=Value(part))
+        .values("part")
+        .annotate(count=Count("*"))
+        .values_list("part", "count")
+        for part, where in (
+            (Relation.ASSIGNED_TO_ME, [in_relation[Relation.ASSIGNED_TO_ME]]),
+            (Relation.MY_AGENCY, [in_relation[Relation.MY_AGENCY]]),
+            (_ALL, []),
         )
+    ]
+    counted = dict(parts[0].union(*parts[1:], all=True))
+    counts = {relation: counted.get(relation, 0) for relation in in_relation}
+    counts[Relation.OTHER] = counted.get(_ALL, 0) - sum(counts.values())
+    return {relation: count for relation, count in counts.items() if count}
 
-    return caching.versioned_caught_up(
-        "my-work-count", _my_work_key(user, filters), count, catch_up
-    )
+
+def _my_work_relation_counts(
+    *, user: User, filters: MyWorkFilters
+) -> tuple[dict[int, int], datetime.datetime]:
+    """How many items My work lists for ``filters`` in each relation (one GROUP BY), from the
+    exact cache when counted since the last write, and the moment they are counted at (a page
+    read with them must decide "stale" at the same moment, or an item turning stale in between
+    would shift the segments). With the stale filter, a cached count is caught up with the
+    matching items that turned stale since, as ``my_work_counts``."""
+    moments: list[datetime.datetime] = []
+
+    def count(now: datetime.datetime) -> dict[int, int]:
+        moments.append(now)
+        today = timezone.localdate(now)
+        condition = _my_work_condition(user=user, filters=filters, today=today, now=now)
+        return _count_by_relation(user=user, condition=condition)
+
+    key = _my_work_key(user, filters)
+    if not filters.stale:
+        counts = caching.versioned("my-work-relation-counts", key, count)
+        return counts, moments[-1] if moments else timezone.now()
+
+    def catch_up(
+        counts: dict[int, int], then: datetime.datetime, now: datetime.datetime
+    ) -> dict[int, int]:
+        # Stale at ``now`` and matching every other filter, but not stale yet at ``then``.
+        moments.append(now)
+        today = timezone.localdate(now)
+        condition = _my_work_condition(user=user, filters=filters, today=today, now=now)
+        turned = _count_by_relation(
+            user=user, condition=condition & Q(last_progress_at__gte=stale_cutoff(then))
+        )
+        return {r: counts.get(r, 0) + turned.get(r, 0) for r in {*counts, *turned}}
+
+    counts = caching.versioned_caught_up("my-work-relation-counts", key, count, catch_up)
+    return counts, moments[-1] if moments else timezone.now()
+
+
+def my_work_count(*, user: User, filters: MyWorkFilters) -> int:
+    """How many items My work lists for ``filters``, from the exact cache when it was counted
+    since the last write (``_my_work_relation_counts``)."""
+    counts, _now = _my_work_relation_counts(user=user, filters=filters)
+    return sum(counts.values())
+
+
+class MyWorkList(Sequence[ActionItem]):
+    """My work's items for ``filters``, in ``my_work_items``' order, as a Paginator reads them
+    (its length, then one slice; not for iterating: an item would cost a query).
+
+    Sorting every matching item to cut one page out of it (60,000 open items for a coordinator,
+    ~150 ms on PostgreSQL) is avoided: the order is by relation first, so the page is made of at
+    most three runs, one per relation, whose offsets follow from the exact count of each relation
+    (``_my_work_relation_counts``, cached). Each run is read in the sort's order from an index
+    where one exists (open items by due date: ``item_open_due_idx``), from the end when the run
+    lies nearer its end (the order ends with a unique column, so reversed is exactly reversed),
+    and the page's rows are then read by id with everything a row shows, in the plain order:
+    one query, the same rows as slicing ``my_work_items``.
+    """
+
+    def __init__(self, *, user: User, filters: MyWorkFilters) -> None:
+        self.user = user
+        self.filters = filters
+        self.counts, self.now = _my_work_relation_counts(user=user, filters=filters)
+
+    def __len__(self) -> int:
+        return sum(self.counts.values())
+
+    @overload
+    def __getitem__(self, index: int) -> ActionItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ActionItem]: ...
+
+    def __getitem__(self, index: int | slice) -> ActionItem | list[ActionItem]:
+        if isinstance(index, slice):
+            return self._window(*index.indices(len(self))[:2])
+        position = index + len(self) if index < 0 else index
+        found = self._window(position, position + 1) if 0 <= position < len(self) else []
+        if not found:
+            raise IndexError(index)
+        return found[0]
+
+    def _window(self, start: int, stop: int) -> list[ActionItem]:
+        today = timezone.localdate(self.now)
+        condition = _my_work_condition(
+            user=self.user, filters=self.filters, today=today, now=self.now
+        )
+        sort = _my_work_sort(self.filters)
+        runs: list[QuerySet[ActionItem, int]] = []
+        before = 0  # items of the relations listed before this one
+        for relation, in_relation in _relation_conditions(self.user).items():
+            size = self.counts.get(relation, 0)
+            first, last = max(start - before, 0), min(stop - before, size)
+            before += size
+            if first >= last:
+                continue
+            run = ActionItem.objects.filter(condition, in_relation).order_by(*sort)
+            if first > size - last:
+                run = run.reverse()
+                first, last = size - last, size - first
+            runs.append(run.values_list("pk", flat=True)[first:last])
+        if not runs:
+            return []
+        if connection.features.supports_slicing_ordering_in_compound:
+            # PostgreSQL: "id IN (run UNION ALL run)" is a semi-join on the primary key.
+            chosen = Q(pk__in=runs[0].union(*runs[1:], all=True) if len(runs) > 1 else runs[0])
+        else:
+            # SQLite refuses LIMIT inside UNION; an OR of IN (run) is the same set (PostgreSQL
+            # would scan the table for it).
+            chosen = functools.reduce(operator.or_, (Q(pk__in=run) for run in runs))
+        return list(
+            _my_work_rows()
+            .filter(chosen)
+            .annotate(relation=_relation(self.user))
+            .order_by("relation", *sort)
+        )
 
 
 def _my_work_counts(

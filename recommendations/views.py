@@ -1,5 +1,6 @@
 """Web pages. Thin: read through selectors, write through services, decide through policies."""
 
+import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
@@ -12,16 +13,17 @@ from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.auth import signed_in_user
 from agencies.models import User
 
-from . import hooks, policies, selectors, services
+from . import caching, hooks, policies, selectors, services
 from .forms import (
     RECOMMENDATION_SERVICE_FIELDS,
     ActionItemCreateForm,
@@ -57,18 +59,6 @@ def tracker_member_required(view: View) -> View:
 # My work ---------------------------------------------------------------------------------------
 
 
-class CountedPaginator(Paginator[Any]):
-    """A paginator told its count (read from the exact cache) instead of counting the rows."""
-
-    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
-
-
 @tracker_member_required
 def my_work(request: HttpRequest) -> HttpResponse:
     """The first page after sign-in: the items to act on, assigned ones first."""
@@ -77,10 +67,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
         request.GET or None, default_scope=selectors.my_work_default_scope(user=user)
     )
     filters = form.filters()
-    items = selectors.my_work_items(user=user, filters=filters)
-    page = CountedPaginator(
-        items, MY_WORK_PAGE_SIZE, count=selectors.my_work_count(user=user, filters=filters)
-    ).get_page(request.GET.get("page"))
+    items = selectors.MyWorkList(user=user, filters=filters)
+    page = Paginator(items, MY_WORK_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "recommendations/my_work.html",
@@ -103,13 +91,29 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     """Recommendations grouped by theme, with progress rolled up from their action items; those
     of one source document with ``?source=<key>`` (every source by default)."""
     source_key = request.GET.get("source", "").strip()
+
+    def listing(now: datetime.datetime) -> str:
+        return render_to_string(
+            "recommendations/_recommendation_list_body.html",
+            {
+                "themes": selectors.themes_with_recommendations(source_key=source_key),
+                "sources": Source.objects.order_by("-published_on", "key"),
+                "source_key": source_key,
+            },
+        )
+
+    # The list is the same for every reader: rendered once per data version, language, source
+    # and release (the exact cache: every write the list shows moves the version, see
+    # receivers.py); 400 recommendations took ~150 ms to render. The heading, with the reader's
+    # own button, is rendered per request.
+    html = caching.versioned(
+        "recommendation-list-html", (source_key, caching.release_fingerprint()), listing
+    )
     return render(
         request,
         "recommendations/recommendation_list.html",
         {
-            "themes": selectors.themes_with_recommendations(source_key=source_key),
-            "sources": Source.objects.order_by("-published_on", "key"),
-            "source_key": source_key,
+            "listing": mark_safe(html),  # noqa: S308 - rendered by our template, autoescaped
             "can_create": policies.can_edit_recommendation(request.user),
         },
     )
