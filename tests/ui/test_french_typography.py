@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from agencies.models import Agency
@@ -95,7 +95,9 @@ def test_french_pages_put_a_non_breaking_space_before_the_high_marks(
 
 def test_french_pages_without_signing_in_follow_the_rule_too(french: RoleMatrix) -> None:
     client = Client()
-    with_link = emails.unsubscribe_url(user_id=french.staff.pk, kinds=["overdue"])
+    # As a French email writes it (in the recipient's language, so the link says lang=fr).
+    with translation.override("fr"):
+        with_link = emails.unsubscribe_url(user_id=french.staff.pk, kinds=["overdue"])
     for path in (with_link.removeprefix("http://testserver"), "/accounts/login/?lang=fr"):
         markup = client.get(path).content.decode()
         assert 'lang="fr"' in markup
