@@ -1,7 +1,11 @@
 """Benchmark (not a test): the project over HTTP, side by side with a floor, at the brief's scale.
 
     createdb -h 127.0.0.1 -U postgres bench
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench make benchmark
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench REDIS_URL=redis://127.0.0.1:6379/9 \
+        make benchmark
+
+``REDIS_URL`` puts the cache (and the broker) in Redis, as in production; without it the
+embedded default's file cache serves the cached figures.
 
 It migrates the database and generates the brief's data once (50 agencies, 2,000 users, 100,000
 items, 1,000,000 updates; reused on later runs), then starts on free loopback ports:
