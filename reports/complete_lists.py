@@ -4,7 +4,8 @@ The export carries every row of the most-slipped, overdue and stale lists: at th
 about 96,000 rows and 8 MB, which took about 11 s a request to read and write (2026-12-02, a quiet
 machine), where the rest of the report is cached. So each list's rows are cached as the CSV text
 the export writes, under the report's exact key (``recommendations.caching``: the data version,
-the date, the language, the scope and every filter), so a write or a new day writes them again.
+the date, the language, the scope and every filter, and the release), so a write, a new day or
+a deploy writes them again.
 
 Within a day and without a write, time moves only the stale list: the items that turned stale
 since the text was written were then the freshest of the stale ones, so their rows are written
@@ -27,7 +28,7 @@ from .exports import csv_rows
 from .selectors import (
     ReportFilters,
     ReportSummary,
-    _cache_parts,
+    report_cache_parts,
     report_items,
     report_list,
     report_summary,
@@ -56,7 +57,7 @@ def report_export_document(
             accountability=dataclasses.replace(summary.accountability, waiting_longest=waiting),
         )
     document = report_document(summary, applied_filters=applied_filters, complete_lists=True)
-    parts = _cache_parts(scope_ids, filters)
+    parts = report_cache_parts(scope_ids, filters)
     written = {
         key: _list_csv(key, document.table(key), summary=summary, items=items, parts=parts)
         for key in ITEM_LISTS
@@ -74,7 +75,11 @@ def _list_csv(
     def written(rows_of: Any) -> str:
         return "".join(csv_rows(table, list_rows(key, rows_of, ItemCells(), today)))
 
-    cache_key = caching.versioned_key("report-list-csv", (*parts, key), now=now, stale=False)
+    # Written text depends on the code too: a release that changes how a row is written must
+    # not serve the older text (``caching.release_fingerprint``).
+    cache_key = caching.versioned_key(
+        "report-list-csv", (*parts, key, caching.release_fingerprint()), now=now, stale=False
+    )
     entry: tuple[datetime.datetime, str] | None = cache.get(cache_key)
     if entry is not None and entry[0] <= now:
         then, text = entry

@@ -10,9 +10,8 @@ from django.utils.translation import ngettext_lazy
 
 from agencies.models import Agency
 from recommendations import caching
-from recommendations.forms import AgencyChoiceField, RecommendationChoiceField
+from recommendations.forms import AgencyChoiceField, RecommendationChoiceField, SelectWidget
 from recommendations.models import Priority, Recommendation, Source, Theme
-from tracker.widgets import QuickSelect
 
 from .selectors import CHANGE_PERIODS, ReportFilters
 
@@ -45,7 +44,7 @@ class ReportFilterForm(forms.Form):
         to_field_name="acronym",
         required=False,
         empty_label=_("All agencies"),
-        widget=QuickSelect,
+        widget=SelectWidget,
     )
     # Every source by default; a meeting's report is ?source=<key>.
     source = forms.ModelChoiceField(
@@ -54,14 +53,14 @@ class ReportFilterForm(forms.Form):
         to_field_name="key",
         required=False,
         empty_label=_("All sources"),
-        widget=QuickSelect,
+        widget=SelectWidget,
     )
     theme = forms.ModelChoiceField(
         label=_("Theme"),
         queryset=Theme.objects.order_by("source_id", "position"),
         required=False,
         empty_label=_("All themes"),
-        widget=QuickSelect,
+        widget=SelectWidget,
     )
     recommendation = RecommendationChoiceField(
         label=_("Recommendation"),
@@ -69,13 +68,13 @@ class ReportFilterForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("All recommendations"),
-        widget=QuickSelect,
+        widget=SelectWidget,
     )
     priority = forms.ChoiceField(
         label=_("Priority"),
         choices=[("", _("All priorities")), *Priority.choices],
         required=False,
-        widget=QuickSelect,
+        widget=SelectWidget,
     )
     date_from = forms.DateField(
         label=_("Due from"),
@@ -99,7 +98,7 @@ class ReportFilterForm(forms.Form):
         ],
         coerce=int,
         required=False,
-        widget=QuickSelect,
+        widget=SelectWidget,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -115,7 +114,9 @@ class ReportFilterForm(forms.Form):
 
     @cached_property
     def cached_model_choices(self) -> dict[str, list[tuple[str, str]]]:
-        return caching.versioned("report-filter-choices", (), self._model_choices)
+        return caching.versioned(
+            "report-filter-choices", (caching.release_fingerprint(),), self._model_choices
+        )
 
     def _model_choices(self, _now: datetime.datetime) -> dict[str, list[tuple[str, str]]]:
         return {

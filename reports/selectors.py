@@ -733,7 +733,7 @@ def _band_filter(lowest: int | None, highest: int | None) -> Q:
     return condition
 
 
-def _cache_parts(scope_ids: frozenset[int] | None, filters: ReportFilters) -> tuple[Any, ...]:
+def report_cache_parts(scope_ids: frozenset[int] | None, filters: ReportFilters) -> tuple[Any, ...]:
     """What a cached figure of the report depends on besides the data version and the date: the
     scope and every filter, read from the dataclass's fields so that a filter added later can
     never be forgotten here (a forgotten one would serve another filter's figures)."""
@@ -768,7 +768,7 @@ def report_summary(
             user=user, filters=filters, today=today, now=now, list_limit=list_limit
         )
     scope_ids = policies.report_scope(user)
-    parts = _cache_parts(scope_ids, filters)
+    parts = report_cache_parts(scope_ids, filters)
     now = timezone.now()
     key = caching.versioned_key("report-summary", parts, now=now, stale=False)
     summary: ReportSummary | None = cache.get(key)
@@ -1026,7 +1026,7 @@ def report_changes(
     if today is None:
         return caching.versioned(
             "report-changes",
-            (*_cache_parts(scope_ids, filters), days),
+            (*report_cache_parts(scope_ids, filters), days),
             lambda now: _report_changes(
                 scope_ids=scope_ids, filters=filters, days=days, today=timezone.localdate(now)
             ),

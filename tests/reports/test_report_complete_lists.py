@@ -135,3 +135,26 @@ def test_a_cached_export_costs_the_same_queries_whatever_the_data(
         # list's catch-up (the clock has moved since it was written).
         with django_assert_num_queries(10):
             body(client.get("/reports/export.csv"))
+
+
+def test_a_new_release_writes_the_cached_lists_again(
+    client: Client, coordinator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from recommendations import caching
+
+    dataset_create(seed=86, items=40, agencies=3)
+    client.force_login(coordinator)
+    monkeypatch.setattr(caching, "release_fingerprint", lambda: "release-1")
+    body(client.get("/reports/export.csv"))
+    with CaptureQueriesContext(connection) as same_release:
+        body(client.get("/reports/export.csv"))
+
+    monkeypatch.setattr(caching, "release_fingerprint", lambda: "release-2")
+    with CaptureQueriesContext(connection) as new_release:
+        body(client.get("/reports/export.csv"))
+
+    # The three lists are read and written again (an older release's text is never served).
+    assert len(new_release.captured_queries) == len(same_release.captured_queries) + 2

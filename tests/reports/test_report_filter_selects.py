@@ -1,13 +1,15 @@
-"""QuickSelect writes the HTML forms.Select writes (but for blank lines between options)."""
+"""The report's filter drop-downs are the project's one quick select (``recommendations.forms.
+SelectWidget``, also My work's): the HTML forms.Select writes, with their options read from the
+exact cache."""
 
 import re
 
 import pytest
 from django import forms
 
+from recommendations.forms import SelectWidget
 from reports.forms import ReportFilterForm
 from tests.factories import ActionItemFactory
-from tracker.widgets import QuickSelect
 
 CHOICES = [
     ("", "All"),
@@ -32,11 +34,11 @@ def _form_class(widget: type[forms.Select], *, required: bool = False) -> type[f
 
 @pytest.mark.parametrize("data", [None, {}, {"choice": "2"}, {"choice": "7"}, {"choice": "nope"}])
 @pytest.mark.parametrize("required", [False, True])
-def test_quick_select_renders_what_select_renders(
+def test_the_select_widget_renders_what_select_renders(
     data: dict[str, str] | None, required: bool
 ) -> None:
     plain = _form_class(forms.Select, required=required)(data)
-    quick = _form_class(QuickSelect, required=required)(data)
+    quick = _form_class(SelectWidget, required=required)(data)
     plain.is_valid()
     quick.is_valid()
 
@@ -45,7 +47,7 @@ def test_quick_select_renders_what_select_renders(
 
 
 def test_only_the_first_matching_option_is_selected() -> None:
-    html = str(_form_class(QuickSelect)({"choice": "2"})["choice"])
+    html = str(_form_class(SelectWidget)({"choice": "2"})["choice"])
 
     assert html.count(" selected") == 1
     assert '<option value="2" selected>two</option>' in html
@@ -58,7 +60,9 @@ def test_the_report_filters_render_as_with_django_selects(query: dict[str, str])
     query = {**query, "recommendation": item.recommendation.code}
     form = ReportFilterForm(query)
     form.is_valid()
-    selects = [name for name, field in form.fields.items() if isinstance(field.widget, QuickSelect)]
+    selects = [
+        name for name, field in form.fields.items() if isinstance(field.widget, SelectWidget)
+    ]
     assert set(selects) == {"agency", "source", "theme", "recommendation", "priority", "changed"}
 
     quick = {name: str(form[name]) for name in selects}
