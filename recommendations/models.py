@@ -454,14 +454,16 @@ class ActionItem(BilingualMixin, models.Model):
         annotated = getattr(self, "overdue", None)
         if annotated is not None:
             return bool(annotated)
-        return self.is_open and self.due_date < timezone.localdate()
+        # overdue_condition, said in Python: work in the agency's hands (not awaiting a verifier).
+        return self.status in WORKING_STATUSES and self.due_date < timezone.localdate()
 
     @property
     def is_stale(self) -> bool:
         annotated = getattr(self, "stale", None)
         if annotated is not None:
             return bool(annotated)
-        return self.is_open and self.last_progress_at < stale_cutoff()
+        # stale_condition, said in Python.
+        return self.status in WORKING_STATUSES and self.last_progress_at < stale_cutoff()
 
     @property
     def is_discrepant(self) -> bool:

@@ -38,3 +38,21 @@ def test_overdue_and_stale_are_computed_by_the_database() -> None:
     assert flags[stale.pk] == (False, True)
     assert flags[fresh.pk] == (False, False)
     assert flags[cancelled_stale.pk] == (False, False)
+
+
+@pytest.mark.parametrize("status", Status.values)
+def test_a_row_loaded_without_the_flags_says_what_the_database_says(status: str) -> None:
+    """``is_overdue`` / ``is_stale`` on a plain row (no ``with_flags``) follow the SQL rule: an
+    item awaiting verification is neither, as in every figure, reminder and page."""
+    long_ago = timezone.now() - datetime.timedelta(days=90)
+    item = ActionItemFactory.create(
+        status=status,
+        percent_complete=100 if status == Status.COMPLETED else 50,
+        due_date=timezone.localdate() - datetime.timedelta(days=5),
+    )
+    ActionItem.objects.filter(pk=item.pk).update(last_progress_at=long_ago)
+
+    plain = ActionItem.objects.get(pk=item.pk)
+    flagged = ActionItem.objects.with_flags().get(pk=item.pk)
+
+    assert (plain.is_overdue, plain.is_stale) == (flagged.is_overdue, flagged.is_stale)
