@@ -175,3 +175,26 @@ class ApiToken(models.Model):
     def digest_of(key: str) -> str:
         # The key is 160 random bits: a fast hash is enough (no dictionary to guess from).
         return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class CredentialsVersion(models.Model):
+    """One row whose number goes up in the same transaction as every change to who may call the
+    API and as whom: an API token created, re-keyed or deleted, a person changed or deleted, a
+    membership added, changed or removed.
+
+    Moved by database triggers (migration ``0004_credentials_version``), not by Django signals,
+    so that no path can forget it: a queryset ``update()``, a cascade, a fixture and plain SQL
+    all move it. A token's last use is the one write that does not (it changes nothing the API
+    decides with, and is written every few minutes). What a web process remembers of a token
+    (``services.api_token_authenticate``) is used only while this number is the one it was read
+    under, so a revoked token, a new password, a deactivation or a changed role acts on the next
+    request."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("credentials version")
+        verbose_name_plural = _("credentials versions")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -3,10 +3,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from .models import Agency, ApiToken, Membership, User
+from .models import Agency, ApiToken, CredentialsVersion, Membership, User
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,17 @@ class Roles:
 
 
 _ROLES_CACHE_ATTRIBUTE = "_tracker_roles"
+
+
+def credentials_version() -> int:
+    """The current credentials version (see ``CredentialsVersion``): one primary-key read, in
+    plain SQL because every API request runs it."""
+    quote = connection.ops.quote_name
+    table = quote(CredentialsVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote('value')} FROM {table} WHERE {quote('id')} = %s", [1])  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def user_roles(user: object) -> Roles:

@@ -19,10 +19,20 @@ VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": (
         "Messages per field name; messages about no one field under non_field_errors; a body "
-        "that is not JSON under detail."
+        "that is not JSON under detail. A list field's messages about some of its entries are "
+        'given per position, counted from 0: {"links": {"2": ["Enter a valid URL."]}}.'
     ),
     "additionalProperties": {
-        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "string"},
+            {
+                "type": "object",
+                "description": "Messages per position in a list field (OpenAPI 3.0 cannot say "
+                "that the names are numbers).",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        ]
     },
     "example": {"percent_complete": ["Ensure this value is less than or equal to 100."]},
 }

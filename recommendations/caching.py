@@ -10,8 +10,6 @@ import datetime
 import functools
 import hashlib
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import get_language
+
+from tracker.memory import BoundedStore
 
 from .models import (
     WORKING_STATUSES,
@@ -68,14 +68,20 @@ def next_stale_crossing(*, now: datetime.datetime) -> datetime.datetime | None:
 
 
 def versioned_key(
-    name: str, parts: tuple[Hashable, ...], *, now: datetime.datetime, stale: bool
+    name: str,
+    parts: tuple[Hashable, ...],
+    *,
+    now: datetime.datetime,
+    stale: bool,
+    version: int | None = None,
 ) -> str:
     """The cache key of ``name`` for ``parts`` at ``now``: read before the data, so that an entry
-    is never older than the version its key names."""
+    is never older than the version its key names. ``version``: the data version, if the
+    caller read it already (before any of the data, and with no write of its own since)."""
     key_parts = (
         CACHE_FORMAT,
         name,
-        data_version(),
+        data_version() if version is None else version,
         parts,
         get_language(),
         timezone.localdate(now),
@@ -145,46 +151,15 @@ class Timed(Generic[T]):
     size: int
 
 
-class _InProcess:
-    """A bounded store, least recently used first out, in this process's memory."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.entries: OrderedDict[str, Timed[Any]] = OrderedDict()
-        self.total = 0
-        self.lock = threading.Lock()
-
-    def get(self, key: str) -> Timed[Any] | None:
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
-                self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key: str, entry: Timed[Any]) -> None:
-        if entry.size > self.max_bytes // 8:
-            return  # one huge value must not push everything else out
-        with self.lock:
-            previous = self.entries.pop(key, None)
-            if previous is not None:
-                self.total -= previous.size
-            self.entries[key] = entry
-            self.total += entry.size
-            while self.total > self.max_bytes:
-                _, dropped = self.entries.popitem(last=False)
-                self.total -= dropped.size
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-            self.total = 0
-
-
-_IN_PROCESS = _InProcess(max_bytes=32 * 1024 * 1024)
+_IN_PROCESS: BoundedStore[Timed[Any]] = BoundedStore(max_size=32 * 1024 * 1024)  # bytes
 
 
 def versioned_in_process(
-    name: str, parts: tuple[Hashable, ...], compute: Callable[[datetime.datetime], Timed[T]]
+    name: str,
+    parts: tuple[Hashable, ...],
+    compute: Callable[[datetime.datetime], Timed[T]],
+    *,
+    version: int | None = None,
 ) -> T:
     """``compute(now).value``, or the value it gave for the same key while ``now`` is before its
     ``until``. The key is ``versioned_key``'s (the data version read first, the date, the
@@ -195,14 +170,15 @@ def versioned_in_process(
     unpickling, and an entry cannot outlive the code that computed it (a deploy starts new
     processes, so no cached representation survives a change of its format). Each worker fills
     its own copy; ``in_process_clear`` empties this process's (tests; after restoring a backup,
-    restart the workers, as the data version starts again from the backup's)."""
+    restart the workers, as the data version starts again from the backup's). ``version`` as
+    for ``versioned_key``."""
     now = timezone.now()
-    key = versioned_key(name, parts, now=now, stale=False)
+    key = versioned_key(name, parts, now=now, stale=False, version=version)
     entry: Timed[T] | None = _IN_PROCESS.get(key)
     if entry is not None and (entry.until is None or now < entry.until):
         return entry.value
     entry = compute(now)
-    _IN_PROCESS.put(key, entry)
+    _IN_PROCESS.put(key, entry, entry.size)
     return entry.value
 
 

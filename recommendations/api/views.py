@@ -35,6 +35,7 @@ from rest_framework.settings import api_settings
 from agencies.api import MembersReadOnlyViewSet
 from agencies.models import User
 from agencies.selectors import user_roles
+from apis.authentication import DATA_VERSION_ATTRIBUTE
 from apis.filters import ApiFilterBackend, ApiSearchFilter
 from recommendations import caching, policies, selectors, services
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation
@@ -334,7 +335,11 @@ class ActionItemViewSet(
             return caching.Timed(rendered, until, len(rendered.content))
 
         return caching.versioned_in_process(
-            "api-action-item-read", self._read_key_parts(request), compute
+            "api-action-item-read",
+            self._read_key_parts(request),
+            compute,
+            # Read with the token's credentials, in the same round trip, if the caller sent one.
+            version=getattr(request._request, DATA_VERSION_ATTRIBUTE, None),
         ).copy()
 
     def _read_key_parts(self, request: Request) -> tuple[Hashable, ...]:

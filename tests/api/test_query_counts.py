@@ -41,7 +41,14 @@ def add_data(roles: RoleMatrix, count: int) -> None:
         )
 
 
+def token_known(client: APIClient) -> None:
+    """A first request, so that this process knows the client's token (``add_data`` adds
+    memberships, which make every known token be read again)."""
+    assert client.get("/api/v1/me/").status_code == 200
+
+
 def queries_for(client: APIClient, path: str) -> tuple[int, int]:
+    token_known(client)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 200, response.content
@@ -51,13 +58,13 @@ def queries_for(client: APIClient, path: str) -> tuple[int, int]:
 
 
 LISTS = {
-    # path: queries (the token with its person's roles, then the data version, the count and the
-    # rows of an action item list whose answer is not cached yet; the count, the rows and one
-    # per prefetched relation for the others)
-    "/api/v1/action-items/": 4,
+    # path: queries, the token known (the two versions, then the count and the rows of an action
+    # item list whose answer is not cached yet; the count, the rows and one per prefetched
+    # relation for the others)
+    "/api/v1/action-items/": 3,
     # A list filtered on staleness is not cached (it changes whenever an item turns stale).
     "/api/v1/action-items/?overdue=false&stale=false&status=not_started,in_progress&ordering=-recommendation": 3,
-    "/api/v1/action-items/?search=Action": 4,
+    "/api/v1/action-items/?search=Action": 3,
     "/api/v1/recommendations/": 4,
     "/api/v1/recommendations/?agency=CBSA&ordering=-progress": 4,
     "/api/v1/agencies/": 3,
@@ -96,8 +103,8 @@ def test_a_list_costs_the_same_number_of_queries_at_any_size(
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        # the token with its roles, the data version, the item with its relations (not cached yet)
-        ("/api/v1/action-items/{item}/", 3),
+        # the two versions (the token known), the item with its relations (not cached yet)
+        ("/api/v1/action-items/{item}/", 2),
         ("/api/v1/recommendations/{code}/", 3),
         ("/api/v1/users/staff/", 3),
         ("/api/v1/me/", 2),
@@ -113,5 +120,6 @@ def test_a_detail_costs_a_fixed_number_of_queries(
     add_data(roles, 3)
     path = path.format(item=roles.item.pk, code=roles.item.recommendation.code)
     client = client_for(roles.coordinator)
+    token_known(client)
     with django_assert_num_queries(expected):
         assert client.get(path).status_code == 200
