@@ -16,6 +16,7 @@ from agencies.models import Agency, Membership, User
 from agencies.services import known_tokens_forget
 from recommendations import caching
 from recommendations.models import ActionItem
+from reports.selectors import report_summaries_forget
 from tests.factories import (
     ActionItemFactory,
     AgencyFactory,
@@ -34,12 +35,14 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 def _empty_cache() -> None:
     """Each test starts with an empty cache: the database is rolled back after every test, data
     version included, so an entry cached by one test could otherwise answer the next (the same
-    for the entries kept in this process's memory: the API's action item reads and the tokens
-    it knows, both keyed on versions that start again with each test); and a sign-in cool-off
+    for what is kept in this process's memory: the API's action item reads, the tokens it knows
+    and the report summaries, all keyed on versions that start again with each test); and a
+    sign-in cool-off
     or a throttle count left by one test never refuses another's requests."""
     cache.clear()
     caching.in_process_clear()
     known_tokens_forget()
+    report_summaries_forget()
 
 
 @pytest.fixture(autouse=True)
