@@ -7,7 +7,12 @@ class RecommendationsConfig(AppConfig):
     verbose_name = _("Recommendations")
 
     def ready(self) -> None:
+        from apis.versions import version_counter_register
+
         from . import receivers
+        from .models import DataVersion
+
+        version_counter_register("data", DataVersion)
 
         receivers.connect()
         from .accountability.views import item_accountability_panel

@@ -338,7 +338,7 @@ class ReportSummarySerializer(serializers.Serializer[Any]):
         language = get_language()
         data: dict[str, Any] = {}
         for field in self._readable_fields:
-            name = field.field_name
+            name = str(field.field_name)  # set by bind(): a declared field's name
             writer = _ROW_WRITERS.get(name)
             if writer is not None:
                 data[name] = [writer(row, language) for row in getattr(summary, name)]

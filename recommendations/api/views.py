@@ -35,8 +35,8 @@ from rest_framework.settings import api_settings
 from agencies.api import MembersReadOnlyViewSet
 from agencies.models import User
 from agencies.selectors import user_roles
-from apis.authentication import DATA_VERSION_ATTRIBUTE
 from apis.filters import ApiFilterBackend, ApiSearchFilter
+from apis.versions import versions_read_first
 from recommendations import caching, policies, selectors, services
 from recommendations.models import ActionItem, ProgressUpdate, Recommendation
 
@@ -339,7 +339,7 @@ class ActionItemViewSet(
             self._read_key_parts(request),
             compute,
             # Read with the token's credentials, in the same round trip, if the caller sent one.
-            version=getattr(request._request, DATA_VERSION_ATTRIBUTE, None),
+            version=versions_read_first(request._request).get("data"),
         ).copy()
 
     def _read_key_parts(self, request: Request) -> tuple[Hashable, ...]:

@@ -87,7 +87,7 @@ def _due(item: ActionItem, labels: _Labels) -> str:
 
 
 def _percent(value: int, labels: _Labels) -> str:
-    shown = conditional_escape(value)
+    shown = conditional_escape(str(value))
     return (
         f'<span class="percent"><progress max="100" value="{shown}" aria-hidden="true">'
         f"</progress> {labels.percent % {'percent': shown}}</span>\n"
