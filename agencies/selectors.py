@@ -3,9 +3,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
+
+from apis.versions import version_read
 
 from .models import Agency, ApiToken, CredentialsVersion, Membership, User
 
@@ -28,14 +29,8 @@ _ROLES_CACHE_ATTRIBUTE = "_tracker_roles"
 
 
 def credentials_version() -> int:
-    """The current credentials version (see ``CredentialsVersion``): one primary-key read, in
-    plain SQL because every API request runs it."""
-    quote = connection.ops.quote_name
-    table = quote(CredentialsVersion._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {quote('value')} FROM {table} WHERE {quote('id')} = %s", [1])  # noqa: S608
-        row = cursor.fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+    """The current credentials version (see ``CredentialsVersion``): one primary-key read."""
+    return version_read(CredentialsVersion)
 
 
 def user_roles(user: object) -> Roles:

@@ -21,18 +21,27 @@ def version_counter_register(name: str, model: type[Model]) -> None:
     _COUNTERS[name] = model
 
 
+def _counter_select(model: type[Model]) -> str:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    return f"SELECT {quote('value')} FROM {table} WHERE {quote('id')} = 1"  # noqa: S608 - names from the model
+
+
+def version_read(model: type[Model]) -> int:
+    """One counter's version (0 while its row does not exist): a primary-key read in plain SQL,
+    as every cached read runs one and the ORM's building of it cost four times the read (0.44
+    against 0.09 ms of CPU, issue 12's profile)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_counter_select(model))
+        row = cursor.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
 def versions_read() -> dict[str, int]:
     """Every registered version (0 for a counter whose row does not exist yet), in one query."""
     if not _COUNTERS:
         return {}
-    quote = connection.ops.quote_name
-    value, key = quote("value"), quote("id")
-    # Names from the models, no input.
-    select = "(SELECT {value} FROM {table} WHERE {key} = 1)"
-    columns = ", ".join(
-        select.format(value=value, table=quote(model._meta.db_table), key=key)
-        for model in _COUNTERS.values()
-    )
+    columns = ", ".join(f"({_counter_select(model)})" for model in _COUNTERS.values())
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + columns)
         row = cursor.fetchone()

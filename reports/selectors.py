@@ -778,13 +778,11 @@ def report_summary(
     # request, so each catch-up reads only the items that turned stale since then, and it ends
     # when the shared entry does (``REPORT_CATCH_UP_SECONDS`` after it was computed).
     kept = _SUMMARIES.get(key)
-    if kept is not None and now - kept[0] < REPORT_CATCH_UP_SECONDS_DELTA:
+    if kept is None or now - kept[0] >= REPORT_CATCH_UP_SECONDS_DELTA:
+        shared: ReportSummary | None = cache.get(key)
+        kept = None if shared is None else (shared.generated_at, shared)
+    if kept is not None and kept[1].generated_at <= now:
         computed_at, summary = kept
-    else:
-        computed_at, summary = now, cache.get(key)
-        if summary is not None:
-            computed_at = summary.generated_at
-    if summary is not None and summary.generated_at <= now:
         summary = _catch_up(summary, items=report_items(scope=scope_ids, filters=filters), now=now)
         _SUMMARIES.put(key, (computed_at, summary))
         return summary

@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from recommendations.links import item_address
 from recommendations.models import ActionItem, Status
 
 from .selectors import ReportSummary, SlippageBand, StatusTally, one_decimal
@@ -176,15 +177,13 @@ class ItemCells:
     item, tens of thousands of rows at the brief's scale, where these were most of the time."""
 
     def __init__(self) -> None:
-        marker = 987654321
-        address = reverse("recommendations:item", args=[marker])
-        self._before, self._after = address.split(str(marker), 1)
+        self._address = item_address()
         self.status_labels = {value: str(label) for value, label in Status.choices}
         self.nobody = pgettext("assignee", "Nobody")
 
     def item(self, item: ActionItem) -> list[Any]:
         return [
-            (item.reference, f"{self._before}{item.pk}{self._after}"),
+            (item.reference, self._address(item.pk)),
             item.title,
             (item.owner_agency.local_acronym, item.owner_agency.name),
         ]

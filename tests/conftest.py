@@ -37,8 +37,7 @@ def _empty_cache() -> None:
     version included, so an entry cached by one test could otherwise answer the next (the same
     for what is kept in this process's memory: the API's action item reads, the tokens it knows
     and the report summaries, all keyed on versions that start again with each test); and a
-    sign-in cool-off
-    or a throttle count left by one test never refuses another's requests."""
+    sign-in cool-off or a throttle count left by one test never refuses another's requests."""
     cache.clear()
     caching.in_process_clear()
     known_tokens_forget()

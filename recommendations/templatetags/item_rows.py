@@ -9,26 +9,19 @@ where including the row template and its three partials per row was half of the 
 (profile, issue 12).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django import template
 from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
 from agencies.dates import local_date
+from recommendations.links import item_address
 from recommendations.models import ActionItem, Status
 
 register = template.Library()
-
-
-def item_address() -> Callable[[int], str]:
-    """``pk -> the item's page address``, with one ``reverse()`` for the whole list."""
-    marker = 987654321
-    before, after = reverse("recommendations:item", args=[marker]).split(str(marker), 1)
-    return lambda pk: f"{before}{pk}{after}"
 
 
 class _Labels:

@@ -6,7 +6,9 @@ import zoneinfo
 
 import time_machine
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
 from agencies.models import Agency, User
@@ -202,3 +204,42 @@ def test_the_filter_options_are_cached_and_a_write_changes_them_at_once(
     assert f'<option value="{added.code}">' in page
     assert "Renamed Agency</option>" in page
     assert client.get("/reports/?recommendation=R-99").status_code == 200
+
+
+def test_a_summary_kept_in_memory_answers_without_the_shared_cache_and_ends_with_it(
+    coordinator: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    from django.core.cache import cache
+
+    from reports.selectors import REPORT_CATCH_UP_SECONDS
+
+    with time_machine.travel(NOON, tick=False) as traveller:
+        dataset_create(seed=75, items=40, agencies=3)
+        first = report_summary(user=coordinator, filters=ReportFilters())
+        cache.clear()  # this process's copy must answer alone: no recount of the items
+        with django_assert_num_queries(2):
+            again = report_summary(user=coordinator, filters=ReportFilters())
+        assert again.totals == first.totals
+
+        # A write still changes the answer at once, from memory or not.
+        item = ActionItem.objects.filter(status=Status.IN_PROGRESS, percent_complete__lt=90).first()
+        assert item is not None
+        action_item_change(
+            item=item,
+            actor=coordinator,
+            expected_version=None,
+            percent_complete=item.percent_complete + 10,
+            note="moved",
+        )
+        changed = report_summary(user=coordinator, filters=ReportFilters())
+        assert changed.totals.progress != again.totals.progress
+
+        # And the copy ends when the shared entry would: computed again, not caught up.
+        cache.clear()
+        traveller.shift(datetime.timedelta(seconds=REPORT_CATCH_UP_SECONDS + 1))
+        with CaptureQueriesContext(connection) as recount:
+            later = report_summary(user=coordinator, filters=ReportFilters())
+        assert len(recount) > 2  # the figures counted again
+        assert later.totals == changed.totals
+        with django_assert_num_queries(2):
+            report_summary(user=coordinator, filters=ReportFilters())
